@@ -1,0 +1,363 @@
+//! The GraphQL client over HTTP: documents checked before sending, auth for any mode, one
+//! refresh-and-retry on an expired credential, one re-sign on SigV4 clock skew, typed errors.
+
+use crate::auth::{AppliedAuth, AuthMode, AuthProviders, Authorizer, Clock};
+use crate::config::ClientConfig;
+use crate::error::AppSyncError;
+use crate::graphql::{OperationCache, OperationKind};
+use crate::request::{ErrorPolicy, GraphQLRequest};
+use crate::response::{GraphQLError, GraphQLResponse};
+use crate::runtime;
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Options that are not part of the config file.
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    /// The HTTP transport (default: reqwest).
+    pub transport: Option<Arc<dyn HttpTransport>>,
+    /// The device clock (default: the system clock); tests use it to simulate a skewed device.
+    pub clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions").finish_non_exhaustive()
+    }
+}
+
+/// An AppSync GraphQL client. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct AppSyncClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ClientConfig,
+    auth: Authorizer,
+    transport: Arc<dyn HttpTransport>,
+    operations: OperationCache,
+}
+
+impl std::fmt::Debug for AppSyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppSyncClient")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    query: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variables: Option<&'a serde_json::Value>,
+    #[serde(rename = "operationName", skip_serializing_if = "Option::is_none")]
+    operation_name: Option<&'a str>,
+}
+
+/// Signature expiry and skew messages (AppSync and STS phrasing).
+fn is_clock_skew(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("signature expired") || m.contains("signature not yet current") || m.contains("skew")
+}
+
+impl AppSyncClient {
+    pub fn new(config: ClientConfig, providers: AuthProviders) -> Self {
+        Self::with_options(config, providers, ClientOptions::default())
+    }
+
+    pub fn with_options(
+        config: ClientConfig,
+        providers: AuthProviders,
+        options: ClientOptions,
+    ) -> Self {
+        let auth = Authorizer::new(&config, providers, options.clock);
+        let transport = options
+            .transport
+            .unwrap_or_else(|| Arc::new(ReqwestTransport::new()));
+        AppSyncClient {
+            inner: Arc::new(Inner {
+                config,
+                auth,
+                transport,
+                operations: OperationCache::default(),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The authorizer, shared with realtime connections.
+    pub fn authorizer(&self) -> &Authorizer {
+        &self.inner.auth
+    }
+
+    /// Runs a query.
+    pub async fn query(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
+        self.execute(request, OperationKind::Query).await
+    }
+
+    /// Runs a mutation (online; the offline queue builds on this).
+    pub async fn mutate(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
+        self.execute(request, OperationKind::Mutation).await
+    }
+
+    async fn execute(
+        &self,
+        request: GraphQLRequest,
+        expected: OperationKind,
+    ) -> Result<GraphQLResponse, AppSyncError> {
+        let inner = &self.inner;
+        let operation = inner
+            .operations
+            .get_or_parse(&request.document, request.operation_name.as_deref())?;
+        if operation.kind() != expected {
+            return Err(crate::graphql::DocumentError {
+                message: format!(
+                    "expected a {expected}, the document holds a {}",
+                    operation.kind()
+                ),
+            }
+            .into());
+        }
+        operation.check_variables(request.variables.as_ref())?;
+        let body = serde_json::to_vec(&Body {
+            query: operation.text(),
+            variables: request.variables.as_ref(),
+            operation_name: operation.name(),
+        })
+        .map_err(|e| {
+            AppSyncError::InvalidDocument(crate::graphql::DocumentError {
+                message: e.to_string(),
+            })
+        })?;
+
+        let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
+        let timeout = request.timeout.unwrap_or(inner.config.request_timeout);
+        let mut headers = vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+        ];
+        headers.extend(inner.auth.custom_headers().await?);
+        headers.extend(request.headers.iter().cloned());
+
+        let span = tracing::debug_span!("graphql", kind = %expected, name = operation.name().unwrap_or(""), %mode);
+        let _entered = span.enter();
+        let mut refreshed = false;
+        let mut reclocked = false;
+        loop {
+            let applied = inner
+                .auth
+                .authorize(mode, "POST", &inner.config.endpoint, &headers, &body)
+                .await?;
+            let response = self.send(&headers, &applied, &body, timeout).await?;
+            match self.retry_reason(&response, &applied) {
+                Some(Retry::Refresh) if !refreshed => {
+                    tracing::info!("credential rejected: refreshing once and retrying");
+                    refreshed = true;
+                    inner.auth.invalidate(&applied).await;
+                }
+                Some(Retry::ClockSkew(server_ms)) if !reclocked => {
+                    reclocked = true;
+                    inner.auth.learn_server_time(server_ms);
+                }
+                _ => return interpret(response, request.error_policy),
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        headers: &[(String, String)],
+        applied: &AppliedAuth,
+        body: &[u8],
+        timeout: std::time::Duration,
+    ) -> Result<HttpResponse, AppSyncError> {
+        let mut all = headers.to_vec();
+        all.extend(applied.headers.iter().cloned());
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: self.inner.config.endpoint.clone(),
+            headers: all,
+            body: body.to_vec(),
+        };
+        match runtime::timeout(timeout, self.inner.transport.send(request)).await {
+            None => Err(AppSyncError::Timeout {
+                after_ms: timeout.as_millis() as u64,
+            }),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "request failed before a response");
+                Err(AppSyncError::Network { message: e.0 })
+            }
+            Some(Ok(response)) => Ok(response),
+        }
+    }
+
+    fn retry_reason(&self, response: &HttpResponse, applied: &AppliedAuth) -> Option<Retry> {
+        if !matches!(response.status, 401 | 403) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&response.body);
+        if applied.mode == AuthMode::Iam && is_clock_skew(&text) {
+            let date = response.header("date")?;
+            let server = httpdate::parse_http_date(date).ok()?;
+            let ms = server
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_millis() as i64;
+            return Some(Retry::ClockSkew(ms));
+        }
+        self.inner
+            .auth
+            .can_refresh(applied)
+            .then_some(Retry::Refresh)
+    }
+}
+
+enum Retry {
+    Refresh,
+    ClockSkew(i64),
+}
+
+/// AppSync's error body: `errors[]`, or the simulator's `{"errorMessage": ...}`.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<GraphQLError>,
+    #[serde(default, rename = "errorMessage")]
+    error_message: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawResponse {
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Option<Vec<GraphQLError>>,
+    #[serde(default, rename = "errorMessage")]
+    error_message: Option<String>,
+}
+
+fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLResponse, AppSyncError> {
+    let status = response.status;
+    if !(200..300).contains(&status) {
+        let text = String::from_utf8_lossy(&response.body).into_owned();
+        let parsed: Option<ErrorBody> = serde_json::from_slice(&response.body).ok();
+        let first = parsed.as_ref().and_then(|b| b.errors.first());
+        let error_type = response
+            .header("x-amzn-errortype")
+            .map(|t| t.split(':').next().unwrap_or(t).to_owned())
+            .or_else(|| first.and_then(|e| e.error_type.clone()));
+        let message = first
+            .map(|e| e.message.clone())
+            .or_else(|| parsed.as_ref().and_then(|b| b.error_message.clone()))
+            .unwrap_or_else(|| text.chars().take(200).collect());
+        return Err(AppSyncError::Http {
+            status,
+            error_type,
+            message,
+            body: text,
+        });
+    }
+    let raw: RawResponse =
+        serde_json::from_slice(&response.body).map_err(|e| AppSyncError::InvalidResponse {
+            status,
+            message: format!("not a GraphQL JSON response: {e}"),
+        })?;
+    let data = raw.data;
+    let mut errors = raw.errors.unwrap_or_default();
+    if let Some(message) = raw.error_message {
+        errors.push(GraphQLError::new(message));
+    }
+    if data.is_none() && errors.is_empty() {
+        return Err(AppSyncError::InvalidResponse {
+            status,
+            message: "the response has neither data nor errors".into(),
+        });
+    }
+    if !errors.is_empty() && policy == ErrorPolicy::None {
+        return Err(AppSyncError::GraphQl { errors, data });
+    }
+    Ok(GraphQLResponse { data, errors })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn partial_results_keep_data_and_errors() {
+        let body = r#"{"data":{"a":1,"b":null},"errors":[{"message":"no b","errorType":"Unauthorized","path":["b"],"locations":[{"line":1,"column":5}],"errorInfo":{"x":1},"data":null}]}"#;
+        let ok = interpret(response(200, body), ErrorPolicy::All).unwrap();
+        assert_eq!(ok.data.unwrap()["a"], 1);
+        assert_eq!(ok.errors[0].error_type.as_deref(), Some("Unauthorized"));
+        assert_eq!(ok.errors[0].path.as_ref().unwrap()[0], "b");
+        assert_eq!(ok.errors[0].locations.as_ref().unwrap()[0].column, 5);
+        match interpret(response(200, body), ErrorPolicy::None).unwrap_err() {
+            AppSyncError::GraphQl { errors, data } => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(data.unwrap()["a"], 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_bodies_are_invalid_responses() {
+        for body in ["<html>", "", "[]", "{}", r#"{"data":null}"#] {
+            let e = interpret(response(200, body), ErrorPolicy::None).unwrap_err();
+            assert_eq!(e.code(), "INVALID_RESPONSE", "{body}");
+        }
+    }
+
+    #[test]
+    fn simulator_error_message_is_a_graphql_error() {
+        let e = interpret(
+            response(200, r#"{"errorMessage":"Syntax Error"}"#),
+            ErrorPolicy::None,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "GRAPHQL");
+    }
+
+    #[test]
+    fn http_errors_keep_status_type_and_body() {
+        let mut r = response(
+            401,
+            r#"{"errors":[{"errorType":"UnauthorizedException","message":"You are not authorized"}]}"#,
+        );
+        r.headers.push((
+            "x-amzn-errortype".into(),
+            "UnauthorizedException:http://internal".into(),
+        ));
+        match interpret(r, ErrorPolicy::None).unwrap_err() {
+            AppSyncError::Http {
+                status,
+                error_type,
+                message,
+                body,
+            } => {
+                assert_eq!(status, 401);
+                assert_eq!(error_type.as_deref(), Some("UnauthorizedException"));
+                assert_eq!(message, "You are not authorized");
+                assert!(body.contains("errors"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = interpret(response(503, "upstream down"), ErrorPolicy::None).unwrap_err();
+        assert!(e.is_transient());
+        assert_eq!(e.code(), "HTTP");
+    }
+}

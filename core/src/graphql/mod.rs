@@ -1,0 +1,22 @@
+//! GraphQL operation documents: parsed once with `graphql-parser`, checked before anything is
+//! sent, and printed back with `__typename` in every selection set (the cache keys records by it).
+
+mod document;
+mod validate;
+
+pub use document::{Operation, OperationCache, OperationKind, VariableDefinition};
+
+/// A document that cannot be sent. Caught before any network I/O.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid GraphQL document: {message}")]
+pub struct DocumentError {
+    pub message: String,
+}
+
+impl DocumentError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        DocumentError {
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! # appsync-core
+//!
+//! The platform-neutral core of the offline-first AWS AppSync client: configuration, auth for
+//! every AppSync mode, GraphQL documents and the HTTP client. Kotlin, Swift and web bindings are
+//! thin layers over this crate.
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod request;
+pub mod response;
+pub mod runtime;
+pub mod transport;
+
+pub use auth::{AuthMode, AuthProviders, AuthToken, AwsCredentials, ProviderError};
+pub use client::{AppSyncClient, ClientOptions};
+pub use config::{ClientConfig, ConfigError};
+pub use error::AppSyncError;
+pub use request::{ErrorPolicy, GraphQLRequest};
+pub use response::{ErrorLocation, GraphQLError, GraphQLResponse};
