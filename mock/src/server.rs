@@ -19,8 +19,9 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
@@ -47,6 +48,27 @@ pub struct Shared {
     pub auth: Authenticator,
     pub faults: Faults,
     pub max_body_bytes: usize,
+    requests: Mutex<VecDeque<RecordedRequest>>,
+}
+
+/// How many GraphQL requests the server remembers for tests.
+const RECORDED_REQUESTS: usize = 256;
+
+/// A GraphQL request as it reached the server (for tests of what a client sends).
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// Lower-case names, as received.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl RecordedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A running server. Dropping it stops it.
@@ -119,6 +141,7 @@ impl MockServer {
             },
             faults: Faults::default(),
             max_body_bytes: config.max_body_bytes,
+            requests: Mutex::new(VecDeque::new()),
         });
         let listener = TcpListener::bind(config.bind)
             .await
@@ -185,6 +208,15 @@ impl MockServer {
     /// defaults (`sub`, `iss`, audience, `iat`, `exp` one hour from the server's now).
     pub fn mint_token(&self, mode: AuthMode, extra_claims: &Value) -> Result<String, MockError> {
         mint(&self.shared, mode, extra_claims)
+    }
+
+    /// The GraphQL requests received so far (the most recent 256), oldest first.
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .requests
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Stops accepting connections.
@@ -454,6 +486,15 @@ async fn graphql(State(shared): State<Arc<Shared>>, request: Request<Body>) -> R
         }
     };
     let headers = header_pairs(&parts.headers);
+    if let Ok(mut log) = shared.requests.lock() {
+        if log.len() == RECORDED_REQUESTS {
+            log.pop_front();
+        }
+        log.push_back(RecordedRequest {
+            headers: headers.clone(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    }
     let presented = Presented {
         method: parts.method.as_str(),
         path: parts.uri.path(),
