@@ -69,6 +69,7 @@ impl MockConfig {
                     session_token: None,
                 }],
                 region: DEFAULT_REGION.into(),
+                signing_service: "appsync".into(),
                 lambda_tokens: vec![DEFAULT_LAMBDA_TOKEN.into()],
             },
             data_file: None,

@@ -62,6 +62,7 @@ impl Operation {
     /// Parses `text` and selects the operation named `operation_name` (required when the
     /// document holds several).
     pub fn parse(text: &str, operation_name: Option<&str>) -> Result<Operation, DocumentError> {
+        validate::check_depth(text)?;
         let mut document = graphql_parser::parse_query::<String>(text)
             .map_err(|e| DocumentError::new(e.to_string().trim_end().to_owned()))?
             .into_static();

@@ -8,6 +8,40 @@ use graphql_parser::query::{
 };
 use std::collections::{HashMap, HashSet};
 
+/// The deepest nesting of `{`, `[` and `(` accepted. The parser recurses per level, so this keeps
+/// a pathological document from exhausting the stack; real operations stay far below it.
+pub(super) const MAX_DEPTH: usize = 64;
+
+/// Rejects documents nested deeper than [`MAX_DEPTH`] before they reach the parser.
+pub(super) fn check_depth(text: &str) -> Result<(), DocumentError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' | '(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(DocumentError::new(format!(
+                        "the document is nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 type Fragments<'d> = HashMap<&'d str, &'d FragmentDefinition<'static, String>>;
 
 pub(super) fn check_document(document: &Document<'static, String>) -> Result<(), DocumentError> {
@@ -104,6 +138,20 @@ mod tests {
             .unwrap_err()
             .message
             .contains("spreads itself"));
+    }
+
+    #[test]
+    fn absurdly_deep_documents_are_rejected_before_parsing() {
+        let deep = format!("{{ {} a {} }}", "a {".repeat(10_000), "}".repeat(10_000));
+        assert!(Operation::parse(&deep, None)
+            .unwrap_err()
+            .message
+            .contains("nested deeper"));
+        let in_string = format!("{{ a(s: \"{}\") }}", "{".repeat(500));
+        assert!(
+            Operation::parse(&in_string, None).is_ok(),
+            "braces inside strings do not count"
+        );
     }
 
     #[test]

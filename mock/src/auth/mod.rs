@@ -46,6 +46,9 @@ pub struct AuthSettings {
     pub oidc: JwtIssuer,
     pub iam_credentials: Vec<AwsCredentialsEntry>,
     pub region: String,
+    /// The SigV4 service name requests must be signed for (`appsync`; `execute-api` to stand in
+    /// for an API behind API Gateway).
+    pub signing_service: String,
     pub lambda_tokens: Vec<String>,
 }
 
@@ -179,7 +182,7 @@ impl Authenticator {
                 &signed,
                 &s.iam_credentials,
                 &s.region,
-                "appsync",
+                &s.signing_service,
                 now_ms.div_euclid(1000),
             )
             .map(|_| AuthMode::Iam)
