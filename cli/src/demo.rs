@@ -1,0 +1,256 @@
+//! `appsync demo`: the SDK end to end against an embedded mock server on 127.0.0.1, narrated
+//! step by step. Every step checks its outcome, so the demo fails loudly if a behaviour breaks.
+
+use appsync_core::auth::{StaticCredentials, TokenFn};
+use appsync_core::{
+    AppSyncClient, AppSyncError, AuthMode, AuthProviders, AuthToken, AwsCredentials, ClientConfig,
+    ClientOptions, ErrorPolicy, GraphQLRequest,
+};
+use appsync_mock::config::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
+use appsync_mock::{AuthMode as ServerMode, ConflictMode, MockConfig, MockServer};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const SCHEMA: &str = include_str!("../../tests/fixtures/schema.graphql");
+
+const CREATE: &str = "mutation Create($input: CreateTodoInput!) {
+  createTodo(input: $input) { id name priority _version }
+}";
+const UPDATE: &str = "mutation Update($input: UpdateTodoInput!) {
+  updateTodo(input: $input) { id name priority _version }
+}";
+const LIST: &str = "query List { listTodos { items { id name priority } } }";
+const SYNC: &str = "query Sync($lastSync: AWSTimestamp) {
+  syncTodos(lastSync: $lastSync) { items { id name _version _deleted } startedAt }
+}";
+
+fn step(n: u32, text: &str) {
+    println!("\n[{n}] {text}");
+}
+
+fn show(label: &str, value: &Value) {
+    println!("    {label}: {value}");
+}
+
+fn check(ok: bool, what: &str) -> Result<(), String> {
+    if ok {
+        println!("    ✓ {what}");
+        Ok(())
+    } else {
+        Err(format!("demo check failed: {what}"))
+    }
+}
+
+fn err(e: AppSyncError) -> String {
+    format!("{e} ({})", e.code())
+}
+
+pub async fn run() -> Result<(), String> {
+    println!(
+        "appsync demo: the client against an embedded AppSync mock (automerge conflict detection)"
+    );
+    let server = MockServer::start(MockConfig::new(SCHEMA).conflict(ConflictMode::Automerge))
+        .await
+        .map_err(|e| e.to_string())?;
+
+    step(
+        1,
+        &format!("Mock AppSync running at {}", server.graphql_url()),
+    );
+    let dir = std::env::temp_dir().join(format!("appsync-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let outputs = dir.join("amplify_outputs.json");
+    std::fs::write(&outputs, server.amplify_outputs().to_string()).map_err(|e| e.to_string())?;
+    let config = ClientConfig::from_file(&outputs).map_err(|e| e.to_string())?;
+    println!(
+        "    loaded {} (default {}, also {:?})",
+        outputs.display(),
+        config.default_auth_mode,
+        config
+            .additional_auth_modes
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+    );
+    let token = server
+        .mint_token(ServerMode::UserPools, &json!({"sub": "alice"}))
+        .map_err(|e| e.to_string())?;
+    let providers = AuthProviders::new()
+        .user_pools(TokenFn(move |_| {
+            let token = token.clone();
+            async move { Ok(AuthToken::new(token)) }
+        }))
+        .iam(StaticCredentials(credentials()));
+    let client = AppSyncClient::new(config.clone(), providers);
+
+    step(2, "Create two todos with the API key (the default mode)");
+    let mut first_version = 0;
+    for (id, name, priority) in [
+        ("demo-1", "Write the core", 1),
+        ("demo-2", "Ship the bindings", 2),
+    ] {
+        let r = client
+            .mutate(
+                GraphQLRequest::new(CREATE)
+                    .variables(json!({"input": {"id": id, "name": name, "priority": priority}})),
+            )
+            .await
+            .map_err(err)?;
+        let item = r.data.unwrap_or_default()["createTodo"].clone();
+        show("created", &item);
+        first_version = item["_version"].as_i64().unwrap_or(0);
+    }
+    check(first_version == 1, "new items start at _version 1")?;
+
+    step(
+        3,
+        "List them; the client added __typename to every selection set",
+    );
+    let listed = client.query(GraphQLRequest::new(LIST)).await.map_err(err)?;
+    let data = listed.data.unwrap_or_default();
+    show("listTodos", &data["listTodos"]);
+    check(
+        data["listTodos"]["items"]
+            .as_array()
+            .is_some_and(|i| i.len() == 2),
+        "two items listed",
+    )?;
+
+    step(
+        4,
+        "Multi-auth: Secret is readable only with a Cognito user pool token",
+    );
+    let secret =
+        GraphQLRequest::new("query { listTodos { items { id } } listSecrets { items { id } } }")
+            .error_policy(ErrorPolicy::All);
+    let partial = client.query(secret.clone()).await.map_err(err)?;
+    show(
+        "with the API key, errors",
+        &json!(partial
+            .errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()),
+    );
+    check(
+        partial
+            .data
+            .as_ref()
+            .is_some_and(|d| d["listTodos"].is_object()),
+        "a partial result keeps the data it could read",
+    )?;
+    let full = client
+        .query(secret.auth_mode(AuthMode::UserPools))
+        .await
+        .map_err(err)?;
+    check(
+        full.errors.is_empty(),
+        "the same query with auth mode AMAZON_COGNITO_USER_POOLS succeeds",
+    )?;
+
+    step(5, "IAM from a device whose clock is 20 minutes behind");
+    let skewed = AppSyncClient::with_options(
+        config.clone(),
+        AuthProviders::new().iam(StaticCredentials(credentials())),
+        ClientOptions {
+            clock: Some(Arc::new(|| {
+                appsync_core::runtime::now_ms() - 20 * 60 * 1000
+            })),
+            ..ClientOptions::default()
+        },
+    );
+    skewed
+        .query(GraphQLRequest::new(LIST).auth_mode(AuthMode::Iam))
+        .await
+        .map_err(err)?;
+    let offset = skewed.authorizer().server_time_ms() - appsync_core::runtime::now_ms();
+    check(
+        offset.abs() < 5_000,
+        "SigV4 rejected for its time, re-signed with the server's Date, retried once",
+    )?;
+
+    step(
+        6,
+        "Conflict detection: a stale update is merged by the server (automerge)",
+    );
+    let sync = client.query(GraphQLRequest::new(SYNC)).await.map_err(err)?;
+    let last_sync = sync.data.unwrap_or_default()["syncTodos"]["startedAt"]
+        .as_i64()
+        .unwrap_or(0);
+    client
+        .mutate(
+            GraphQLRequest::new(UPDATE)
+                .variables(json!({"input": {"id": "demo-1", "priority": 5, "_version": 1}})),
+        )
+        .await
+        .map_err(err)?;
+    let stale = client
+        .mutate(
+            GraphQLRequest::new(UPDATE)
+                .variables(json!({"input": {"id": "demo-1", "priority": 9, "_version": 1}})),
+        )
+        .await
+        .map_err(err)?;
+    let merged = stale.data.unwrap_or_default()["updateTodo"].clone();
+    show("after a stale update with _version 1", &merged);
+    check(
+        merged["priority"] == 5 && merged["_version"] == 3,
+        "the server's scalar won and the version advanced",
+    )?;
+
+    step(7, "Delta sync: only what changed since the last sync");
+    let delta = client
+        .query(GraphQLRequest::new(SYNC).variables(json!({"lastSync": last_sync})))
+        .await
+        .map_err(err)?;
+    let items = delta.data.unwrap_or_default()["syncTodos"]["items"].clone();
+    show("syncTodos(lastSync)", &items);
+    check(
+        items
+            .as_array()
+            .is_some_and(|i| i.iter().all(|t| t["id"] == "demo-1")),
+        "only demo-1's changes came back",
+    )?;
+
+    step(8, "Fault injection: the next request fails with 503");
+    server.faults().fail_next(1, 503, None);
+    match client.query(GraphQLRequest::new(LIST)).await {
+        Err(e) => {
+            println!(
+                "    got {}: transient = {}",
+                err(e.clone()),
+                e.is_transient()
+            );
+            check(e.is_transient(), "a 503 is a typed, retriable error")?;
+        }
+        Ok(_) => return Err("the injected 503 did not arrive".into()),
+    }
+    client.query(GraphQLRequest::new(LIST)).await.map_err(err)?;
+    check(true, "the next request succeeds")?;
+
+    step(9, "Invalid documents never reach the network");
+    let before = server.recorded_requests().len();
+    let invalid = client
+        .query(GraphQLRequest::new(
+            "query { getTodo(id: $missing) { id } }",
+        ))
+        .await;
+    check(
+        matches!(invalid, Err(AppSyncError::InvalidDocument(_)))
+            && server.recorded_requests().len() == before,
+        "an undeclared variable is caught before sending",
+    )?;
+
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("\nDemo complete: every step behaved as expected.");
+    Ok(())
+}
+
+fn credentials() -> AwsCredentials {
+    AwsCredentials {
+        access_key_id: DEFAULT_ACCESS_KEY_ID.into(),
+        secret_access_key: DEFAULT_SECRET_ACCESS_KEY.into(),
+        session_token: None,
+        expires_at_ms: None,
+    }
+}
