@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::Path;
 
 /// A failure of the persistence file.
@@ -34,7 +34,20 @@ pub struct Data {
     tables: HashMap<String, BTreeMap<String, Value>>,
     delta: VecDeque<DeltaEntry>,
     next_seq: u64,
+    /// Tombstones by deletion time, so expiry looks only at the oldest ones (not every item).
+    tombstones: BTreeSet<(i64, String, String)>,
+    /// Delta entries before this time were already deleted from the file.
+    pruned_before: i64,
     file: Option<Connection>,
+}
+
+fn tombstone_time(item: &Value) -> Option<i64> {
+    let deleted = item.get("_deleted").and_then(Value::as_bool) == Some(true);
+    deleted.then(|| {
+        item.get("_lastChangedAt")
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::MAX)
+    })
 }
 
 const SCHEMA: &str = "
@@ -69,8 +82,11 @@ impl Data {
             })?;
             for row in rows {
                 let (model, id, json) = row?;
-                let item = serde_json::from_str(&json)
+                let item: Value = serde_json::from_str(&json)
                     .map_err(|e| DataError(format!("item {model}:{id} is not JSON: {e}")))?;
+                if let Some(at) = tombstone_time(&item) {
+                    data.tombstones.insert((at, model.clone(), id.clone()));
+                }
                 data.tables.entry(model).or_default().insert(id, item);
             }
             let mut stmt =
@@ -191,6 +207,10 @@ impl Data {
             });
             self.next_seq += 1;
         }
+        if let Some(at) = tombstone_time(&item) {
+            self.tombstones
+                .insert((at, model.to_owned(), id.to_owned()));
+        }
         self.tables
             .entry(model.to_owned())
             .or_default()
@@ -215,26 +235,35 @@ impl Data {
         while self.delta.front().is_some_and(|e| e.at_ms < before_ms) {
             self.delta.pop_front();
         }
-        let mut expired = Vec::new();
-        for (model, table) in &self.tables {
-            for (id, item) in table {
-                let deleted = item.get("_deleted").and_then(Value::as_bool) == Some(true);
-                let at = item
-                    .get("_lastChangedAt")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(i64::MAX);
-                if deleted && at < tombstones_before_ms {
-                    expired.push((model.clone(), id.clone()));
-                }
+        while let Some(first) = self.tombstones.first().cloned() {
+            if first.0 >= tombstones_before_ms {
+                break;
+            }
+            self.tombstones.pop_first();
+            let (at, model, id) = first;
+            // Only if the item is still that tombstone (not removed or re-written since).
+            let current = self.get(&model, &id).and_then(tombstone_time);
+            if current == Some(at) {
+                self.remove(&model, &id)?;
             }
         }
-        for (model, id) in expired {
-            self.remove(&model, &id)?;
-        }
-        if let Some(conn) = &self.file {
-            conn.execute("DELETE FROM delta WHERE at_ms < ?1", [before_ms])?;
+        if self.file.is_some() && self.delta_on_disk_before(before_ms) {
+            if let Some(conn) = &self.file {
+                conn.execute("DELETE FROM delta WHERE at_ms < ?1", [before_ms])?;
+            }
         }
         Ok(())
+    }
+
+    /// Whether the file may still hold delta entries older than `before_ms` (the in-memory log
+    /// mirrors the file, so its first entry tells).
+    fn delta_on_disk_before(&mut self, before_ms: i64) -> bool {
+        let oldest_kept = self.delta.front().map_or(i64::MAX, |e| e.at_ms);
+        let due = self.pruned_before < before_ms.min(oldest_kept);
+        if due {
+            self.pruned_before = before_ms.min(oldest_kept);
+        }
+        due
     }
 
     /// Number of items of a model, tombstones included.
