@@ -1,6 +1,9 @@
 //! The `appsync` binary end to end: a mock started from the command line, queried with each
 //! credential source, tokens minted, bad configs reported, and the demo.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 

@@ -4,6 +4,8 @@
 //! every AppSync mode, GraphQL documents and the HTTP client. Kotlin, Swift and web bindings are
 //! thin layers over this crate.
 #![doc = include_str!("../README.md")]
+// On wasm nothing is `Send` (one thread); the same `Arc`-based types serve both targets.
+#![cfg_attr(target_family = "wasm", allow(clippy::arc_with_non_send_sync))]
 
 pub mod auth;
 pub mod client;

@@ -2,6 +2,9 @@
 //! - simple mutations per second: `createTodo` over HTTP with keep-alive from 4 concurrent clients;
 //! - items per second through `syncTodos` pages of 1,000 (a full scan of 20,000 items).
 
+// A benchmark harness: a failed setup should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use appsync_mock::config::DEFAULT_API_KEY;
 use appsync_mock::{ConflictMode, MockConfig, MockServer};
 use serde_json::json;

@@ -1,6 +1,9 @@
 //! The @model API over HTTP: every operation, filters, conditions, conflict modes, sync paging,
 //! delta versus full sync, tombstones, persistence and bad requests.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use appsync_mock::{ConflictMode, MockConfig, MockServer};

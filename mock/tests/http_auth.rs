@@ -1,5 +1,8 @@
 //! Every auth mode checked for real over HTTP, positive and negative, and per-field auth.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use appsync_mock::auth::jwt::JwtKeys;

@@ -1,5 +1,8 @@
 //! Fault injection through the Rust handle and the control endpoint, and CORS.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use appsync_mock::ConflictMode;

@@ -8,6 +8,9 @@
 //!   only the client's work is timed: document lookup, variables check, body serialisation,
 //!   auth headers (API key, or SigV4 signing for IAM) and response parsing.
 
+// A benchmark harness: a failed setup should stop it loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use appsync_core::auth::StaticCredentials;
 use appsync_core::runtime::BoxFuture;
 use appsync_core::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};

@@ -1,6 +1,9 @@
 //! Shared pieces of the scenario tests: a mock server with the fixture schema, clients built
 //! from the configuration files the mock writes, and providers that count their calls.
 
+// Test support: failing loudly on broken setup is the point here.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use appsync_core::auth::{AuthToken, CredentialsFn, ProviderError, TokenFn};
 use appsync_core::{AppSyncClient, AuthProviders, AwsCredentials, ClientConfig};
 use appsync_mock::config::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};

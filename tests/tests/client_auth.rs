@@ -1,6 +1,9 @@
 //! The client's auth against the mock: every mode, multi-auth, custom headers, refresh and
 //! clock skew.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use appsync_core::auth::{AuthToken, CredentialsFn, HeadersFn, StaticCredentials, TokenFn};
 use appsync_core::{
     AppSyncClient, AppSyncError, AuthMode, AuthProviders, AwsCredentials, ClientConfig,

@@ -1,5 +1,8 @@
 //! Every config form the mock writes (and the ones it does not) drives a working client.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use appsync_core::auth::HeadersFn;
 use appsync_core::{AppSyncClient, AuthMode, AuthProviders, ClientConfig, GraphQLRequest};
 use appsync_mock::config::DEFAULT_API_KEY;

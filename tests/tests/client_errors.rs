@@ -1,6 +1,9 @@
 //! Each error the client can return, produced for real against the mock (or a socket that
 //! misbehaves on purpose), plus partial results.
 
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use appsync_core::{
     AppSyncClient, AppSyncError, AuthProviders, ClientConfig, ErrorPolicy, GraphQLRequest,
 };

@@ -280,11 +280,14 @@ fn add_typename_here(set: &mut SelectionSet<'static, String>) {
     }
 }
 
+/// A document's text and the operation name chosen from it.
+type OperationKey = (String, Option<String>);
+
 /// Parsed operations by their text, so a document used again is not parsed again. Bounded: when
 /// full it starts over, which costs one parse per document, never unbounded memory.
 #[derive(Debug)]
 pub struct OperationCache {
-    entries: Mutex<HashMap<(String, Option<String>), Arc<Operation>>>,
+    entries: Mutex<HashMap<OperationKey, Arc<Operation>>>,
     capacity: usize,
 }
 

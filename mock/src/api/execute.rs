@@ -598,11 +598,10 @@ fn included(
             .iter()
             .find(|(n, _)| n == "if")
             .map(|(_, v)| to_json(v, variables).as_bool().unwrap_or(false));
-        match (d.name.as_str(), flag) {
-            ("skip", Some(true)) => false,
-            ("include", Some(false)) => false,
-            _ => true,
-        }
+        !matches!(
+            (d.name.as_str(), flag),
+            ("skip", Some(true)) | ("include", Some(false))
+        )
     })
 }
 

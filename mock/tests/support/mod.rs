@@ -1,5 +1,8 @@
 //! Helpers for the mock's HTTP tests: a server on 127.0.0.1 with the shared fixture schema and
 //! a raw HTTP client that talks to it the way any AppSync client would.
+
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use appsync_core::auth::{sign_request, AwsCredentials, SigningInput};

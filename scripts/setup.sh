@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine, idempotently (skips what is there).
+# Today: the Rust toolchain's components and the wasm target. The binding suites (Kotlin, Swift,
+# browser) add their toolchains here as they land.
+set -euo pipefail
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "setup: cargo is not installed; install Rust with rustup first (https://rustup.rs)" >&2
+    exit 1
+  fi
+fi
+
+if command -v rustup >/dev/null 2>&1; then
+  installed_targets=$(rustup target list --installed)
+  if ! grep -qx wasm32-unknown-unknown <<<"$installed_targets"; then
+    echo "setup: adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  installed_components=$(rustup component list --installed)
+  for component in rustfmt clippy; do
+    if ! grep -q "^${component}" <<<"$installed_components"; then
+      echo "setup: adding the ${component} component"
+      rustup component add "$component"
+    fi
+  done
+fi
