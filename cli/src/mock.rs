@@ -3,6 +3,7 @@
 use appsync_mock::auth::appsync_name;
 use appsync_mock::auth::jwt::JwtKeys;
 use appsync_mock::data::Data;
+use appsync_mock::tls::TlsIdentity;
 use appsync_mock::{AuthMode, ConflictMode, MockConfig, MockServer};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
@@ -36,9 +37,13 @@ pub struct MockArgs {
     /// SQLite file to keep data (and the JWT key) across restarts.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Where to write amplify_outputs.json and amplifyconfiguration.json.
+    /// Where to write amplify_outputs.json and amplifyconfiguration.json (and the TLS files).
     #[arg(long, default_value = ".")]
     out_dir: PathBuf,
+    /// Serve https and wss with a self-signed certificate (appsync-mock-cert.pem in --out-dir,
+    /// created once and reused).
+    #[arg(long)]
+    tls: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +125,11 @@ pub async fn run(args: MockArgs) -> Result<(), String> {
         .bind(SocketAddr::new(args.host, args.port));
     if let Some(data) = &args.data {
         config = config.data_file(data);
+    }
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|e| format!("{}: {e}", args.out_dir.display()))?;
+    if args.tls {
+        config = config.tls(TlsIdentity::load_or_create(&args.out_dir).map_err(|e| e.to_string())?);
     }
     let server = MockServer::start(config)
         .await

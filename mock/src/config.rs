@@ -35,6 +35,8 @@ pub struct MockConfig {
     pub jwt_key_pem: Option<String>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Serve https / wss with this certificate instead of plain http / ws.
+    pub tls: Option<crate::tls::TlsIdentity>,
 }
 
 impl MockConfig {
@@ -78,6 +80,7 @@ impl MockConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             jwt_key_pem: None,
             max_body_bytes: 1024 * 1024,
+            tls: None,
         }
     }
 
@@ -97,6 +100,11 @@ impl MockConfig {
 
     pub fn data_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.data_file = Some(path.into());
+        self
+    }
+
+    pub fn tls(mut self, identity: crate::tls::TlsIdentity) -> Self {
+        self.tls = Some(identity);
         self
     }
 

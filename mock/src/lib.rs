@@ -14,6 +14,7 @@ pub mod faults;
 pub mod filter;
 pub mod schema;
 pub mod server;
+pub mod tls;
 
 pub use config::MockConfig;
 pub use schema::{AuthMode, ConflictMode};

@@ -75,6 +75,7 @@ impl RecordedRequest {
 #[derive(Debug)]
 pub struct MockServer {
     addr: SocketAddr,
+    tls: bool,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
 }
@@ -153,29 +154,46 @@ impl MockServer {
             addr: config.bind,
             message: e.to_string(),
         })?;
+        let acceptor = match &config.tls {
+            Some(identity) => Some(
+                identity
+                    .acceptor()
+                    .map_err(|e| MockError::Other(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let tls = acceptor.is_some();
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(accept_loop(
             listener,
+            acceptor,
             router(shared.clone()),
             shared.clone(),
             stopped,
         ));
-        tracing::info!(%addr, "mock AppSync listening");
-        Ok(MockServer { addr, shared, stop })
+        tracing::info!(%addr, tls, "mock AppSync listening");
+        Ok(MockServer {
+            addr,
+            tls,
+            shared,
+            stop,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:<port>/graphql`
+    /// `http://127.0.0.1:<port>/graphql` (`https` with TLS).
     pub fn graphql_url(&self) -> String {
-        format!("http://{}/graphql", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/graphql", self.addr)
     }
 
-    /// `ws://127.0.0.1:<port>/graphql/realtime`
+    /// `ws://127.0.0.1:<port>/graphql/realtime` (`wss` with TLS).
     pub fn realtime_url(&self) -> String {
-        format!("ws://{}/graphql/realtime", self.addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/graphql/realtime", self.addr)
     }
 
     pub fn api(&self) -> &Api {
@@ -302,6 +320,7 @@ fn mint(shared: &Shared, mode: AuthMode, extra: &Value) -> Result<String, MockEr
 
 async fn accept_loop(
     listener: TcpListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     router: Router,
     shared: Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
@@ -315,23 +334,45 @@ async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let (router, shared, stopped) = (router.clone(), shared.clone(), stopped.clone());
+        match &acceptor {
+            None => {
+                tokio::spawn(serve_connection(stream, router, shared, stopped));
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A failed handshake (a plain-http client, an untrusting one) only ends
+                    // that connection.
+                    match acceptor.accept(stream).await {
+                        Ok(tls) => serve_connection(tls, router, shared, stopped).await,
+                        Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn serve_connection<I>(
+    io: I,
+    router: Router,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let router = router.clone();
         let shared = shared.clone();
-        let mut stopped = stopped.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                let router = router.clone();
-                let shared = shared.clone();
-                async move { serve(request, router, shared).await }
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .with_upgrades();
-            tokio::select! {
-                _ = connection => {}
-                _ = stopped.changed() => {}
-            }
-        });
+        async move { serve(request, router, shared).await }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::select! {
+        _ = connection => {}
+        _ = stopped.changed() => {}
     }
 }
 
