@@ -27,3 +27,15 @@ if command -v rustup >/dev/null 2>&1; then
     fi
   done
 fi
+
+# Node packages of the Amplify JS compatibility suite (npm ci only when the lock file changed).
+if command -v npm >/dev/null 2>&1; then
+  js=tests/amplify-js
+  if [ ! -f "$js/node_modules/.package-lock.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the Amplify JS compatibility suite's packages"
+    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "setup: npm is not installed; the Amplify JS compatibility suite needs Node.js 20+" >&2
+  exit 1
+fi

@@ -4,6 +4,7 @@
 # counts. Binding suites (Kotlin, Swift, browser) join here as they land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# setup.sh resolves paths from the repository root.
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -27,6 +28,19 @@ set -e
 counts=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } } END { printf "%d %d", p, f }' "$log")
 passed=${counts% *}
 failed=${counts#* }
+
+echo "== Amplify JS v6 against appsync-mock (tests/amplify-js)"
+set +e
+(cd tests/amplify-js && APPSYNC_BIN="$PWD/../../target/debug/appsync" node --test --test-reporter=spec compat.test.mjs) 2>&1 | tee "$log.js"
+js_status=${PIPESTATUS[0]}
+set -e
+js_passed=$(awk '/^ℹ pass / { print $3 }' "$log.js")
+js_failed=$(awk '/^ℹ fail / { print $3 }' "$log.js")
+rm -f "$log.js"
+
 echo
 echo "rust: ${passed:-0} passed, ${failed:-0} failed"
-exit "$status"
+echo "amplify-js: ${js_passed:-0} passed, ${js_failed:-0} failed"
+echo "all: $(( ${passed:-0} + ${js_passed:-0} )) passed, $(( ${failed:-0} + ${js_failed:-0} )) failed"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+exit "$js_status"
