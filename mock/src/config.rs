@@ -73,6 +73,7 @@ impl MockConfig {
                 region: DEFAULT_REGION.into(),
                 signing_service: "appsync".into(),
                 lambda_tokens: vec![DEFAULT_LAMBDA_TOKEN.into()],
+                expired_session_tokens: Vec::new(),
             },
             data_file: None,
             delta_ttl_ms: crate::api::DEFAULT_DELTA_TTL_MS,

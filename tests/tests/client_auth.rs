@@ -404,3 +404,73 @@ async fn an_endpoint_behind_api_gateway_is_signed_for_execute_api_in_its_region(
         "{auth}"
     );
 }
+
+#[tokio::test]
+async fn an_expired_api_key_is_an_unauthorized_error() {
+    let mut config = MockConfig::new(SCHEMA);
+    config.auth.api_keys = vec![appsync_mock::auth::ApiKey {
+        key: "da2-old".into(),
+        expires_at_ms: Some(1_000),
+    }];
+    let server = MockServer::start(config).await.unwrap();
+    let mut client_config = gen2_config(&server);
+    client_config.api_key = Some("da2-old".into());
+    match AppSyncClient::new(client_config, AuthProviders::new())
+        .query(get())
+        .await
+    {
+        Err(AppSyncError::Http {
+            status: 401,
+            message,
+            ..
+        }) => assert!(message.contains("expired"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn expired_iam_session_credentials_are_refreshed_once() {
+    let mut config = MockConfig::new(SCHEMA);
+    config.auth.iam_credentials = vec![
+        AwsCredentialsEntry {
+            access_key_id: "ASIAOLD".into(),
+            secret_access_key: "old".into(),
+            session_token: Some("old-session".into()),
+        },
+        AwsCredentialsEntry {
+            access_key_id: "ASIANEW".into(),
+            secret_access_key: "new".into(),
+            session_token: Some("new-session".into()),
+        },
+    ];
+    config.auth.expired_session_tokens = vec!["old-session".into()];
+    let server = MockServer::start(config).await.unwrap();
+    let calls = Counter::default();
+    let counted = calls.clone();
+    let provider = CredentialsFn(move |force_refresh| {
+        counted.bump();
+        let (key, secret, session) = if force_refresh {
+            ("ASIANEW", "new", "new-session")
+        } else {
+            ("ASIAOLD", "old", "old-session")
+        };
+        async move {
+            Ok(AwsCredentials {
+                access_key_id: key.into(),
+                secret_access_key: secret.into(),
+                session_token: Some(session.into()),
+                // The device believes they are still good: only the server knows better.
+                expires_at_ms: Some(appsync_core::runtime::now_ms() + 3_600_000),
+            })
+        }
+    });
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new().iam(provider));
+    client.query(get().auth_mode(AuthMode::Iam)).await.unwrap();
+    assert_eq!(calls.get(), 2);
+    let recorded = server.recorded_requests();
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(
+        recorded[1].header("x-amz-security-token"),
+        Some("new-session")
+    );
+}

@@ -50,6 +50,9 @@ pub struct AuthSettings {
     /// for an API behind API Gateway).
     pub signing_service: String,
     pub lambda_tokens: Vec<String>,
+    /// STS session tokens that have expired: requests carrying one get AWS's
+    /// `ExpiredTokenException` (HTTP 403), so clients' credential refresh can be tested.
+    pub expired_session_tokens: Vec<String>,
 }
 
 impl AuthSettings {
@@ -170,6 +173,14 @@ impl Authenticator {
         if authorization.starts_with("AWS4-HMAC-SHA256") {
             if !s.enabled(AuthMode::Iam) {
                 return Err(not_enabled(AuthMode::Iam));
+            }
+            let session = header(request.headers, "x-amz-security-token");
+            if session.is_some_and(|t| s.expired_session_tokens.iter().any(|e| e == t)) {
+                return Err(AuthFailure {
+                    status: 403,
+                    error_type: "ExpiredTokenException".into(),
+                    message: "The security token included in the request is expired".into(),
+                });
             }
             let signed = SignedRequest {
                 method: request.method,
