@@ -37,6 +37,12 @@ pub struct MockConfig {
     pub max_body_bytes: usize,
     /// Serve https / wss with this certificate instead of plain http / ws.
     pub tls: Option<crate::tls::TlsIdentity>,
+    /// Realtime: the longest gap between keep-alives promised in `connection_ack`.
+    pub connection_timeout_ms: u64,
+    /// Realtime: how often `ka` is sent (must be well under the timeout).
+    pub ka_interval_ms: u64,
+    /// Realtime: subscriptions one connection may hold (AppSync: 100).
+    pub max_subscriptions_per_connection: usize,
 }
 
 impl MockConfig {
@@ -82,6 +88,9 @@ impl MockConfig {
             jwt_key_pem: None,
             max_body_bytes: 1024 * 1024,
             tls: None,
+            connection_timeout_ms: 300_000,
+            ka_interval_ms: 60_000,
+            max_subscriptions_per_connection: 100,
         }
     }
 

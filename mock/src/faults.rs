@@ -32,6 +32,18 @@ pub struct FaultRequest {
     /// Close the connection without answering for the next N GraphQL requests.
     #[serde(default)]
     pub reset_next: Option<u32>,
+    /// Realtime: close every open WebSocket now.
+    #[serde(default)]
+    pub close_sockets: Option<bool>,
+    /// Realtime: stop (true) or resume (false) sending keep-alives.
+    #[serde(default)]
+    pub withhold_ka: Option<bool>,
+    /// Realtime: refuse the next N WebSocket handshakes (HTTP 503).
+    #[serde(default)]
+    pub reject_handshakes: Option<u32>,
+    /// Realtime: delay every message the server sends by this much.
+    #[serde(default)]
+    pub ws_delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +52,9 @@ struct State {
     fail: Option<FailSpec>,
     latency: Duration,
     reset_remaining: u32,
+    withhold_ka: bool,
+    reject_handshakes: u32,
+    ws_delay: Duration,
 }
 
 /// What to do with one incoming GraphQL request.
@@ -51,9 +66,20 @@ pub enum FaultAction {
 }
 
 /// The live fault settings of one server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Faults {
     state: Mutex<State>,
+    /// Bumped to close every open WebSocket.
+    close_sockets: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            state: Mutex::new(State::default()),
+            close_sockets: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl Faults {
@@ -75,6 +101,70 @@ impl Faults {
         if let Some(n) = request.reset_next {
             state.reset_remaining = n;
         }
+        if let Some(withhold) = request.withhold_ka {
+            state.withhold_ka = withhold;
+        }
+        if let Some(n) = request.reject_handshakes {
+            state.reject_handshakes = n;
+        }
+        if let Some(ms) = request.ws_delay_ms {
+            state.ws_delay = Duration::from_millis(ms);
+        }
+        drop(state);
+        if request.close_sockets == Some(true) {
+            self.close_sockets();
+        }
+    }
+
+    /// Closes every open realtime connection now.
+    pub fn close_sockets(&self) {
+        self.close_sockets.send_modify(|n| *n += 1);
+    }
+
+    /// A receiver that changes whenever sockets are to be closed.
+    pub fn close_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.close_sockets.subscribe()
+    }
+
+    /// Stops (or resumes) keep-alive messages on every connection.
+    pub fn withhold_ka(&self, withhold: bool) {
+        if let Ok(mut state) = self.state.lock() {
+            state.withhold_ka = withhold;
+        }
+    }
+
+    pub fn ka_withheld(&self) -> bool {
+        self.state.lock().map(|s| s.withhold_ka).unwrap_or(false)
+    }
+
+    /// Refuses the next `count` WebSocket handshakes.
+    pub fn reject_handshakes(&self, count: u32) {
+        if let Ok(mut state) = self.state.lock() {
+            state.reject_handshakes = count;
+        }
+    }
+
+    /// Takes one handshake rejection, if any are due.
+    pub fn take_handshake_rejection(&self) -> bool {
+        let Ok(mut state) = self.state.lock() else {
+            return false;
+        };
+        if state.reject_handshakes > 0 {
+            state.reject_handshakes -= 1;
+            return true;
+        }
+        false
+    }
+
+    /// Delays every realtime message the server sends.
+    pub fn set_ws_delay(&self, delay: Duration) {
+        if let Ok(mut state) = self.state.lock() {
+            state.ws_delay = delay;
+        }
+    }
+
+    pub fn ws_delay(&self) -> Duration {
+        self.state.lock().map(|s| s.ws_delay).unwrap_or_default()
     }
 
     /// Fails the next `count` requests with `status`.
@@ -141,6 +231,9 @@ impl Faults {
             "fail": state.fail,
             "latencyMs": state.latency.as_millis() as u64,
             "resetRemaining": state.reset_remaining,
+            "withholdKa": state.withhold_ka,
+            "rejectHandshakes": state.reject_handshakes,
+            "wsDelayMs": state.ws_delay.as_millis() as u64,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod faults;
 pub mod filter;
+pub mod realtime;
 pub mod schema;
 pub mod server;
 pub mod tls;

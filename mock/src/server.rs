@@ -48,6 +48,7 @@ pub struct Shared {
     pub auth: Authenticator,
     pub faults: Faults,
     pub max_body_bytes: usize,
+    pub realtime: crate::realtime::RealtimeSettings,
     requests: Mutex<VecDeque<RecordedRequest>>,
 }
 
@@ -142,6 +143,11 @@ impl MockServer {
             },
             faults: Faults::default(),
             max_body_bytes: config.max_body_bytes,
+            realtime: crate::realtime::RealtimeSettings {
+                connection_timeout_ms: config.connection_timeout_ms,
+                ka_interval_ms: config.ka_interval_ms,
+                max_subscriptions: config.max_subscriptions_per_connection,
+            },
             requests: Mutex::new(VecDeque::new()),
         });
         let listener = TcpListener::bind(config.bind)
@@ -446,6 +452,7 @@ async fn serve(
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/graphql", post(graphql))
+        .route("/graphql/realtime", get(crate::realtime::realtime))
         .route("/.well-known/jwks.json", get(jwks))
         .route(
             "/__mock/faults",

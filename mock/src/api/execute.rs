@@ -35,7 +35,47 @@ pub struct Outcome {
     pub body: Value,
 }
 
-type Fragments<'d> = HashMap<&'d str, &'d FragmentDefinition<'static, String>>;
+pub(crate) type Fragments<'d> = HashMap<&'d str, &'d FragmentDefinition<'static, String>>;
+
+/// A request that parsed, selected its operation, coerced its variables and validated.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub document: Document<'static, String>,
+    pub op_index: usize,
+    pub root_type: &'static str,
+    pub variables: Map<String, Value>,
+}
+
+impl Prepared {
+    pub fn selection_set(&self) -> &SelectionSet<'static, String> {
+        match self.document.definitions.get(self.op_index) {
+            Some(Definition::Operation(op)) => match op {
+                OperationDefinition::SelectionSet(s) => s,
+                OperationDefinition::Query(q) => &q.selection_set,
+                OperationDefinition::Mutation(m) => &m.selection_set,
+                OperationDefinition::Subscription(s) => &s.selection_set,
+            },
+            _ => &EMPTY_SET,
+        }
+    }
+}
+
+static EMPTY_SET: SelectionSet<'static, String> = SelectionSet {
+    span: (Pos { line: 0, column: 0 }, Pos { line: 0, column: 0 }),
+    items: Vec::new(),
+};
+
+/// The fragment definitions of a document by name.
+pub(crate) fn fragments_of<'a>(document: &'a Document<'static, String>) -> Fragments<'a> {
+    document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Fragment(f) => Some((f.name.as_str(), f)),
+            _ => None,
+        })
+        .collect()
+}
 
 /// An error entry in AppSync's shape.
 pub fn error_entry(
@@ -94,27 +134,22 @@ pub fn check_depth(text: &str) -> Result<(), String> {
 }
 
 impl Api {
-    /// Runs one request made with auth `mode`.
-    pub fn execute(&self, body: &GraphQLBody, mode: AuthMode) -> Outcome {
+    /// Parses, selects the operation, coerces variables and validates the selection set.
+    pub(crate) fn prepare(&self, body: &GraphQLBody) -> Result<Prepared, Outcome> {
         if let Err(message) = check_depth(&body.query) {
-            return malformed(&message);
+            return Err(malformed(&message));
         }
         let document: Document<'static, String> =
             match graphql_parser::parse_query::<String>(&body.query) {
                 Ok(d) => d.into_static(),
                 Err(e) => {
-                    return malformed(&format!(
+                    return Err(malformed(&format!(
                         "Unable to parse GraphQL query: {}",
                         e.to_string().trim()
-                    ))
+                    )))
                 }
             };
-        let mut fragments: Fragments<'_> = HashMap::new();
-        for d in &document.definitions {
-            if let Definition::Fragment(f) = d {
-                fragments.insert(f.name.as_str(), f);
-            }
-        }
+        let fragments = fragments_of(&document);
         let operations: Vec<&OperationDefinition<'static, String>> = document
             .definitions
             .iter()
@@ -125,34 +160,34 @@ impl Api {
             .collect();
         let operation = match (&operations[..], body.operation_name.as_deref()) {
             ([], _) => {
-                return validation_failure(vec![error_entry(
+                return Err(validation_failure(vec![error_entry(
                     "No operation in the document",
                     None,
                     None,
                     None,
                     None,
-                )])
+                )]))
             }
             ([only], None) => *only,
             (_, None) => {
-                return validation_failure(vec![error_entry(
+                return Err(validation_failure(vec![error_entry(
                     "Must provide operation name if query contains multiple operations",
                     None,
                     None,
                     None,
                     None,
-                )])
+                )]))
             }
             (ops, Some(name)) => match ops.iter().find(|op| op_name(op) == Some(name)) {
                 Some(op) => *op,
                 None => {
-                    return validation_failure(vec![error_entry(
+                    return Err(validation_failure(vec![error_entry(
                         &format!("Unknown operation named '{name}'."),
                         None,
                         None,
                         None,
                         None,
-                    )])
+                    )]))
                 }
             },
         };
@@ -175,7 +210,7 @@ impl Api {
         let provided = match &body.variables {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(map)) => map.clone(),
-            Some(_) => return malformed("variables must be a JSON object"),
+            Some(_) => return Err(malformed("variables must be a JSON object")),
         };
         let mut variables = Map::new();
         let mut errors = Vec::new();
@@ -231,8 +266,32 @@ impl Api {
             &mut errors,
         );
         if !errors.is_empty() {
-            return validation_failure(errors);
+            return Err(validation_failure(errors));
         }
+        let op_index = document
+            .definitions
+            .iter()
+            .position(|d| matches!(d, Definition::Operation(op) if std::ptr::eq(op, operation)))
+            .unwrap_or(0);
+        drop(fragments);
+        Ok(Prepared {
+            document,
+            op_index,
+            root_type,
+            variables,
+        })
+    }
+
+    /// Runs one request made with auth `mode`.
+    pub fn execute(&self, body: &GraphQLBody, mode: AuthMode) -> Outcome {
+        let prepared = match self.prepare(body) {
+            Ok(p) => p,
+            Err(outcome) => return outcome,
+        };
+        let root_type = prepared.root_type;
+        let selection = prepared.selection_set();
+        let fragments = fragments_of(&prepared.document);
+        let variables = &prepared.variables;
         if root_type == "Subscription" {
             return validation_failure(vec![error_entry(
                 "Subscriptions are served over the realtime WebSocket endpoint, not HTTP",
@@ -245,14 +304,14 @@ impl Api {
 
         let mut data = Map::new();
         let mut field_errors = Vec::new();
-        for field in collect_fields(root_type, selection, &fragments, &variables) {
+        for field in collect_fields(root_type, selection, &fragments, variables) {
             let key = field.alias.clone().unwrap_or_else(|| field.name.clone());
             if field.name == "__typename" {
                 data.insert(key, Value::String(root_type.to_owned()));
                 continue;
             }
             let path = vec![Value::String(key.clone())];
-            let result = self.resolve_field(root_type, field, &variables, mode);
+            let result = self.resolve_field(root_type, field, variables, mode);
             match result {
                 Ok(value) => {
                     let ty = self
@@ -286,6 +345,21 @@ impl Api {
         Outcome { status: 200, body }
     }
 
+    /// Whether a request in `mode` may use a field: its `@aws_*` directives, or the default
+    /// mode alone when it has none (as AppSync does).
+    pub(crate) fn permits(&self, info: &super::index::FieldInfo, mode: AuthMode) -> bool {
+        let allowed: Vec<AuthMode> = info
+            .directives
+            .iter()
+            .filter_map(|d| super::mode_from_directive(d))
+            .collect();
+        if allowed.is_empty() {
+            mode == self.default_mode
+        } else {
+            allowed.contains(&mode)
+        }
+    }
+
     fn resolve_field(
         &self,
         root_type: &str,
@@ -296,17 +370,7 @@ impl Api {
         let info = self.index.field(root_type, &field.name).ok_or_else(|| {
             FieldError::new("ValidationError", format!("Unknown field {}", field.name))
         })?;
-        let allowed: Vec<AuthMode> = info
-            .directives
-            .iter()
-            .filter_map(|d| super::mode_from_directive(d))
-            .collect();
-        let permitted = if allowed.is_empty() {
-            mode == self.default_mode
-        } else {
-            allowed.contains(&mode)
-        };
-        if !permitted {
+        if !self.permits(info, mode) {
             return Err(FieldError::new(
                 "Unauthorized",
                 format!(
@@ -524,7 +588,7 @@ impl Api {
 }
 
 /// The fields selected on `type_name`, with fragments flattened and @skip/@include applied.
-fn collect_fields<'d>(
+pub(crate) fn collect_fields<'d>(
     type_name: &str,
     set: &'d SelectionSet<'static, String>,
     fragments: &Fragments<'d>,

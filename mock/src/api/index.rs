@@ -65,6 +65,8 @@ pub struct FieldInfo {
     pub args: Vec<ArgInfo>,
     /// `aws_api_key`, `aws_iam`, ... (without `@`).
     pub directives: Vec<String>,
+    /// For subscription fields: the mutations of `@aws_subscribe(mutations: [...])`.
+    pub subscribe_mutations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -120,6 +122,24 @@ fn const_value(v: &graphql_parser::schema::Value<'_, String>) -> Value {
     }
 }
 
+/// The mutation names of an `@aws_subscribe(mutations: [...])` directive, if there is one.
+fn subscribe_mutations(
+    directives: &[graphql_parser::schema::Directive<'_, String>],
+) -> Vec<String> {
+    directives
+        .iter()
+        .filter(|d| d.name == "aws_subscribe")
+        .flat_map(|d| d.arguments.iter().filter(|(name, _)| name == "mutations"))
+        .flat_map(|(_, value)| match const_value(value) {
+            Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 impl TypeIndex {
     /// Builds the index from SDL text.
     pub fn from_sdl(sdl: &str) -> Result<TypeIndex, String> {
@@ -149,6 +169,7 @@ impl TypeIndex {
                                 ty: Ty::from_parsed(&f.field_type),
                                 args: args_of(&f.arguments),
                                 directives: f.directives.iter().map(|d| d.name.clone()).collect(),
+                                subscribe_mutations: subscribe_mutations(&f.directives),
                             };
                             (f.name.clone(), info)
                         })

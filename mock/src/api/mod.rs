@@ -5,6 +5,7 @@
 pub mod execute;
 pub mod index;
 mod resolvers;
+pub mod subscription;
 mod tokens;
 
 use crate::clock::MockClock;
