@@ -5,12 +5,16 @@ use crate::auth::{AppliedAuth, AuthMode, AuthProviders, Authorizer, Clock};
 use crate::config::ClientConfig;
 use crate::error::AppSyncError;
 use crate::graphql::{OperationCache, OperationKind};
+use crate::realtime::{
+    realtime_url, Context, Realtime, RealtimeOptions, Subscription, WsConnector,
+};
 use crate::request::{ErrorPolicy, GraphQLRequest};
 use crate::response::{GraphQLError, GraphQLResponse};
 use crate::runtime;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// Options that are not part of the config file.
 #[derive(Clone, Default)]
@@ -19,6 +23,11 @@ pub struct ClientOptions {
     pub transport: Option<Arc<dyn HttpTransport>>,
     /// The device clock (default: the system clock); tests use it to simulate a skewed device.
     pub clock: Option<Clock>,
+    /// Opens realtime WebSockets (default natively: tokio-tungstenite; in browsers the wasm
+    /// binding passes the browser's WebSocket).
+    pub websocket: Option<Arc<dyn WsConnector>>,
+    /// Realtime timings and limits.
+    pub realtime: RealtimeOptions,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -35,9 +44,12 @@ pub struct AppSyncClient {
 
 struct Inner {
     config: ClientConfig,
-    auth: Authorizer,
+    auth: Arc<Authorizer>,
     transport: Arc<dyn HttpTransport>,
     operations: OperationCache,
+    websocket: Option<Arc<dyn WsConnector>>,
+    realtime_options: RealtimeOptions,
+    realtime: OnceLock<Result<Arc<Realtime>, String>>,
 }
 
 impl std::fmt::Debug for AppSyncClient {
@@ -73,7 +85,7 @@ impl AppSyncClient {
         providers: AuthProviders,
         options: ClientOptions,
     ) -> Self {
-        let auth = Authorizer::new(&config, providers, options.clock);
+        let auth = Arc::new(Authorizer::new(&config, providers, options.clock));
         let transport = options
             .transport
             .unwrap_or_else(|| Arc::new(ReqwestTransport::new()));
@@ -83,6 +95,9 @@ impl AppSyncClient {
                 auth,
                 transport,
                 operations: OperationCache::default(),
+                websocket: options.websocket,
+                realtime_options: options.realtime,
+                realtime: OnceLock::new(),
             }),
         }
     }
@@ -94,6 +109,75 @@ impl AppSyncClient {
     /// The authorizer, shared with realtime connections.
     pub fn authorizer(&self) -> &Authorizer {
         &self.inner.auth
+    }
+
+    /// Starts a subscription over the realtime endpoint. The document is checked before anything
+    /// is sent; the connection opens lazily and is shared with other subscriptions. Events,
+    /// errors and connection states arrive on the returned stream; dropping it cancels.
+    pub fn subscribe(&self, request: GraphQLRequest) -> Result<Subscription, AppSyncError> {
+        let inner = &self.inner;
+        let operation = inner
+            .operations
+            .get_or_parse(&request.document, request.operation_name.as_deref())?;
+        if operation.kind() != OperationKind::Subscription {
+            return Err(crate::graphql::DocumentError {
+                message: format!(
+                    "expected a subscription, the document holds a {}",
+                    operation.kind()
+                ),
+            }
+            .into());
+        }
+        operation.check_variables(request.variables.as_ref())?;
+        let data = serde_json::to_string(&Body {
+            query: operation.text(),
+            variables: request.variables.as_ref(),
+            operation_name: operation.name(),
+        })
+        .map_err(|e| {
+            AppSyncError::InvalidDocument(crate::graphql::DocumentError {
+                message: e.to_string(),
+            })
+        })?;
+        let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
+        Ok(self.realtime()?.subscribe(data, mode))
+    }
+
+    /// Reconnects every realtime connection now: call it when the device's network changes.
+    pub fn reconnect_realtime(&self) {
+        if let Some(Ok(realtime)) = self.inner.realtime.get() {
+            realtime.reconnect();
+        }
+    }
+
+    /// Open realtime connections.
+    pub fn realtime_connection_count(&self) -> usize {
+        match self.inner.realtime.get() {
+            Some(Ok(realtime)) => realtime.connection_count(),
+            _ => 0,
+        }
+    }
+
+    fn realtime(&self) -> Result<Arc<Realtime>, AppSyncError> {
+        let inner = &self.inner;
+        let built = inner.realtime.get_or_init(|| {
+            let url = realtime_url(&inner.config)?;
+            let connector: Arc<dyn WsConnector> = match &inner.websocket {
+                Some(connector) => connector.clone(),
+                None => default_connector()?,
+            };
+            Ok(Realtime::new(Context {
+                url,
+                endpoint: inner.config.endpoint.clone(),
+                host: inner.config.endpoint_host(),
+                auth: inner.auth.clone(),
+                connector,
+                options: inner.realtime_options.clone(),
+            }))
+        });
+        built.clone().map_err(|message| AppSyncError::Network {
+            message: format!("realtime unavailable: {message}"),
+        })
     }
 
     /// Runs a query.
@@ -216,6 +300,16 @@ impl AppSyncClient {
             .can_refresh(applied)
             .then_some(Retry::Refresh)
     }
+}
+
+#[cfg(not(target_family = "wasm"))]
+fn default_connector() -> Result<Arc<dyn WsConnector>, String> {
+    Ok(Arc::new(crate::realtime::TungsteniteConnector::new()?))
+}
+
+#[cfg(target_family = "wasm")]
+fn default_connector() -> Result<Arc<dyn WsConnector>, String> {
+    Err("no WebSocket connector: the web package passes the browser's".into())
 }
 
 enum Retry {

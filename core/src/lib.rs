@@ -12,6 +12,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod graphql;
+pub mod realtime;
 pub mod request;
 pub mod response;
 pub mod runtime;
@@ -21,5 +22,8 @@ pub use auth::{AuthMode, AuthProviders, AuthToken, AwsCredentials, ProviderError
 pub use client::{AppSyncClient, ClientOptions};
 pub use config::{ClientConfig, ConfigError};
 pub use error::AppSyncError;
+pub use realtime::{
+    ConnectionState, RealtimeOptions, Subscription, SubscriptionEvent, SubscriptionHandle,
+};
 pub use request::{ErrorPolicy, GraphQLRequest};
 pub use response::{ErrorLocation, GraphQLError, GraphQLResponse};

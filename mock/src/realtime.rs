@@ -18,9 +18,21 @@ use base64::Engine;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
+
+/// What the realtime endpoint has seen, for tests.
+#[derive(Debug, Default)]
+pub struct RealtimeStats {
+    /// WebSocket handshakes attempted (refused ones included).
+    pub handshakes: std::sync::atomic::AtomicUsize,
+    /// Subscriptions currently started, over all connections.
+    pub active: std::sync::atomic::AtomicUsize,
+    /// `stop` messages received.
+    pub stops: std::sync::atomic::AtomicUsize,
+}
 
 /// Realtime settings of a server.
 #[derive(Debug, Clone, Copy)]
@@ -109,6 +121,10 @@ pub(crate) async fn realtime(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response<Body> {
+    shared
+        .realtime_stats
+        .handshakes
+        .fetch_add(1, Ordering::SeqCst);
     if shared.faults.take_handshake_rejection() {
         let mut response = Response::new(Body::from("handshake refused (injected)"));
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
@@ -223,8 +239,11 @@ async fn connection(
                         let _ = out.send(text(reply));
                     }
                     Some("stop") => {
+                        shared.realtime_stats.stops.fetch_add(1, Ordering::SeqCst);
                         if let Some(id) = id {
-                            subscriptions.remove(&id);
+                            if subscriptions.remove(&id).is_some() {
+                                shared.realtime_stats.active.fetch_sub(1, Ordering::SeqCst);
+                            }
                             let _ = out.send(text(json!({"type": "complete", "id": id})));
                         }
                     }
@@ -250,6 +269,10 @@ async fn connection(
             }
         }
     }
+    shared
+        .realtime_stats
+        .active
+        .fetch_sub(subscriptions.len(), Ordering::SeqCst);
     drop(out);
     let _ = writer.await;
 }
@@ -322,6 +345,7 @@ fn start(
     match shared.api.prepare_subscription(&body, mode) {
         Ok(subscription) => {
             subscriptions.insert(id.to_owned(), Active { subscription });
+            shared.realtime_stats.active.fetch_add(1, Ordering::SeqCst);
             json!({"type": "start_ack", "id": id})
         }
         Err(errors) => json!({"type": "error", "id": id, "payload": {"errors": errors}}),

@@ -49,6 +49,7 @@ pub struct Shared {
     pub faults: Faults,
     pub max_body_bytes: usize,
     pub realtime: crate::realtime::RealtimeSettings,
+    pub realtime_stats: crate::realtime::RealtimeStats,
     requests: Mutex<VecDeque<RecordedRequest>>,
 }
 
@@ -148,6 +149,7 @@ impl MockServer {
                 ka_interval_ms: config.ka_interval_ms,
                 max_subscriptions: config.max_subscriptions_per_connection,
             },
+            realtime_stats: crate::realtime::RealtimeStats::default(),
             requests: Mutex::new(VecDeque::new()),
         });
         let listener = TcpListener::bind(config.bind)
@@ -232,6 +234,11 @@ impl MockServer {
     /// defaults (`sub`, `iss`, audience, `iat`, `exp` one hour from the server's now).
     pub fn mint_token(&self, mode: AuthMode, extra_claims: &Value) -> Result<String, MockError> {
         mint(&self.shared, mode, extra_claims)
+    }
+
+    /// What the realtime endpoint has seen (handshakes, active subscriptions, stops).
+    pub fn realtime_stats(&self) -> &crate::realtime::RealtimeStats {
+        &self.shared.realtime_stats
     }
 
     /// The GraphQL requests received so far (the most recent 256), oldest first.

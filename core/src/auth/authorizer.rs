@@ -22,6 +22,9 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 pub struct AppliedAuth {
     pub headers: Vec<(String, String)>,
     pub mode: AuthMode,
+    /// When the credential behind these headers expires (epoch ms), if known: realtime
+    /// connections reconnect before it.
+    pub expires_at_ms: Option<i64>,
     generation: Option<u64>,
 }
 
@@ -91,6 +94,7 @@ impl Authorizer {
         let mut applied = AppliedAuth {
             headers: Vec::new(),
             mode,
+            expires_at_ms: None,
             generation: None,
         };
         match mode {
@@ -104,6 +108,7 @@ impl Authorizer {
             }
             AuthMode::UserPools | AuthMode::Oidc | AuthMode::Lambda => {
                 let (token, generation) = self.token(mode).await?;
+                applied.expires_at_ms = token.expires_at_ms.or_else(|| jwt_expiry_ms(&token.token));
                 applied.headers.push(("authorization".into(), token.token));
                 applied.generation = Some(generation);
             }
@@ -138,6 +143,7 @@ impl Authorizer {
                 };
                 applied.headers =
                     sign_request(&credentials, &input).map_err(|e| auth_error(mode, &e))?;
+                applied.expires_at_ms = credentials.expires_at_ms;
                 applied.generation = Some(generation);
             }
         }

@@ -320,7 +320,7 @@ impl Api {
                         .map(|f| f.ty.clone());
                     let projected = match ty {
                         Some(ty) => {
-                            self.project(&value, &ty, &field.selection_set, &fragments, &variables)
+                            self.project(&value, &ty, &field.selection_set, &fragments, variables)
                         }
                         None => Value::Null,
                     };
