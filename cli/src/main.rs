@@ -1,9 +1,11 @@
 //! The `appsync` command: a local mock AppSync (`appsync mock`), one-off GraphQL requests
-//! against any AppSync API (`appsync query`), and the end-to-end demo (`appsync demo`).
+//! against any AppSync API (`appsync query`), subscriptions (`appsync subscribe`), and the
+//! end-to-end demo (`appsync demo`).
 
 mod demo;
 mod mock;
 mod query;
+mod subscribe;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +25,8 @@ struct Cli {
 enum Command {
     /// Sends one query or mutation and prints the JSON response.
     Query(query::QueryArgs),
+    /// Subscribes and prints each event as a JSON line.
+    Subscribe(subscribe::SubscribeArgs),
     /// Runs a local AppSync-compatible server (or mints a token for one).
     Mock(mock::MockArgs),
     /// Runs the end-to-end demo against an embedded mock server on 127.0.0.1.
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Query(args) => query::run(args).await,
+            Command::Subscribe(args) => subscribe::run(args).await,
             Command::Mock(args) => mock::run(args).await,
             Command::Demo => demo::run().await,
         }

@@ -16,9 +16,8 @@ pub struct QueryArgs {
     /// api-key, user-pools, oidc, lambda, iam or none (default: the config's).
     #[arg(long)]
     auth_mode: Option<AuthMode>,
-    /// The token for user-pools, oidc or lambda.
-    #[arg(long, env = "APPSYNC_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[command(flatten)]
+    credentials: CredentialArgs,
     /// Variables as a JSON object.
     #[arg(long)]
     variables: Option<String>,
@@ -42,8 +41,16 @@ fn credentials_from_env() -> Option<AwsCredentials> {
     })
 }
 
-pub async fn run(args: QueryArgs) -> Result<(), String> {
-    let config = ClientConfig::from_file(&args.config).map_err(|e| e.to_string())?;
+/// Where credentials come from on the command line.
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// The token for user-pools, oidc or lambda.
+    #[arg(long, env = "APPSYNC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+/// Providers from `--token` and the standard AWS environment variables.
+pub fn providers_from(args: &CredentialArgs) -> AuthProviders {
     let mut providers = AuthProviders::new();
     if let Some(token) = &args.token {
         let token = StaticToken(AuthToken::new(token.clone()));
@@ -55,6 +62,12 @@ pub async fn run(args: QueryArgs) -> Result<(), String> {
     if let Some(credentials) = credentials_from_env() {
         providers = providers.iam(StaticCredentials(credentials));
     }
+    providers
+}
+
+pub async fn run(args: QueryArgs) -> Result<(), String> {
+    let config = ClientConfig::from_file(&args.config).map_err(|e| e.to_string())?;
+    let providers = providers_from(&args.credentials);
     let mut request = GraphQLRequest::new(args.document).error_policy(ErrorPolicy::All);
     if let Some(variables) = &args.variables {
         let value =

@@ -238,3 +238,52 @@ fn the_demo_runs_to_completion() {
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("Demo complete"));
 }
+
+#[test]
+fn subscribe_prints_events_as_json_lines_until_the_count() {
+    let mock = start_mock("subscribe");
+    let config = mock.dir.join("amplify_outputs.json");
+    let mut subscriber = Command::new(BIN)
+        .args([
+            "subscribe",
+            "--config",
+            config.to_str().unwrap(),
+            "--count",
+            "1",
+            "subscription { onCreateTodo(filter: {name: {beginsWith: \"cli\"}}) { id name } }",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(subscriber.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("the subscriber prints until started")
+            .unwrap();
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if event["event"] == "started" {
+            break;
+        }
+    }
+    let (ok, _, err) = appsync(
+        &[
+            "query",
+            "--config",
+            config.to_str().unwrap(),
+            "mutation { createTodo(input: {id: \"s1\", name: \"cli event\"}) { id name } }",
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let data = lines
+        .map(|l| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap())
+        .find(|e| e["event"] == "data")
+        .expect("a data line");
+    assert_eq!(data["data"]["onCreateTodo"]["name"], "cli event");
+    assert!(
+        subscriber.wait().unwrap().success(),
+        "exits after --count events"
+    );
+}
