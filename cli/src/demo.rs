@@ -4,7 +4,7 @@
 use appsync_core::auth::{StaticCredentials, TokenFn};
 use appsync_core::{
     AppSyncClient, AppSyncError, AuthMode, AuthProviders, AuthToken, AwsCredentials, ClientConfig,
-    ClientOptions, ErrorPolicy, GraphQLRequest,
+    ClientOptions, ConnectionState, ErrorPolicy, GraphQLRequest, SubscriptionEvent,
 };
 use appsync_mock::config::{DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY};
 use appsync_mock::{AuthMode as ServerMode, ConflictMode, MockConfig, MockServer};
@@ -24,7 +24,9 @@ const SYNC: &str = "query Sync($lastSync: AWSTimestamp) {
   syncTodos(lastSync: $lastSync) { items { id name _version _deleted } startedAt }
 }";
 
-fn step(n: u32, text: &str) {
+fn step(text: &str) {
+    static STEP: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = STEP.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     println!("\n[{n}] {text}");
 }
 
@@ -53,10 +55,7 @@ pub async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
 
-    step(
-        1,
-        &format!("Mock AppSync running at {}", server.graphql_url()),
-    );
+    step(&format!("Mock AppSync running at {}", server.graphql_url()));
     let dir = std::env::temp_dir().join(format!("appsync-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let outputs = dir.join("amplify_outputs.json");
@@ -83,7 +82,20 @@ pub async fn run() -> Result<(), String> {
         .iam(StaticCredentials(credentials()));
     let client = AppSyncClient::new(config.clone(), providers);
 
-    step(2, "Create two todos with the API key (the default mode)");
+    step("A second client subscribes to new todos over the realtime WebSocket");
+    let watcher = AppSyncClient::new(config.clone(), AuthProviders::new());
+    let mut feed = watcher
+        .subscribe(GraphQLRequest::new(
+            "subscription OnCreate { onCreateTodo { id name } }",
+        ))
+        .map_err(err)?;
+    wait_for(&mut feed, "started", |e| {
+        matches!(e, SubscriptionEvent::Started)
+    })
+    .await?;
+    check(true, "start_ack received: the subscription is live")?;
+
+    step("Create two todos with the API key (the default mode)");
     let mut first_version = 0;
     for (id, name, priority) in [
         ("demo-1", "Write the core", 1),
@@ -101,25 +113,66 @@ pub async fn run() -> Result<(), String> {
         first_version = item["_version"].as_i64().unwrap_or(0);
     }
     check(first_version == 1, "new items start at _version 1")?;
+    for _ in 0..2 {
+        if let SubscriptionEvent::Data(data) = wait_for(&mut feed, "data", |e| {
+            matches!(e, SubscriptionEvent::Data(_))
+        })
+        .await?
+        {
+            show("the subscriber got", &data);
+        }
+    }
+    check(
+        true,
+        "both creates reached the other client through its subscription",
+    )?;
 
-    step(
-        3,
-        "List them; the client added __typename to every selection set",
-    );
+    step("The server drops every socket: the subscription reports it, reconnects and resubscribes");
+    server.faults().close_sockets();
+    let disrupted = wait_for(&mut feed, "disrupted", |e| {
+        matches!(
+            e,
+            SubscriptionEvent::ConnectionState(ConnectionState::Disrupted { .. })
+        )
+    })
+    .await?;
+    show("state", &json!(format!("{disrupted:?}")));
+    wait_for(&mut feed, "resubscribed", |e| {
+        matches!(e, SubscriptionEvent::Resubscribed)
+    })
+    .await?;
+    check(
+        true,
+        "resubscribed (the app can run its catch-up query now)",
+    )?;
+    client
+        .mutate(GraphQLRequest::new(CREATE).variables(
+            json!({"input": {"id": "demo-3", "name": "After the outage", "priority": 3}}),
+        ))
+        .await
+        .map_err(err)?;
+    if let SubscriptionEvent::Data(data) = wait_for(&mut feed, "data", |e| {
+        matches!(e, SubscriptionEvent::Data(_))
+    })
+    .await?
+    {
+        show("the subscriber got", &data);
+    }
+    check(true, "events flow again after the reconnect")?;
+    drop(feed);
+
+    step("List them; the client added __typename to every selection set");
     let listed = client.query(GraphQLRequest::new(LIST)).await.map_err(err)?;
     let data = listed.data.unwrap_or_default();
     show("listTodos", &data["listTodos"]);
     check(
         data["listTodos"]["items"]
             .as_array()
-            .is_some_and(|i| i.len() == 2),
-        "two items listed",
+            .is_some_and(|i| i.len() == 3),
+        "three items listed",
     )?;
 
-    step(
-        4,
-        "Multi-auth: Secret is readable only with a Cognito user pool token",
-    );
+    step("Multi-auth: Secret is readable only with a Cognito user pool token");
     let secret =
         GraphQLRequest::new("query { listTodos { items { id } } listSecrets { items { id } } }")
             .error_policy(ErrorPolicy::All);
@@ -148,7 +201,7 @@ pub async fn run() -> Result<(), String> {
         "the same query with auth mode AMAZON_COGNITO_USER_POOLS succeeds",
     )?;
 
-    step(5, "IAM from a device whose clock is 20 minutes behind");
+    step("IAM from a device whose clock is 20 minutes behind");
     let skewed = AppSyncClient::with_options(
         config.clone(),
         AuthProviders::new().iam(StaticCredentials(credentials())),
@@ -169,10 +222,7 @@ pub async fn run() -> Result<(), String> {
         "SigV4 rejected for its time, re-signed with the server's Date, retried once",
     )?;
 
-    step(
-        6,
-        "Conflict detection: a stale update is merged by the server (automerge)",
-    );
+    step("Conflict detection: a stale update is merged by the server (automerge)");
     let sync = client.query(GraphQLRequest::new(SYNC)).await.map_err(err)?;
     let last_sync = sync.data.unwrap_or_default()["syncTodos"]["startedAt"]
         .as_i64()
@@ -198,7 +248,7 @@ pub async fn run() -> Result<(), String> {
         "the server's scalar won and the version advanced",
     )?;
 
-    step(7, "Delta sync: only what changed since the last sync");
+    step("Delta sync: only what changed since the last sync");
     let delta = client
         .query(GraphQLRequest::new(SYNC).variables(json!({"lastSync": last_sync})))
         .await
@@ -212,7 +262,7 @@ pub async fn run() -> Result<(), String> {
         "only demo-1's changes came back",
     )?;
 
-    step(8, "Fault injection: the next request fails with 503");
+    step("Fault injection: the next request fails with 503");
     server.faults().fail_next(1, 503, None);
     match client.query(GraphQLRequest::new(LIST)).await {
         Err(e) => {
@@ -228,7 +278,7 @@ pub async fn run() -> Result<(), String> {
     client.query(GraphQLRequest::new(LIST)).await.map_err(err)?;
     check(true, "the next request succeeds")?;
 
-    step(9, "Invalid documents never reach the network");
+    step("Invalid documents never reach the network");
     let before = server.recorded_requests().len();
     let invalid = client
         .query(GraphQLRequest::new(
@@ -244,6 +294,23 @@ pub async fn run() -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dir);
     println!("\nDemo complete: every step behaved as expected.");
     Ok(())
+}
+
+/// The next event `wanted` accepts (others are skipped), within ten seconds.
+async fn wait_for(
+    feed: &mut appsync_core::Subscription,
+    what: &str,
+    wanted: impl Fn(&SubscriptionEvent) -> bool,
+) -> Result<SubscriptionEvent, String> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, feed.next_event()).await {
+            Ok(Some(event)) if wanted(&event) => return Ok(event),
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(format!("the subscription ended while waiting for {what}")),
+            Err(_) => return Err(format!("no {what} within 10 s")),
+        }
+    }
 }
 
 fn credentials() -> AwsCredentials {
