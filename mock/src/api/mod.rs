@@ -136,7 +136,7 @@ impl Api {
             roots.insert(format!("update{name}"), (Op::Update, name.clone()));
             roots.insert(format!("delete{name}"), (Op::Delete, name.clone()));
         }
-        let (events, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(65_536);
         Ok(Api {
             sdl,
             default_mode: options.default_mode,
