@@ -512,20 +512,45 @@ async fn socket_faults_close_withhold_refuse_and_delay() {
 async fn field_arguments_filter_events_and_an_explicit_null_matches_null() {
     let schema = "type Note @model @auth(rules: [{ allow: owner }, { allow: public }]) { id: ID! text: String! owner: String }";
     let server = MockServer::start(MockConfig::new(schema)).await.unwrap();
-    let mut socket = open(&server, &api_key_auth(&server), Form::Query).await.unwrap();
+    let mut socket = open(&server, &api_key_auth(&server), Form::Query)
+        .await
+        .unwrap();
     init(&mut socket).await;
     let on_create = "subscription S($owner: String) { onCreateNote(owner: $owner) { id owner } }";
-    for (id, variables) in [("any", json!({})), ("alice", json!({"owner": "alice"})), ("nobody", json!({"owner": null}))] {
-        send(&mut socket, start(id, on_create, variables, api_key_auth(&server))).await;
-        assert_eq!(next(&mut socket).await.unwrap()["type"], "start_ack", "{id}");
+    for (id, variables) in [
+        ("any", json!({})),
+        ("alice", json!({"owner": "alice"})),
+        ("nobody", json!({"owner": null})),
+    ] {
+        send(
+            &mut socket,
+            start(id, on_create, variables, api_key_auth(&server)),
+        )
+        .await;
+        assert_eq!(
+            next(&mut socket).await.unwrap()["type"],
+            "start_ack",
+            "{id}"
+        );
     }
     let create = "mutation C($input: CreateNoteInput!) { createNote(input: $input) { id } }";
-    gql(&server, create, json!({"input": {"id": "n1", "text": "a", "owner": "alice"}})).await;
+    gql(
+        &server,
+        create,
+        json!({"input": {"id": "n1", "text": "a", "owner": "alice"}}),
+    )
+    .await;
     gql(&server, create, json!({"input": {"id": "n2", "text": "b"}})).await;
     let mut got = Vec::new();
     for _ in 0..4 {
         let event = next(&mut socket).await.unwrap();
-        got.push(format!("{}:{}", event["id"].as_str().unwrap(), event["payload"]["data"]["onCreateNote"]["id"].as_str().unwrap()));
+        got.push(format!(
+            "{}:{}",
+            event["id"].as_str().unwrap(),
+            event["payload"]["data"]["onCreateNote"]["id"]
+                .as_str()
+                .unwrap()
+        ));
     }
     got.sort();
     assert_eq!(got, ["alice:n1", "any:n1", "any:n2", "nobody:n2"]);
