@@ -94,3 +94,30 @@ test('Lambda auth mode with an auth token, accepted and refused', async () => {
     },
   );
 });
+
+test('Amplify JS subscriptions work over the mock realtime endpoint (wss, subprotocol auth)', async () => {
+  const tlsDir = mkdtempSync(join(tmpdir(), 'amplify-js-tls-'));
+  const tlsMock = spawn(bin, ['mock', '--port', '0', '--tls', '--out-dir', tlsDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    for await (const line of createInterface({ input: tlsMock.stdout })) {
+      if (line.startsWith('Press Ctrl-C')) break;
+    }
+    for (const mode of ['apiKey', 'lambda']) {
+      const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', join(import.meta.dirname, 'subscriber.mjs'), join(tlsDir, 'amplify_outputs.json'), mode], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(tlsDir, 'appsync-mock-cert.pem') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      const code = await new Promise((done) => child.on('exit', done));
+      assert.equal(code, 0, `subscriber (${mode}) failed: ${err}`);
+      const event = JSON.parse(out.trim().split('\n').pop());
+      assert.equal(event.onCreateTodo.name, `via amplify realtime (${mode})`);
+    }
+  } finally {
+    tlsMock.kill();
+    rmSync(tlsDir, { recursive: true, force: true });
+  }
+});
