@@ -116,29 +116,9 @@ impl AppSyncClient {
     /// errors and connection states arrive on the returned stream; dropping it cancels.
     pub fn subscribe(&self, request: GraphQLRequest) -> Result<Subscription, AppSyncError> {
         let inner = &self.inner;
-        let operation = inner
-            .operations
-            .get_or_parse(&request.document, request.operation_name.as_deref())?;
-        if operation.kind() != OperationKind::Subscription {
-            return Err(crate::graphql::DocumentError {
-                message: format!(
-                    "expected a subscription, the document holds a {}",
-                    operation.kind()
-                ),
-            }
-            .into());
-        }
-        operation.check_variables(request.variables.as_ref())?;
-        let data = serde_json::to_string(&Body {
-            query: operation.text(),
-            variables: request.variables.as_ref(),
-            operation_name: operation.name(),
-        })
-        .map_err(|e| {
-            AppSyncError::InvalidDocument(crate::graphql::DocumentError {
-                message: e.to_string(),
-            })
-        })?;
+        let (_, body) = self.prepare(&request, OperationKind::Subscription)?;
+        // `payload.data` is the JSON text itself; serde_json only ever writes UTF-8.
+        let data = String::from_utf8_lossy(&body).into_owned();
         let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
         Ok(self.realtime()?.subscribe(data, mode))
     }
@@ -190,13 +170,15 @@ impl AppSyncClient {
         self.execute(request, OperationKind::Mutation).await
     }
 
-    async fn execute(
+    /// Parses (once, cached), checks the operation kind and the variables, and serialises the
+    /// request body: everything that must hold before anything is sent.
+    fn prepare(
         &self,
-        request: GraphQLRequest,
+        request: &GraphQLRequest,
         expected: OperationKind,
-    ) -> Result<GraphQLResponse, AppSyncError> {
-        let inner = &self.inner;
-        let operation = inner
+    ) -> Result<(Arc<crate::graphql::Operation>, Vec<u8>), AppSyncError> {
+        let operation = self
+            .inner
             .operations
             .get_or_parse(&request.document, request.operation_name.as_deref())?;
         if operation.kind() != expected {
@@ -219,7 +201,16 @@ impl AppSyncClient {
                 message: e.to_string(),
             })
         })?;
+        Ok((operation, body))
+    }
 
+    async fn execute(
+        &self,
+        request: GraphQLRequest,
+        expected: OperationKind,
+    ) -> Result<GraphQLResponse, AppSyncError> {
+        let inner = &self.inner;
+        let (operation, body) = self.prepare(&request, expected)?;
         let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
         let timeout = request.timeout.unwrap_or(inner.config.request_timeout);
         let mut headers = vec![
