@@ -39,3 +39,9 @@ else
   echo "setup: npm is not installed; the Amplify JS compatibility suite needs Node.js 20+" >&2
   exit 1
 fi
+
+# The Swift toolchain (a cached Debian trixie chroot; see scripts/setup-swift.sh).
+bash "$(dirname "$0")/setup-swift.sh"
+
+# The web package: Chromium, the wasm-bindgen CLI at the pinned version, npm packages.
+bash "$(dirname "$0")/setup-web.sh"

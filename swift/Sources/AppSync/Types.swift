@@ -1,0 +1,89 @@
+import AppSyncFFI
+import Foundation
+
+/// How a request authenticates.
+public enum AuthMode: String, Sendable, CaseIterable {
+    case apiKey = "API_KEY"
+    case iam = "AWS_IAM"
+    case userPools = "AMAZON_COGNITO_USER_POOLS"
+    case oidc = "OPENID_CONNECT"
+    case lambda = "AWS_LAMBDA"
+    case none = "NONE"
+
+    var ffi: AppSyncFFI.AuthMode {
+        switch self {
+        case .apiKey: return .apiKey
+        case .iam: return .iam
+        case .userPools: return .userPools
+        case .oidc: return .oidc
+        case .lambda: return .lambda
+        case .none: return .none
+        }
+    }
+}
+
+/// A position in the document as sent.
+public struct ErrorLocation: Sendable, Equatable {
+    public let line: UInt64
+    public let column: UInt64
+}
+
+/// One GraphQL error with every AppSync field.
+public struct GraphQLError: Sendable, Equatable {
+    public let message: String
+    public let errorType: String?
+    public let errorInfo: JSONValue?
+    /// For conflicts: the server's current item.
+    public let data: JSONValue?
+    public let path: JSONValue?
+    public let locations: [ErrorLocation]
+
+    init(_ e: AppSyncFFI.GraphQlError) {
+        message = e.message
+        errorType = e.errorType
+        errorInfo = parseOptional(e.errorInfoJson)
+        data = parseOptional(e.dataJson)
+        path = parseOptional(e.pathJson)
+        locations = e.locations.map { ErrorLocation(line: $0.line, column: $0.column) }
+    }
+}
+
+/// A response; `data` and `errors` may both be present (partial results).
+public struct GraphQLResponse: Sendable, Equatable {
+    public let data: JSONValue?
+    public let errors: [GraphQLError]
+
+    init(_ r: AppSyncFFI.GraphQlResponse) {
+        data = parseOptional(r.dataJson)
+        errors = r.errors.map(GraphQLError.init)
+    }
+}
+
+/// The state of a subscription's connection.
+public enum ConnectionState: Sendable, Equatable {
+    case connecting
+    case connected
+    case disrupted(reason: String)
+    case reconnecting(attempt: UInt32)
+    case disconnected
+
+    init(_ state: AppSyncFFI.ConnectionState) {
+        switch state {
+        case .connecting: self = .connecting
+        case .connected: self = .connected
+        case .disrupted(let reason): self = .disrupted(reason: reason)
+        case .reconnecting(let attempt): self = .reconnecting(attempt: attempt)
+        case .disconnected: self = .disconnected
+        }
+    }
+}
+
+/// What a subscription's stream yields. A failure ends the stream with an `AppSyncError`.
+public enum SubscriptionEvent: Sendable, Equatable {
+    case started
+    case data(JSONValue)
+    case errors([GraphQLError])
+    /// Live again after a reconnect: events may have been missed, catch up now.
+    case resubscribed
+    case connectionChanged(ConnectionState)
+}

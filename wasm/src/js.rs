@@ -1,0 +1,72 @@
+//! Crossing the JS boundary: JS values to and from `serde_json` through the browser's own
+//! `JSON` (no serializer of ours in the bundle), typed errors as JS `Error`s with `name`, `code`
+//! and their fields, and a readable message for whatever a JS function threw.
+
+use crate::encode::{error_to_json, event_to_json};
+use appsync_core::{AppSyncError, SubscriptionEvent};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The JSON form of a JS value (`undefined`, functions and symbols become `null`).
+pub fn to_json(value: &JsValue) -> Result<Value, String> {
+    if value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value).map_err(|e| describe_thrown(&e))?;
+    match text.as_string() {
+        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        None => Ok(Value::Null),
+    }
+}
+
+/// The JS value of a JSON value.
+pub fn from_json(value: &Value) -> JsValue {
+    match serde_json::to_string(value) {
+        Ok(text) => js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    }
+}
+
+/// A JS `Error` whose `name` is the error's class (`HttpError`, ...), with `code` and the
+/// variant's fields; the TypeScript layer turns it into an instance of that class.
+pub fn error_value(error: &AppSyncError) -> JsValue {
+    let fields = Value::Object(error_to_json(error));
+    let js_error = js_sys::Error::new(&error.to_string());
+    if let Ok(fields) = from_json(&fields).dyn_into::<js_sys::Object>() {
+        js_sys::Object::assign(&js_error, &fields);
+    }
+    js_error.into()
+}
+
+/// A subscription event for the JS callback; a `failed` event's `error` is a JS `Error`.
+pub fn event_value(event: &SubscriptionEvent) -> JsValue {
+    let value = from_json(&event_to_json(event));
+    if let SubscriptionEvent::Failed(error) = event {
+        let _ = js_sys::Reflect::set(&value, &JsValue::from_str("error"), &error_value(error));
+    }
+    value
+}
+
+/// What a JS function threw or rejected with, as text: an `Error`'s message, a string as is,
+/// anything else by its JSON.
+pub fn describe_thrown(value: &JsValue) -> String {
+    if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+        let message = String::from(error.message());
+        let name = String::from(error.name());
+        return if name.is_empty() || name == "Error" {
+            message
+        } else {
+            format!("{name}: {message}")
+        };
+    }
+    if let Some(text) = value.as_string() {
+        return text;
+    }
+    match js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+    {
+        Some(text) => text,
+        None => "a value that is not an Error".into(),
+    }
+}

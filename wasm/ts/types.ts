@@ -1,0 +1,106 @@
+// The public request, response, provider and event types of the package (what the wasm module
+// accepts and produces, typed; the module itself declares its arguments as `unknown`).
+import type { AppSyncError } from './errors.js';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** AppSync's auth modes, by the names AppSync and the config files use. */
+export type AuthMode =
+  | 'API_KEY'
+  | 'AWS_IAM'
+  | 'AMAZON_COGNITO_USER_POOLS'
+  | 'OPENID_CONNECT'
+  | 'AWS_LAMBDA'
+  | 'NONE';
+
+/** `'none'`: any GraphQL error rejects with a `GraphQLResponseError`; `'all'`: resolve with `data` and `errors`. */
+export type ErrorPolicy = 'none' | 'all';
+
+/** One query, mutation or subscription. */
+export interface GraphQLRequest<TVariables extends object = JsonObject> {
+  /** The GraphQL document. */
+  query: string;
+  variables?: TVariables;
+  operationName?: string;
+  /** Overrides the config's default auth mode for this request. */
+  authMode?: AuthMode;
+  /** Extra headers for this request only. */
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  errorPolicy?: ErrorPolicy;
+}
+
+export interface ErrorLocation {
+  line: number;
+  column: number;
+}
+
+/** One entry of a response's `errors`, with every field AppSync sends. */
+export interface GraphQLError {
+  message: string;
+  /** e.g. `Unauthorized`, `ConflictUnhandled`, `DynamoDB:ConditionalCheckFailedException`. */
+  errorType?: string;
+  errorInfo?: JsonValue;
+  /** For conflicts: the server's current item. */
+  data?: JsonValue;
+  path?: (string | number)[];
+  locations?: ErrorLocation[];
+  extensions?: JsonObject;
+}
+
+/** A GraphQL response: both fields may be set (partial success with `errorPolicy: 'all'`). */
+export interface GraphQLResponse<TData = JsonObject> {
+  data: TData | null;
+  errors: GraphQLError[];
+}
+
+/** A bearer token for user pools, OIDC or Lambda auth. */
+export interface AuthToken {
+  token: string;
+  /** Epoch milliseconds; when absent, read from the JWT's `exp` (or never expires). */
+  expiresAtMs?: number;
+}
+
+/** AWS credentials for IAM (SigV4 is computed inside the client). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Epoch milliseconds; absent for long-lived keys. */
+  expiresAtMs?: number;
+}
+
+/** `forceRefresh` is true when the last token was rejected or expired: fetch a new one. */
+export type TokenProvider = (forceRefresh: boolean) => Promise<AuthToken> | AuthToken;
+export type CredentialsProvider = (forceRefresh: boolean) => Promise<AwsCredentials> | AwsCredentials;
+/** Called for every request; the headers are added to it. */
+export type HeaderProvider = () => Promise<Record<string, string>> | Record<string, string>;
+
+/** The app's credential sources, one per auth mode that needs one. */
+export interface AuthProviders {
+  userPools?: TokenProvider;
+  oidc?: TokenProvider;
+  lambda?: TokenProvider;
+  iam?: CredentialsProvider;
+  headers?: HeaderProvider;
+}
+
+/** The state of the realtime connection a subscription is on. */
+export type ConnectionState =
+  | { status: 'connecting' }
+  | { status: 'connected' }
+  | { status: 'disrupted'; reason: string }
+  | { status: 'reconnecting'; attempt: number }
+  | { status: 'disconnected' };
+
+/** What a subscription delivers. `completed` and `failed` are its last events. */
+export type SubscriptionEvent<TData = JsonObject> =
+  | { type: 'started' }
+  | { type: 'data'; data: TData }
+  | { type: 'errors'; errors: GraphQLError[] }
+  /** Live again after a reconnect: events in between may have been missed; catch up now. */
+  | { type: 'resubscribed' }
+  | { type: 'connectionState'; state: ConnectionState }
+  | { type: 'completed' }
+  | { type: 'failed'; error: AppSyncError };
