@@ -11,7 +11,7 @@ use crate::realtime::{
 use crate::request::{ErrorPolicy, GraphQLRequest};
 use crate::response::{GraphQLError, GraphQLResponse};
 use crate::runtime;
-use crate::transport::{HttpRequest, HttpResponse, HttpTransport, ReqwestTransport};
+use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::OnceLock;
@@ -88,7 +88,7 @@ impl AppSyncClient {
         let auth = Arc::new(Authorizer::new(&config, providers, options.clock));
         let transport = options
             .transport
-            .unwrap_or_else(|| Arc::new(ReqwestTransport::new()));
+            .unwrap_or_else(crate::transport::default_transport);
         AppSyncClient {
             inner: Arc::new(Inner {
                 config,

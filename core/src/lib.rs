@@ -17,6 +17,7 @@ pub mod request;
 pub mod response;
 pub mod runtime;
 pub mod transport;
+pub mod url;
 
 pub use auth::{AuthMode, AuthProviders, AuthToken, AwsCredentials, ProviderError};
 pub use client::{AppSyncClient, ClientOptions};

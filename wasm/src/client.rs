@@ -70,6 +70,7 @@ impl WasmClient {
             .map_err(|e| error_value(&e.into()))?;
         let providers = providers_from_js(&providers).map_err(|e| error_value(&e.into()))?;
         let options = ClientOptions {
+            transport: Some(Arc::new(crate::fetch::FetchTransport)),
             websocket: Some(Arc::new(BrowserWebSocketConnector)),
             ..ClientOptions::default()
         };

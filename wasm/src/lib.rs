@@ -17,6 +17,8 @@ pub mod request;
 #[cfg(target_family = "wasm")]
 mod client;
 #[cfg(target_family = "wasm")]
+mod fetch;
+#[cfg(target_family = "wasm")]
 mod js;
 #[cfg(target_family = "wasm")]
 mod providers;
@@ -25,5 +27,7 @@ mod websocket;
 
 #[cfg(target_family = "wasm")]
 pub use client::{WasmClient, WasmSubscription};
+#[cfg(target_family = "wasm")]
+pub use fetch::FetchTransport;
 #[cfg(target_family = "wasm")]
 pub use websocket::BrowserWebSocketConnector;

@@ -10,9 +10,9 @@ mod json;
 pub use error::ConfigError;
 
 use crate::auth::AuthMode;
+use crate::url::Url;
 use std::fmt;
 use std::time::Duration;
-use url::Url;
 
 /// The default time a single HTTP request may take.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -127,16 +127,11 @@ impl ClientConfig {
         modes
     }
 
-    /// The GraphQL endpoint's host (with port when it has one), as the realtime auth needs it.
+    /// The GraphQL endpoint's host (with a non-default port), as the realtime auth needs it.
     pub fn endpoint_host(&self) -> String {
-        match Url::parse(&self.endpoint) {
-            Ok(url) => match (url.host_str(), url.port()) {
-                (Some(host), Some(port)) => format!("{host}:{port}"),
-                (Some(host), None) => host.to_owned(),
-                _ => String::new(),
-            },
-            Err(_) => String::new(),
-        }
+        Url::parse(&self.endpoint)
+            .map(|url| url.authority())
+            .unwrap_or_default()
     }
 
     /// Checks the invariants every source must satisfy; `source_name` and the key names are
@@ -154,7 +149,7 @@ impl ClientConfig {
                 format!("\"{}\" ({e})", self.endpoint),
             )
         })?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        if !matches!(url.scheme.as_str(), "http" | "https") {
             return Err(ConfigError::new(
                 source_name,
                 keys.endpoint,
@@ -164,8 +159,7 @@ impl ClientConfig {
         }
         if let Some(realtime) = &self.realtime_endpoint {
             let ok = Url::parse(realtime)
-                .map(|u| matches!(u.scheme(), "ws" | "wss" | "http" | "https"))
-                .unwrap_or(false);
+                .is_ok_and(|u| matches!(u.scheme.as_str(), "ws" | "wss" | "http" | "https"));
             if !ok {
                 return Err(ConfigError::new(
                     source_name,
@@ -196,7 +190,7 @@ impl ClientConfig {
         }
         if self.signing_service.is_empty() {
             // API Gateway endpoints are signed for `execute-api`, everything else for AppSync.
-            self.signing_service = if url.host_str().is_some_and(|h| h.contains(".execute-api.")) {
+            self.signing_service = if url.host.contains(".execute-api.") {
                 "execute-api".into()
             } else {
                 "appsync".into()

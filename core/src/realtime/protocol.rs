@@ -113,7 +113,7 @@ pub fn stop(id: &str) -> String {
 pub fn query_string_url(url: &str, authorization: &Map<String, Value>) -> String {
     let header = base64::engine::general_purpose::STANDARD
         .encode(Value::Object(authorization.clone()).to_string());
-    let encoded: String = url::form_urlencoded::byte_serialize(header.as_bytes()).collect();
+    let encoded = crate::url::encode_query_value(&header);
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}header={encoded}&payload=e30%3D")
 }

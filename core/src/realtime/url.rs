@@ -2,25 +2,23 @@
 //! `appsync-realtime-api`; any other host gets `<endpoint>/realtime`; http becomes ws.
 
 use crate::config::ClientConfig;
-use url::Url;
+use crate::url::Url;
 
 /// The realtime URL for a config (its `realtime_endpoint` override wins).
 pub fn realtime_url(config: &ClientConfig) -> Result<String, String> {
     if let Some(explicit) = &config.realtime_endpoint {
         return Ok(to_ws(explicit));
     }
-    let mut url = Url::parse(&config.endpoint).map_err(|e| e.to_string())?;
-    let host = url.host_str().unwrap_or_default().to_owned();
-    let standard = host.contains(".appsync-api.") && host.ends_with(".amazonaws.com");
+    let mut url = Url::parse(&config.endpoint)?;
+    let standard = url.host.contains(".appsync-api.") && url.host.ends_with(".amazonaws.com");
     if standard {
-        let realtime_host = host.replacen(".appsync-api.", ".appsync-realtime-api.", 1);
-        url.set_host(Some(&realtime_host))
-            .map_err(|e| e.to_string())?;
+        url.host = url
+            .host
+            .replacen(".appsync-api.", ".appsync-realtime-api.", 1);
     } else {
-        let path = format!("{}/realtime", url.path().trim_end_matches('/'));
-        url.set_path(&path);
+        url.rest = format!("{}/realtime", url.path().trim_end_matches('/'));
     }
-    Ok(to_ws(url.as_str()))
+    Ok(to_ws(&url.to_string()))
 }
 
 fn to_ws(url: &str) -> String {

@@ -38,18 +38,38 @@ pub trait HttpTransport: SendSyncOutsideWasm {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>>;
 }
 
-/// The default transport.
+/// Stands in where a platform has no default transport.
+#[cfg(target_family = "wasm")]
+#[derive(Debug)]
+pub(crate) struct Unavailable;
+
+#[cfg(target_family = "wasm")]
+impl HttpTransport for Unavailable {
+    fn send(&self, _request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        Box::pin(async {
+            Err(TransportError(
+                "no HTTP transport: pass one in ClientOptions (the web package passes fetch)"
+                    .into(),
+            ))
+        })
+    }
+}
+
+/// The native transport.
+#[cfg(not(target_family = "wasm"))]
 #[derive(Debug, Clone, Default)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
 }
 
+#[cfg(not(target_family = "wasm"))]
 impl ReqwestTransport {
     pub fn new() -> Self {
         Self::default()
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 impl HttpTransport for ReqwestTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
         Box::pin(async move {
@@ -81,6 +101,7 @@ impl HttpTransport for ReqwestTransport {
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 fn describe(error: reqwest::Error) -> TransportError {
     // reqwest's Display stops at the outermost layer ("error sending request"); the cause says why.
     let mut message = error.to_string();
