@@ -16,6 +16,7 @@ pub mod realtime;
 pub mod request;
 pub mod response;
 pub mod runtime;
+pub mod storage;
 pub mod transport;
 pub mod url;
 
