@@ -8,6 +8,7 @@
 #![cfg_attr(target_family = "wasm", allow(clippy::arc_with_non_send_sync))]
 
 pub mod auth;
+pub mod cache;
 pub mod client;
 pub mod config;
 pub mod error;

@@ -1,0 +1,50 @@
+//! The normalized cache (in progress): results are split into records by a key function
+//! (`__typename:id` by default, per-type key fields or a custom function), referenced from their
+//! parents as `{"__ref": key}`; root fields live in `ROOT_QUERY` (and `ROOT_MUTATION`,
+//! `ROOT_SUBSCRIPTION`) under field keys that include their arguments. Reading walks a query's
+//! selection set over the records and reports which records it depended on, so watched queries
+//! re-run only when one of those changes.
+//!
+//! This module holds the pure parts: [`normalize`] and [`read`]. Persistence (through
+//! `storage::Store`), optimistic layers, fetch policies and watches build on them.
+
+mod keys;
+mod normalize;
+mod read;
+mod selection;
+
+pub use keys::{field_key, KeyConfig, KeyFn};
+pub use normalize::{normalize, Normalized};
+pub use read::{read, ReadResult, RecordSource};
+
+use serde_json::{Map, Value};
+
+/// A record: field keys to values, where nested entities are `{"__ref": "<key>"}`.
+pub type Record = Map<String, Value>;
+
+/// The record of a root type.
+pub fn root_key(kind: crate::graphql::OperationKind) -> &'static str {
+    match kind {
+        crate::graphql::OperationKind::Query => "ROOT_QUERY",
+        crate::graphql::OperationKind::Mutation => "ROOT_MUTATION",
+        crate::graphql::OperationKind::Subscription => "ROOT_SUBSCRIPTION",
+    }
+}
+
+/// A reference to another record.
+pub fn reference(key: &str) -> Value {
+    let mut map = Map::new();
+    map.insert("__ref".into(), Value::String(key.to_owned()));
+    Value::Object(map)
+}
+
+/// The key a `{"__ref": key}` value points to.
+pub fn as_reference(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) if map.len() == 1 => map.get("__ref")?.as_str(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

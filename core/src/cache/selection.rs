@@ -1,0 +1,158 @@
+//! Walking an operation's selection sets: fields with fragments flattened, `@skip` / `@include`
+//! applied, and arguments resolved against the variables.
+
+use crate::graphql::Operation;
+use graphql_parser::query::{
+    Definition, Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
+    TypeCondition, Value as QValue,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// What a walk over one operation needs.
+pub(crate) struct Walk<'d> {
+    fragments: HashMap<&'d str, &'d FragmentDefinition<'static, String>>,
+    pub variables: Map<String, Value>,
+    pub root: &'d SelectionSet<'static, String>,
+}
+
+impl<'d> Walk<'d> {
+    pub fn new(operation: &'d Operation, variables: Option<&Value>) -> Walk<'d> {
+        let document = operation.document();
+        let mut fragments = HashMap::new();
+        let mut root = None;
+        for definition in &document.definitions {
+            match definition {
+                Definition::Fragment(f) => {
+                    fragments.insert(f.name.as_str(), f);
+                }
+                Definition::Operation(op) => {
+                    let (name, set) = match op {
+                        OperationDefinition::SelectionSet(s) => (None, s),
+                        OperationDefinition::Query(q) => (q.name.as_deref(), &q.selection_set),
+                        OperationDefinition::Mutation(m) => (m.name.as_deref(), &m.selection_set),
+                        OperationDefinition::Subscription(s) => {
+                            (s.name.as_deref(), &s.selection_set)
+                        }
+                    };
+                    if name == operation.name() || root.is_none() {
+                        root = Some(set);
+                    }
+                }
+            }
+        }
+        let variables = variables
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        static EMPTY: SelectionSet<'static, String> = SelectionSet {
+            span: (
+                graphql_parser::Pos { line: 0, column: 0 },
+                graphql_parser::Pos { line: 0, column: 0 },
+            ),
+            items: Vec::new(),
+        };
+        Walk {
+            fragments,
+            variables,
+            root: root.unwrap_or(&EMPTY),
+        }
+    }
+
+    /// The fields selected on an object of type `typename` (`None` when unknown: every fragment
+    /// applies, as no possible-types map is known).
+    pub fn fields(
+        &self,
+        set: &'d SelectionSet<'static, String>,
+        typename: Option<&str>,
+    ) -> Vec<&'d Field<'static, String>> {
+        let mut out = Vec::new();
+        self.collect(set, typename, &mut out);
+        out
+    }
+
+    fn collect(
+        &self,
+        set: &'d SelectionSet<'static, String>,
+        typename: Option<&str>,
+        out: &mut Vec<&'d Field<'static, String>>,
+    ) {
+        for item in &set.items {
+            match item {
+                Selection::Field(field) => {
+                    if self.included(&field.directives) {
+                        out.push(field);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let applies = match (&inline.type_condition, typename) {
+                        (Some(TypeCondition::On(on)), Some(t)) => on == t,
+                        _ => true,
+                    };
+                    if applies && self.included(&inline.directives) {
+                        self.collect(&inline.selection_set, typename, out);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = self.fragments.get(spread.fragment_name.as_str()) {
+                        let TypeCondition::On(on) = &fragment.type_condition;
+                        let applies = typename.is_none_or(|t| t == on);
+                        if applies && self.included(&spread.directives) {
+                            self.collect(&fragment.selection_set, typename, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn included(&self, directives: &[graphql_parser::query::Directive<'static, String>]) -> bool {
+        directives.iter().all(|d| {
+            let flag = d
+                .arguments
+                .iter()
+                .find(|(n, _)| n == "if")
+                .map(|(_, v)| self.value(v).as_bool().unwrap_or(false));
+            !matches!(
+                (d.name.as_str(), flag),
+                ("skip", Some(true)) | ("include", Some(false))
+            )
+        })
+    }
+
+    /// A field's arguments with variables substituted (absent variables left out).
+    pub fn arguments(&self, field: &Field<'static, String>) -> Map<String, Value> {
+        field
+            .arguments
+            .iter()
+            .filter(
+                |(_, v)| !matches!(v, QValue::Variable(name) if !self.variables.contains_key(name)),
+            )
+            .map(|(name, v)| (name.clone(), self.value(v)))
+            .collect()
+    }
+
+    fn value(&self, value: &QValue<'static, String>) -> Value {
+        match value {
+            QValue::Variable(name) => self.variables.get(name).cloned().unwrap_or(Value::Null),
+            QValue::Int(n) => n.as_i64().map_or(Value::Null, Value::from),
+            QValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            QValue::String(s) => Value::String(s.clone()),
+            QValue::Boolean(b) => Value::Bool(*b),
+            QValue::Null => Value::Null,
+            QValue::Enum(e) => Value::String(e.clone()),
+            QValue::List(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            QValue::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.value(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The response key of a field (its alias, else its name).
+pub(crate) fn response_key<'f>(field: &'f Field<'static, String>) -> &'f str {
+    field.alias.as_deref().unwrap_or(&field.name)
+}

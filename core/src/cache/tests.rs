@@ -1,0 +1,216 @@
+use super::*;
+use crate::graphql::Operation;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+const LIST: &str = "query List($limit: Int) { listTodos(limit: $limit) { items { id name priority owner { id name } } nextToken } }";
+
+fn op(text: &str) -> Operation {
+    Operation::parse(text, None).unwrap()
+}
+
+fn list_data() -> Value {
+    json!({"listTodos": {"__typename": "ModelTodoConnection", "nextToken": null, "items": [
+        {"__typename": "Todo", "id": "1", "name": "a", "priority": 1, "owner": {"__typename": "User", "id": "u1", "name": "Ann"}},
+        {"__typename": "Todo", "id": "2", "name": "b", "priority": 2, "owner": {"__typename": "User", "id": "u1", "name": "Ann"}}
+    ]}})
+}
+
+fn store(normalized: Normalized) -> BTreeMap<String, Record> {
+    assert!(normalized.warnings.is_empty(), "{:?}", normalized.warnings);
+    normalized.records
+}
+
+#[test]
+fn splits_entities_into_records_and_shares_them() {
+    let keys = KeyConfig::default();
+    let records = store(normalize(
+        &op(LIST),
+        Some(&json!({"limit": 2})),
+        &list_data(),
+        &keys,
+    ));
+    assert_eq!(
+        records.keys().collect::<Vec<_>>(),
+        ["ROOT_QUERY", "Todo:1", "Todo:2", "User:u1"]
+    );
+    let connection = &records["ROOT_QUERY"][r#"listTodos({"limit":2})"#];
+    assert_eq!(
+        connection["items"],
+        json!([{"__ref": "Todo:1"}, {"__ref": "Todo:2"}]),
+        "the connection (no id) is embedded"
+    );
+    assert_eq!(records["Todo:2"]["owner"], json!({"__ref": "User:u1"}));
+    assert_eq!(
+        records["User:u1"],
+        json!({"__typename": "User", "id": "u1", "name": "Ann"})
+            .as_object()
+            .cloned()
+            .unwrap()
+    );
+}
+
+#[test]
+fn reading_back_gives_the_result_and_its_dependencies() {
+    let keys = KeyConfig::default();
+    let variables = json!({"limit": 2});
+    let records = store(normalize(&op(LIST), Some(&variables), &list_data(), &keys));
+    let result = read(&op(LIST), Some(&variables), &records, &keys);
+    assert_eq!(result.data, Some(list_data()));
+    assert!(result.missing.is_empty());
+    assert_eq!(
+        result.dependencies.iter().collect::<Vec<_>>(),
+        ["ROOT_QUERY", "Todo:1", "Todo:2", "User:u1"]
+    );
+}
+
+#[test]
+fn arguments_key_fields_apart() {
+    let keys = KeyConfig::default();
+    let records = store(normalize(
+        &op(LIST),
+        Some(&json!({"limit": 2})),
+        &list_data(),
+        &keys,
+    ));
+    let other = read(&op(LIST), Some(&json!({"limit": 5})), &records, &keys);
+    assert_eq!(other.data, None);
+    assert_eq!(other.missing, ["listTodos"]);
+}
+
+#[test]
+fn a_later_write_updates_every_query_that_reads_the_entity() {
+    let keys = KeyConfig::default();
+    let variables = json!({"limit": 2});
+    let mut records = store(normalize(&op(LIST), Some(&variables), &list_data(), &keys));
+    let update = op("mutation { updateTodo(input: {id: \"1\", name: \"renamed\"}) { id name } }");
+    let data = json!({"updateTodo": {"__typename": "Todo", "id": "1", "name": "renamed"}});
+    for (key, fields) in store(normalize(&update, None, &data, &keys)) {
+        records.entry(key).or_default().extend(fields);
+    }
+    let list = read(&op(LIST), Some(&variables), &records, &keys)
+        .data
+        .unwrap();
+    assert_eq!(list["listTodos"]["items"][0]["name"], "renamed");
+    assert_eq!(
+        list["listTodos"]["items"][0]["priority"], 1,
+        "fields the update did not select are kept"
+    );
+    assert!(records.contains_key("ROOT_MUTATION"));
+}
+
+#[test]
+fn aliases_fragments_and_inline_fragments_round_trip() {
+    let keys = KeyConfig::default();
+    let text = "query Q($id: ID!) { first: getTodo(id: $id) { ...T ... on Todo { done } } second: getTodo(id: \"9\") { id label: name } }
+                fragment T on Todo { id name }";
+    let data = json!({
+        "first": {"__typename": "Todo", "id": "1", "name": "a", "done": true},
+        "second": {"__typename": "Todo", "id": "9", "label": "nine"}
+    });
+    let variables = json!({"id": "1"});
+    let records = store(normalize(&op(text), Some(&variables), &data, &keys));
+    assert_eq!(
+        records["ROOT_QUERY"][r#"getTodo({"id":"1"})"#],
+        json!({"__ref": "Todo:1"})
+    );
+    assert_eq!(
+        records["Todo:9"]["name"], "nine",
+        "stored under the field name, not the alias"
+    );
+    assert_eq!(
+        read(&op(text), Some(&variables), &records, &keys).data,
+        Some(data)
+    );
+}
+
+#[test]
+fn objects_without_ids_live_inside_their_parent() {
+    let keys = KeyConfig::default();
+    let text = "{ getTodo(id: \"1\") { id address { street geo { lat } } tags } }";
+    let data = json!({"getTodo": {"__typename": "Todo", "id": "1", "tags": ["x"],
+        "address": {"__typename": "Address", "street": "Main", "geo": {"__typename": "Geo", "lat": 1.5}}}});
+    let records = store(normalize(&op(text), None, &data, &keys));
+    assert_eq!(records.len(), 2, "ROOT_QUERY and Todo:1 only");
+    assert_eq!(records["Todo:1"]["address"]["geo"]["lat"], 1.5);
+    assert_eq!(read(&op(text), None, &records, &keys).data, Some(data));
+}
+
+#[test]
+fn data_that_does_not_match_is_stored_as_far_as_valid_and_reported() {
+    let keys = KeyConfig::default();
+    let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": [
+        {"__typename": "Todo", "id": "1", "name": "a", "owner": "not an object"},
+        {"__typename": "Todo", "id": "2", "priority": 2, "owner": null}
+    ]}});
+    let normalized = normalize(&op(LIST), None, &data, &keys);
+    assert!(
+        normalized
+            .warnings
+            .iter()
+            .any(|w| w.contains("listTodos.items[0].owner: expected an object")),
+        "{:?}",
+        normalized.warnings
+    );
+    assert!(normalized
+        .warnings
+        .iter()
+        .any(|w| w.contains("listTodos.items[1].name: missing")));
+    assert!(normalized
+        .warnings
+        .iter()
+        .any(|w| w.contains("listTodos.nextToken: missing")));
+    assert_eq!(
+        normalized.records["Todo:1"]["name"], "a",
+        "valid fields were stored"
+    );
+    assert_eq!(normalized.records["Todo:2"]["owner"], Value::Null);
+    let read_back = read(&op(LIST), None, &normalized.records, &keys);
+    assert_eq!(read_back.data, None, "an incomplete cache entry is a miss");
+    assert!(read_back
+        .missing
+        .contains(&"listTodos.nextToken".to_owned()));
+    for garbage in [json!(null), json!([1, 2]), json!("x")] {
+        let n = normalize(&op(LIST), None, &garbage, &keys);
+        assert!(n.records.is_empty() && !n.warnings.is_empty());
+    }
+}
+
+#[test]
+fn a_missing_record_behind_a_reference_is_a_miss() {
+    let keys = KeyConfig::default();
+    let mut records = store(normalize(&op(LIST), None, &list_data(), &keys));
+    records.remove("User:u1");
+    let result = read(&op(LIST), None, &records, &keys);
+    assert_eq!(result.data, None);
+    assert!(
+        result.missing.iter().any(|m| m.contains("User:u1")),
+        "{:?}",
+        result.missing
+    );
+    assert!(
+        result.dependencies.contains("User:u1"),
+        "a watch must re-run when the record appears"
+    );
+}
+
+#[test]
+fn skip_and_include_follow_the_variables() {
+    let keys = KeyConfig::default();
+    let text = "query Q($full: Boolean!) { getTodo(id: \"1\") { id name @include(if: $full) priority @skip(if: $full) } }";
+    let data = json!({"getTodo": {"__typename": "Todo", "id": "1", "name": "a"}});
+    let records = store(normalize(
+        &op(text),
+        Some(&json!({"full": true})),
+        &data,
+        &keys,
+    ));
+    assert_eq!(
+        read(&op(text), Some(&json!({"full": true})), &records, &keys).data,
+        Some(data)
+    );
+    assert_eq!(
+        read(&op(text), Some(&json!({"full": false})), &records, &keys).missing,
+        ["getTodo.priority"]
+    );
+}
