@@ -5,15 +5,18 @@
 //! selection set over the records and reports which records it depended on, so watched queries
 //! re-run only when one of those changes.
 //!
-//! This module holds the pure parts: [`normalize`] and [`read`]. Persistence (through
-//! `storage::Store`), optimistic layers, fetch policies and watches build on them.
+//! [`normalize`] and [`read`] are the pure parts; [`Cache`] keeps records (lazily loaded from a
+//! `storage::Store`, every base write persisted), optimistic layers and watches. Fetch policies
+//! and the bindings build on it.
 
 mod keys;
+mod live;
 mod normalize;
 mod read;
 mod selection;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
+pub use live::{Cache, CacheError};
 pub use normalize::{normalize, Normalized};
 pub use read::{read, ReadResult, RecordSource};
 

@@ -7,22 +7,23 @@ use super::{as_reference, root_key, Record};
 use crate::graphql::{Operation, OperationKind};
 use graphql_parser::query::SelectionSet;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Where records come from.
+/// Where records come from (owned when a source has to merge layers).
 pub trait RecordSource {
-    fn record(&self, key: &str) -> Option<&Record>;
+    fn record(&self, key: &str) -> Option<Cow<'_, Record>>;
 }
 
 impl RecordSource for HashMap<String, Record> {
-    fn record(&self, key: &str) -> Option<&Record> {
-        self.get(key)
+    fn record(&self, key: &str) -> Option<Cow<'_, Record>> {
+        self.get(key).map(Cow::Borrowed)
     }
 }
 
 impl RecordSource for BTreeMap<String, Record> {
-    fn record(&self, key: &str) -> Option<&Record> {
-        self.get(key)
+    fn record(&self, key: &str) -> Option<Cow<'_, Record>> {
+        self.get(key).map(Cow::Borrowed)
     }
 }
 
@@ -62,14 +63,13 @@ pub fn read<S: RecordSource>(
     };
     let root = root_key(operation.kind());
     reader.dependencies.insert(root.to_owned());
-    let empty = Record::new();
-    let record = source.record(root).unwrap_or(&empty);
+    let record = source.record(root).unwrap_or_default();
     let typename = match operation.kind() {
         OperationKind::Query => "Query",
         OperationKind::Mutation => "Mutation",
         OperationKind::Subscription => "Subscription",
     };
-    let partial = reader.read_fields(walk.root, record, Some(typename), "");
+    let partial = reader.read_fields(walk.root, &record, Some(typename), "");
     let data = reader.missing.is_empty().then(|| partial.clone());
     ReadResult {
         data,
@@ -133,7 +133,7 @@ impl<'r, 'd, S: RecordSource> Reader<'r, 'd, S> {
         if let Some(key) = as_reference(value) {
             self.dependencies.insert(key.to_owned());
             return match self.source.record(key) {
-                Some(record) => Some(self.read_fields(set, record, None, path)),
+                Some(record) => Some(self.read_fields(set, &record, None, path)),
                 None => {
                     self.missing.push(format!("{path} (record {key})"));
                     None

@@ -1,0 +1,230 @@
+//! The cache over real stores: persistence across a restart (read lazily from disk), optimistic
+//! layers and their rollback, watches that re-emit only for their own records, evict, gc,
+//! extract/restore, and a damaged stored record.
+
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use appsync_core::cache::{Cache, CacheError, KeyConfig};
+use appsync_core::graphql::Operation;
+use appsync_core::storage::{Change, MemoryStore, SqliteStore, Store};
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const LIST: &str = "query List { listTodos { items { id name owner { id name } } } }";
+const GET: &str = "query Get($id: ID!) { getTodo(id: $id) { id name } }";
+
+fn op(text: &str) -> Arc<Operation> {
+    Arc::new(Operation::parse(text, None).unwrap())
+}
+
+fn list_data() -> Value {
+    json!({"listTodos": {"__typename": "ModelTodoConnection", "items": [
+        {"__typename": "Todo", "id": "1", "name": "a", "owner": {"__typename": "User", "id": "u1", "name": "Ann"}},
+        {"__typename": "Todo", "id": "2", "name": "b", "owner": {"__typename": "User", "id": "u1", "name": "Ann"}}
+    ]}})
+}
+
+fn rename(id: &str, name: &str) -> (Arc<Operation>, Value) {
+    (
+        op("mutation { updateTodo(input: {}) { id name } }"),
+        json!({"updateTodo": {"__typename": "Todo", "id": id, "name": name}}),
+    )
+}
+
+#[tokio::test]
+async fn a_restarted_client_reads_its_cache_from_disk() {
+    let path = std::env::temp_dir().join(format!("appsync-cache-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
+        let cache = Cache::new(KeyConfig::default(), Some(store));
+        assert!(cache
+            .write_query(&op(LIST), None, &list_data())
+            .await
+            .unwrap()
+            .is_empty());
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
+    let cache = Cache::new(KeyConfig::default(), Some(store));
+    let read = cache.read_query(&op(LIST), None).await.unwrap();
+    assert_eq!(
+        read.data,
+        Some(list_data()),
+        "answered offline from disk, loaded on demand"
+    );
+    let get = cache
+        .read_query(&op(GET), Some(&json!({"id": "1"})))
+        .await
+        .unwrap();
+    assert_eq!(
+        get.data, None,
+        "getTodo(id: 1) was never fetched: a miss, not a guess"
+    );
+    drop(cache);
+    SqliteStore::reset(&path).unwrap();
+}
+
+#[tokio::test]
+async fn optimistic_layers_sit_on_top_and_roll_back() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
+    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    cache
+        .write_query(&op(LIST), None, &list_data())
+        .await
+        .unwrap();
+    let (mutation, data) = rename("1", "optimistic");
+    cache.write_optimistic("m1", &mutation, None, &data).await;
+    let seen = cache
+        .read_query(&op(LIST), None)
+        .await
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(seen["listTodos"]["items"][0]["name"], "optimistic");
+    let fresh = Cache::new(KeyConfig::default(), Some(store));
+    let persisted = fresh
+        .read_query(&op(LIST), None)
+        .await
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(
+        persisted["listTodos"]["items"][0]["name"], "a",
+        "optimistic layers are never persisted"
+    );
+    cache.remove_layer("m1").await;
+    let rolled_back = cache
+        .read_query(&op(LIST), None)
+        .await
+        .unwrap()
+        .data
+        .unwrap();
+    assert_eq!(rolled_back["listTodos"]["items"][0]["name"], "a");
+}
+
+#[tokio::test]
+async fn watches_re_emit_only_when_their_records_change() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    cache
+        .write_query(&op(LIST), None, &list_data())
+        .await
+        .unwrap();
+    let mut watch = cache.watch_query(op(LIST), None).await.unwrap();
+    let first = watch.next().await.unwrap();
+    assert_eq!(first.data, Some(list_data()));
+
+    let (mutation, data) = rename("2", "renamed");
+    cache.write_query(&mutation, None, &data).await.unwrap();
+    let second = watch.next().await.unwrap();
+    assert_eq!(
+        second.data.unwrap()["listTodos"]["items"][1]["name"],
+        "renamed"
+    );
+
+    let unrelated = op("query { getPost(id: \"9\") { id title } }");
+    cache
+        .write_query(
+            &unrelated,
+            None,
+            &json!({"getPost": {"__typename": "Post", "id": "9", "title": "t"}}),
+        )
+        .await
+        .unwrap();
+    let (same, same_data) = rename("2", "renamed");
+    cache.write_query(&same, None, &same_data).await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), watch.next())
+            .await
+            .is_err(),
+        "no emission for unrelated or unchanged data"
+    );
+
+    cache
+        .write_optimistic("layer", &rename("1", "opt").0, None, &rename("1", "opt").1)
+        .await;
+    assert_eq!(
+        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        "opt"
+    );
+    cache.remove_layer("layer").await;
+    assert_eq!(
+        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        "a"
+    );
+}
+
+#[tokio::test]
+async fn evict_gc_extract_and_restore() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
+    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    cache
+        .write_query(&op(LIST), None, &list_data())
+        .await
+        .unwrap();
+    let orphan = op("query { getPost(id: \"9\") { id } }");
+    cache
+        .write_query(
+            &orphan,
+            None,
+            &json!({"getPost": {"__typename": "Post", "id": "9"}}),
+        )
+        .await
+        .unwrap();
+    cache.evict("User:u1").await.unwrap();
+    let read = cache.read_query(&op(LIST), None).await.unwrap();
+    assert_eq!(read.data, None);
+    assert!(read.missing.iter().any(|m| m.contains("User:u1")));
+
+    cache
+        .write_query(&op(LIST), None, &list_data())
+        .await
+        .unwrap();
+    // Make Post:9 unreachable: overwrite the root field that pointed at it.
+    cache
+        .write_query(&orphan, None, &json!({"getPost": null}))
+        .await
+        .unwrap();
+    let removed = cache.gc().await.unwrap();
+    assert_eq!(removed, ["Post:9"]);
+    assert!(
+        !store
+            .record_keys()
+            .await
+            .unwrap()
+            .contains(&"cache:Post:9".to_owned()),
+        "gc deletes from the store too"
+    );
+
+    let snapshot = cache.extract().await.unwrap();
+    assert!(snapshot.get("Todo:1").is_some() && snapshot.get("ROOT_QUERY").is_some());
+    let other = Cache::new(KeyConfig::default(), None);
+    other.restore(&snapshot).await.unwrap();
+    assert_eq!(
+        other.read_query(&op(LIST), None).await.unwrap().data,
+        Some(list_data())
+    );
+    assert!(matches!(
+        other.restore(&json!([1])).await,
+        Err(CacheError::Damaged { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_damaged_stored_record_is_a_typed_error() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
+    store
+        .apply(vec![Change::PutRecord {
+            key: "cache:ROOT_QUERY".into(),
+            value: b"{not json".to_vec(),
+        }])
+        .await
+        .unwrap();
+    let cache = Cache::new(KeyConfig::default(), Some(store));
+    match cache.read_query(&op(LIST), None).await {
+        Err(CacheError::Damaged { key, .. }) => assert_eq!(key, "ROOT_QUERY"),
+        other => panic!("{other:?}"),
+    }
+}
