@@ -8,7 +8,8 @@ use crate::graphql::{OperationCache, OperationKind};
 use crate::realtime::{
     realtime_url, Context, Realtime, RealtimeOptions, Subscription, WsConnector,
 };
-use crate::request::{ErrorPolicy, GraphQLRequest};
+use crate::cache::Cache;
+use crate::request::{ErrorPolicy, FetchPolicy, GraphQLRequest};
 use crate::response::{GraphQLError, GraphQLResponse};
 use crate::runtime;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
@@ -28,6 +29,10 @@ pub struct ClientOptions {
     pub websocket: Option<Arc<dyn WsConnector>>,
     /// Realtime timings and limits.
     pub realtime: RealtimeOptions,
+    /// Where the normalized cache persists (`None`: memory only, i.e. offline persistence off).
+    pub cache_store: Option<Arc<dyn crate::storage::Store>>,
+    /// How the cache keys entities (default `__typename:id`).
+    pub cache_keys: crate::cache::KeyConfig,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -50,6 +55,7 @@ struct Inner {
     websocket: Option<Arc<dyn WsConnector>>,
     realtime_options: RealtimeOptions,
     realtime: OnceLock<Result<Arc<Realtime>, String>>,
+    cache: Arc<Cache>,
 }
 
 impl std::fmt::Debug for AppSyncClient {
@@ -98,6 +104,7 @@ impl AppSyncClient {
                 websocket: options.websocket,
                 realtime_options: options.realtime,
                 realtime: OnceLock::new(),
+                cache: Arc::new(Cache::new(options.cache_keys, options.cache_store)),
             }),
         }
     }
@@ -160,14 +167,108 @@ impl AppSyncClient {
         })
     }
 
-    /// Runs a query.
-    pub async fn query(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
-        self.execute(request, OperationKind::Query).await
+    /// The normalized cache.
+    pub fn cache(&self) -> &Arc<Cache> {
+        &self.inner.cache
     }
 
-    /// Runs a mutation (online; the offline queue builds on this).
+    /// Runs a query under its fetch policy (default cache-and-network: the network's result,
+    /// written to the cache; `watch_query` also delivers the cached one first). A cache-only miss
+    /// is a GraphQL error of type `CacheMiss` listing what was missing.
+    pub async fn query(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
+        let policy = request.fetch_policy;
+        let (operation, _) = self.prepare(&request, OperationKind::Query)?;
+        if matches!(policy, FetchPolicy::CacheFirst | FetchPolicy::CacheOnly) {
+            match self.inner.cache.read_query(&operation, request.variables.as_ref()).await {
+                Ok(read) => {
+                    if let Some(data) = read.data {
+                        return Ok(GraphQLResponse { data: Some(data), errors: Vec::new() });
+                    }
+                    if policy == FetchPolicy::CacheOnly {
+                        let error = GraphQLError {
+                            error_type: Some("CacheMiss".into()),
+                            ..GraphQLError::new(format!("the cache does not hold: {}", read.missing.join(", ")))
+                        };
+                        return cache_result(error, Some(read.partial), request.error_policy);
+                    }
+                }
+                Err(e) if policy == FetchPolicy::CacheOnly => {
+                    let error = GraphQLError { error_type: Some("CacheError".into()), ..GraphQLError::new(e.to_string()) };
+                    return cache_result(error, None, request.error_policy);
+                }
+                Err(e) => tracing::warn!(error = %e, "cache read failed; asking the network"),
+            }
+        }
+        let variables = request.variables.clone();
+        let response = self.execute(request, OperationKind::Query).await?;
+        if policy != FetchPolicy::NoCache {
+            self.write_cache(&operation, variables.as_ref(), &response).await;
+        }
+        Ok(response)
+    }
+
+    /// Runs a mutation (online; the offline queue builds on this). Its result is normalized into
+    /// the cache, so every cached query showing the same entities sees the change.
     pub async fn mutate(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
-        self.execute(request, OperationKind::Mutation).await
+        let (operation, _) = self.prepare(&request, OperationKind::Mutation)?;
+        let (variables, policy) = (request.variables.clone(), request.fetch_policy);
+        let response = self.execute(request, OperationKind::Mutation).await?;
+        if policy != FetchPolicy::NoCache {
+            self.write_cache(&operation, variables.as_ref(), &response).await;
+        }
+        Ok(response)
+    }
+
+    /// Watches a query: the cached result first (when complete), then the network's (per the
+    /// fetch policy), then again whenever a record it reads changes. Errors from the network
+    /// arrive in the stream; dropping it stops the watch.
+    pub async fn watch_query(
+        &self,
+        request: GraphQLRequest,
+    ) -> Result<futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>, AppSyncError> {
+        let (operation, _) = self.prepare(&request, OperationKind::Query)?;
+        let mut reads = self
+            .inner
+            .cache
+            .watch_query(operation, request.variables.clone())
+            .await
+            .map_err(|e| AppSyncError::GraphQl { errors: vec![GraphQLError { error_type: Some("CacheError".into()), ..GraphQLError::new(e.to_string()) }], data: None })?;
+        let (sender, receiver) = futures::channel::mpsc::unbounded();
+        let forward = sender.clone();
+        runtime::spawn(async move {
+            use futures::StreamExt;
+            while let Some(read) = reads.next().await {
+                if let Some(data) = read.data {
+                    if forward.unbounded_send(Ok(GraphQLResponse { data: Some(data), errors: Vec::new() })).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        if matches!(request.fetch_policy, FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly | FetchPolicy::CacheFirst) {
+            let client = self.clone();
+            let mut request = request;
+            request.fetch_policy = FetchPolicy::NetworkOnly;
+            runtime::spawn(async move {
+                // A success reaches the stream through the cache write; only failures go direct.
+                if let Err(e) = client.query(request).await {
+                    let _ = sender.unbounded_send(Err(e));
+                }
+            });
+        }
+        Ok(receiver)
+    }
+
+    async fn write_cache(&self, operation: &crate::graphql::Operation, variables: Option<&serde_json::Value>, response: &GraphQLResponse) {
+        let Some(data) = &response.data else { return };
+        match self.inner.cache.write_query(operation, variables, data).await {
+            Ok(warnings) if !warnings.is_empty() => {
+                tracing::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
+            }
+            Ok(_) => {}
+            // The request itself succeeded: a cache that cannot persist must not fail it.
+            Err(e) => tracing::warn!(error = %e, "writing the result to the cache failed"),
+        }
     }
 
     /// Parses (once, cached), checks the operation kind and the variables, and serialises the
@@ -301,6 +402,13 @@ fn default_connector() -> Result<Arc<dyn WsConnector>, String> {
 #[cfg(target_family = "wasm")]
 fn default_connector() -> Result<Arc<dyn WsConnector>, String> {
     Err("no WebSocket connector: the web package passes the browser's".into())
+}
+
+fn cache_result(error: GraphQLError, data: Option<serde_json::Value>, policy: ErrorPolicy) -> Result<GraphQLResponse, AppSyncError> {
+    match policy {
+        ErrorPolicy::None => Err(AppSyncError::GraphQl { errors: vec![error], data }),
+        ErrorPolicy::All => Ok(GraphQLResponse { data, errors: vec![error] }),
+    }
 }
 
 enum Retry {

@@ -28,5 +28,5 @@ pub use error::AppSyncError;
 pub use realtime::{
     ConnectionState, RealtimeOptions, Subscription, SubscriptionEvent, SubscriptionHandle,
 };
-pub use request::{ErrorPolicy, GraphQLRequest};
+pub use request::{ErrorPolicy, FetchPolicy, GraphQLRequest};
 pub use response::{ErrorLocation, GraphQLError, GraphQLResponse};

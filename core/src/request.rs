@@ -15,6 +15,23 @@ pub enum ErrorPolicy {
     All,
 }
 
+/// Where a query's result comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FetchPolicy {
+    /// The cache when it holds the whole result, else the network.
+    CacheFirst,
+    /// The cache at once (when complete), then the network. `query` returns the network's
+    /// result; `watch_query` delivers both.
+    #[default]
+    CacheAndNetwork,
+    /// Always the network; the result is written to the cache.
+    NetworkOnly,
+    /// Never the network: a result the cache does not fully hold is a `CacheMiss` error.
+    CacheOnly,
+    /// The network, without reading or writing the cache.
+    NoCache,
+}
+
 /// One query or mutation to send.
 #[derive(Debug, Clone)]
 pub struct GraphQLRequest {
@@ -27,6 +44,7 @@ pub struct GraphQLRequest {
     pub headers: Vec<(String, String)>,
     pub timeout: Option<Duration>,
     pub error_policy: ErrorPolicy,
+    pub fetch_policy: FetchPolicy,
 }
 
 impl GraphQLRequest {
@@ -39,6 +57,7 @@ impl GraphQLRequest {
             headers: Vec::new(),
             timeout: None,
             error_policy: ErrorPolicy::None,
+            fetch_policy: FetchPolicy::default(),
         }
     }
     pub fn variables(mut self, variables: Value) -> Self {
@@ -63,6 +82,10 @@ impl GraphQLRequest {
     }
     pub fn error_policy(mut self, policy: ErrorPolicy) -> Self {
         self.error_policy = policy;
+        self
+    }
+    pub fn fetch_policy(mut self, policy: FetchPolicy) -> Self {
+        self.fetch_policy = policy;
         self
     }
 }
