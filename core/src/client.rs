@@ -2,13 +2,13 @@
 //! refresh-and-retry on an expired credential, one re-sign on SigV4 clock skew, typed errors.
 
 use crate::auth::{AppliedAuth, AuthMode, AuthProviders, Authorizer, Clock};
+use crate::cache::Cache;
 use crate::config::ClientConfig;
 use crate::error::AppSyncError;
 use crate::graphql::{OperationCache, OperationKind};
 use crate::realtime::{
     realtime_url, Context, Realtime, RealtimeOptions, Subscription, WsConnector,
 };
-use crate::cache::Cache;
 use crate::request::{ErrorPolicy, FetchPolicy, GraphQLRequest};
 use crate::response::{GraphQLError, GraphQLResponse};
 use crate::runtime;
@@ -179,21 +179,35 @@ impl AppSyncClient {
         let policy = request.fetch_policy;
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         if matches!(policy, FetchPolicy::CacheFirst | FetchPolicy::CacheOnly) {
-            match self.inner.cache.read_query(&operation, request.variables.as_ref()).await {
+            match self
+                .inner
+                .cache
+                .read_query(&operation, request.variables.as_ref())
+                .await
+            {
                 Ok(read) => {
                     if let Some(data) = read.data {
-                        return Ok(GraphQLResponse { data: Some(data), errors: Vec::new() });
+                        return Ok(GraphQLResponse {
+                            data: Some(data),
+                            errors: Vec::new(),
+                        });
                     }
                     if policy == FetchPolicy::CacheOnly {
                         let error = GraphQLError {
                             error_type: Some("CacheMiss".into()),
-                            ..GraphQLError::new(format!("the cache does not hold: {}", read.missing.join(", ")))
+                            ..GraphQLError::new(format!(
+                                "the cache does not hold: {}",
+                                read.missing.join(", ")
+                            ))
                         };
                         return cache_result(error, Some(read.partial), request.error_policy);
                     }
                 }
                 Err(e) if policy == FetchPolicy::CacheOnly => {
-                    let error = GraphQLError { error_type: Some("CacheError".into()), ..GraphQLError::new(e.to_string()) };
+                    let error = GraphQLError {
+                        error_type: Some("CacheError".into()),
+                        ..GraphQLError::new(e.to_string())
+                    };
                     return cache_result(error, None, request.error_policy);
                 }
                 Err(e) => tracing::warn!(error = %e, "cache read failed; asking the network"),
@@ -202,7 +216,8 @@ impl AppSyncClient {
         let variables = request.variables.clone();
         let response = self.execute(request, OperationKind::Query).await?;
         if policy != FetchPolicy::NoCache {
-            self.write_cache(&operation, variables.as_ref(), &response).await;
+            self.write_cache(&operation, variables.as_ref(), &response)
+                .await;
         }
         Ok(response)
     }
@@ -214,7 +229,8 @@ impl AppSyncClient {
         let (variables, policy) = (request.variables.clone(), request.fetch_policy);
         let response = self.execute(request, OperationKind::Mutation).await?;
         if policy != FetchPolicy::NoCache {
-            self.write_cache(&operation, variables.as_ref(), &response).await;
+            self.write_cache(&operation, variables.as_ref(), &response)
+                .await;
         }
         Ok(response)
     }
@@ -225,27 +241,45 @@ impl AppSyncClient {
     pub async fn watch_query(
         &self,
         request: GraphQLRequest,
-    ) -> Result<futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>, AppSyncError> {
+    ) -> Result<
+        futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>,
+        AppSyncError,
+    > {
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         let mut reads = self
             .inner
             .cache
             .watch_query(operation, request.variables.clone())
             .await
-            .map_err(|e| AppSyncError::GraphQl { errors: vec![GraphQLError { error_type: Some("CacheError".into()), ..GraphQLError::new(e.to_string()) }], data: None })?;
+            .map_err(|e| AppSyncError::GraphQl {
+                errors: vec![GraphQLError {
+                    error_type: Some("CacheError".into()),
+                    ..GraphQLError::new(e.to_string())
+                }],
+                data: None,
+            })?;
         let (sender, receiver) = futures::channel::mpsc::unbounded();
         let forward = sender.clone();
         runtime::spawn(async move {
             use futures::StreamExt;
             while let Some(read) = reads.next().await {
                 if let Some(data) = read.data {
-                    if forward.unbounded_send(Ok(GraphQLResponse { data: Some(data), errors: Vec::new() })).is_err() {
+                    if forward
+                        .unbounded_send(Ok(GraphQLResponse {
+                            data: Some(data),
+                            errors: Vec::new(),
+                        }))
+                        .is_err()
+                    {
                         break;
                     }
                 }
             }
         });
-        if matches!(request.fetch_policy, FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly | FetchPolicy::CacheFirst) {
+        if matches!(
+            request.fetch_policy,
+            FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly | FetchPolicy::CacheFirst
+        ) {
             let client = self.clone();
             let mut request = request;
             request.fetch_policy = FetchPolicy::NetworkOnly;
@@ -259,9 +293,19 @@ impl AppSyncClient {
         Ok(receiver)
     }
 
-    async fn write_cache(&self, operation: &crate::graphql::Operation, variables: Option<&serde_json::Value>, response: &GraphQLResponse) {
+    async fn write_cache(
+        &self,
+        operation: &crate::graphql::Operation,
+        variables: Option<&serde_json::Value>,
+        response: &GraphQLResponse,
+    ) {
         let Some(data) = &response.data else { return };
-        match self.inner.cache.write_query(operation, variables, data).await {
+        match self
+            .inner
+            .cache
+            .write_query(operation, variables, data)
+            .await
+        {
             Ok(warnings) if !warnings.is_empty() => {
                 tracing::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
             }
@@ -404,10 +448,20 @@ fn default_connector() -> Result<Arc<dyn WsConnector>, String> {
     Err("no WebSocket connector: the web package passes the browser's".into())
 }
 
-fn cache_result(error: GraphQLError, data: Option<serde_json::Value>, policy: ErrorPolicy) -> Result<GraphQLResponse, AppSyncError> {
+fn cache_result(
+    error: GraphQLError,
+    data: Option<serde_json::Value>,
+    policy: ErrorPolicy,
+) -> Result<GraphQLResponse, AppSyncError> {
     match policy {
-        ErrorPolicy::None => Err(AppSyncError::GraphQl { errors: vec![error], data }),
-        ErrorPolicy::All => Ok(GraphQLResponse { data, errors: vec![error] }),
+        ErrorPolicy::None => Err(AppSyncError::GraphQl {
+            errors: vec![error],
+            data,
+        }),
+        ErrorPolicy::All => Ok(GraphQLResponse {
+            data,
+            errors: vec![error],
+        }),
     }
 }
 
