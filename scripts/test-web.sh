@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The web package's checks: build, `tsc --strict --noEmit` over the TypeScript layer, the emitted
-# .d.ts and the suite, the package size, then the browser suite in headless Chromium against
-# appsync-mock (APPSYNC_MOCK_URL when set, else a mock the runner starts). Ends with exactly one
-# line `web: N passed, N failed`; exits non-zero on any failure.
+# The web package's checks: build, a second, test-only build with the store conformance suite
+# (feature `conformance`, dev profile, into wasm/test/build/conformance/; the package is never
+# built from it), `tsc --strict --noEmit` over the TypeScript layer, the emitted .d.ts and the
+# suites, the package size, then the browser suite in headless Chromium against appsync-mock
+# (APPSYNC_MOCK_URL when set, else a mock the runner starts). Ends with exactly one line
+# `web: N passed, N failed`; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -16,8 +18,19 @@ broken() {
 bash scripts/setup-web.sh || broken "setup"
 bash scripts/build-web.sh || broken "build"
 
+build_conformance() {
+  local target_dir=${CARGO_TARGET_DIR:-target}
+  cargo build -p appsync-wasm --target wasm32-unknown-unknown --features conformance --quiet &&
+    rm -rf wasm/test/build/conformance &&
+    wasm-bindgen --target web --out-dir wasm/test/build/conformance "$target_dir/wasm32-unknown-unknown/debug/appsync_wasm.wasm" &&
+    (cd wasm && node_modules/.bin/tsc -p test/tsconfig.store.json)
+}
+echo "== test-only build: cargo build -p appsync-wasm --features conformance, wasm-bindgen, tsc (test/build/)"
+build_conformance || broken "the test-only conformance build"
+
 echo "== tsc --strict --noEmit"
-(cd wasm && node_modules/.bin/tsc --strict --noEmit -p tsconfig.json && node_modules/.bin/tsc --strict --noEmit -p test/tsconfig.json) ||
+(cd wasm && node_modules/.bin/tsc --strict --noEmit -p tsconfig.json && node_modules/.bin/tsc --strict --noEmit -p test/tsconfig.json &&
+  node_modules/.bin/tsc --strict --noEmit -p test/tsconfig.store.json) ||
   broken "type check"
 
 # What a browser downloads: the .wasm, and the JS (wasm-bindgen's glue and the TypeScript layer).

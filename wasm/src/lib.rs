@@ -16,6 +16,8 @@ pub mod request;
 
 #[cfg(target_family = "wasm")]
 mod client;
+#[cfg(all(target_family = "wasm", feature = "conformance"))]
+mod conformance;
 #[cfg(target_family = "wasm")]
 mod fetch;
 #[cfg(target_family = "wasm")]

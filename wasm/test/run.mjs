@@ -1,7 +1,8 @@
-// The browser suite's runner: serves the built package, the test page and the shared fixtures on
+// The browser suite's runner: serves the built package, the test pages and the shared fixtures on
 // 127.0.0.1, points the page at appsync-mock (APPSYNC_MOCK_URL, or a mock it starts itself), runs
-// the scenarios in Debian's headless Chromium through playwright-core, and prints one line per
-// scenario and then `web: N passed, N failed`. Exit status 1 when anything failed.
+// the scenarios in Debian's headless Chromium through playwright-core (page.html: the published
+// package; store.html: the store checks on IndexedDB, from the test-only build), and prints one
+// line per scenario and then `web: N passed, N failed`. Exit status 1 when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -72,6 +73,7 @@ async function startMock() {
 function serve(mockUrl) {
   const routes = {
     '/': join(packageDir, 'test', 'page.html'),
+    '/store.html': join(packageDir, 'test', 'store.html'),
     '/fixtures/scenarios.json': join(repo, 'tests', 'fixtures', 'scenarios.json'),
   };
   const served = ['/dist/', '/pkg/', '/test/build/'];
@@ -145,8 +147,10 @@ async function run() {
     const status = result.ok ? 'ok  ' : 'FAIL';
     console.log(`${status} ${results.length} ${result.name} (${result.ms} ms)${result.ok ? '' : `\n     ${result.detail}`}`);
   });
-  await page.goto(`${base}/`);
-  await page.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
+  for (const suite of ['/', '/store.html']) {
+    await page.goto(`${base}${suite}`);
+    await page.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
+  }
 }
 
 // A suite that breaks off (no browser, a crashed page, a timeout) counts as one more failure,

@@ -1,9 +1,10 @@
 //! The in-memory backend: a process-wide map of namespaces (clones share it, so "reopening" a
 //! namespace sees its data). Used when offline persistence is off, and in tests.
 
+use super::batch::check_outbox;
 use super::{Change, OutboxEntry, Store, StoreError};
 use crate::runtime::BoxFuture;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default, Clone)]
@@ -52,44 +53,6 @@ impl MemoryStore {
     }
 }
 
-/// Checks a batch against the current state without changing anything.
-fn validate(ns: &Namespace, changes: &[Change]) -> Result<(), StoreError> {
-    let mut pushed: HashSet<&str> = HashSet::new();
-    let mut removed: HashSet<&str> = HashSet::new();
-    let present = |id: &str, pushed: &HashSet<&str>, removed: &HashSet<&str>| {
-        pushed.contains(id) || (ns.seq_of.contains_key(id) && !removed.contains(id))
-    };
-    for change in changes {
-        match change {
-            Change::OutboxPush { id, .. } => {
-                if present(id, &pushed, &removed) {
-                    return Err(StoreError::Conflict(format!(
-                        "outbox id `{id}` is already queued"
-                    )));
-                }
-                pushed.insert(id);
-                removed.remove(id.as_str());
-            }
-            Change::OutboxUpdate { id, .. } if !present(id, &pushed, &removed) => {
-                return Err(StoreError::Conflict(format!(
-                    "outbox id `{id}` is not queued"
-                )));
-            }
-            Change::OutboxRemove { id } => {
-                if !present(id, &pushed, &removed) {
-                    return Err(StoreError::Conflict(format!(
-                        "outbox id `{id}` is not queued"
-                    )));
-                }
-                pushed.remove(id.as_str());
-                removed.insert(id);
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 impl Store for MemoryStore {
     fn get_records(
         &self,
@@ -127,7 +90,7 @@ impl Store for MemoryStore {
     fn apply(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             self.with(|ns| {
-                validate(ns, &changes)?;
+                check_outbox(&changes, |id| ns.seq_of.contains_key(id))?;
                 for change in changes {
                     match change {
                         Change::PutRecord { key, value } => {

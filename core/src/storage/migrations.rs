@@ -1,6 +1,6 @@
 //! The store schema's versions. Numbered and append-only, and the same numbers on every backend
-//! (SQLite below; IndexedDB's object stores follow the same versions). A migration never drops the
-//! outbox or user data. `upgraded == fresh` is tested.
+//! (SQLite below; IndexedDB's upgrade steps, in `indexeddb/schema.rs`, follow the same versions).
+//! A migration never drops the outbox or user data. `upgraded == fresh` is tested on both.
 
 /// The schema version this SDK writes.
 pub const SCHEMA_VERSION: u32 = 2;
