@@ -123,11 +123,36 @@ impl AppSyncClient {
     /// errors and connection states arrive on the returned stream; dropping it cancels.
     pub fn subscribe(&self, request: GraphQLRequest) -> Result<Subscription, AppSyncError> {
         let inner = &self.inner;
-        let (_, body) = self.prepare(&request, OperationKind::Subscription)?;
+        let (operation, body) = self.prepare(&request, OperationKind::Subscription)?;
         // `payload.data` is the JSON text itself; serde_json only ever writes UTF-8.
         let data = String::from_utf8_lossy(&body).into_owned();
         let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
-        Ok(self.realtime()?.subscribe(data, mode))
+        // Each event is normalized into the cache too, so cached queries showing the same
+        // entities follow the subscription (in the background: the app is never held up).
+        let hook: Option<crate::realtime::DataHook> = match request.fetch_policy {
+            FetchPolicy::NoCache => None,
+            _ => {
+                let (cache, operation, variables) =
+                    (inner.cache.clone(), operation, request.variables.clone());
+                Some(Arc::new(move |data: &serde_json::Value| {
+                    let (cache, operation, variables, data) = (
+                        cache.clone(),
+                        operation.clone(),
+                        variables.clone(),
+                        data.clone(),
+                    );
+                    runtime::spawn(async move {
+                        if let Err(e) = cache
+                            .write_query(&operation, variables.as_ref(), &data)
+                            .await
+                        {
+                            tracing::warn!(error = %e, "writing a subscription event to the cache failed");
+                        }
+                    });
+                }))
+            }
+        };
+        Ok(self.realtime()?.subscribe(data, mode, hook))
     }
 
     /// Reconnects every realtime connection now: call it when the device's network changes.

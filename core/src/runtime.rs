@@ -32,6 +32,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[cfg(target_family = "wasm")]
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// A shared callback taking `&T`: `Send + Sync` natively; plain on wasm.
+#[cfg(not(target_family = "wasm"))]
+pub type Callback<T> = std::sync::Arc<dyn Fn(&T) + Send + Sync>;
+#[cfg(target_family = "wasm")]
+pub type Callback<T> = std::sync::Arc<dyn Fn(&T)>;
+
 /// Milliseconds since the Unix epoch by the device clock (`Date.now()` on wasm, where
 /// `SystemTime::now()` panics).
 pub fn now_ms() -> i64 {

@@ -211,3 +211,61 @@ async fn a_restarted_client_answers_cache_only_queries_from_disk_while_offline()
     );
     SqliteStore::reset(&path).unwrap();
 }
+
+#[tokio::test]
+async fn subscription_events_update_the_cache() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let other = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    seed(&client, "s1", "original").await;
+    client.query(list(FetchPolicy::NetworkOnly)).await.unwrap();
+
+    let mut updates = client
+        .subscribe(GraphQLRequest::new(
+            "subscription { onUpdateTodo { id name } }",
+        ))
+        .unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), updates.next_event())
+            .await
+            .unwrap()
+            .unwrap();
+        if event == appsync_core::SubscriptionEvent::Started {
+            break;
+        }
+    }
+    let update = "mutation U($input: UpdateTodoInput!) { updateTodo(input: $input) { id name } }";
+    other
+        .mutate(
+            GraphQLRequest::new(update).variables(
+                json!({"input": {"id": "s1", "name": "changed elsewhere", "_version": 1}}),
+            ),
+        )
+        .await
+        .unwrap();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), updates.next_event())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, appsync_core::SubscriptionEvent::Data(_)) {
+            break;
+        }
+    }
+    let mut seen = String::new();
+    for _ in 0..50 {
+        let cached = client.query(list(FetchPolicy::CacheOnly)).await.unwrap();
+        seen = cached.data.unwrap()["listTodos"]["items"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if seen == "changed elsewhere" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        seen, "changed elsewhere",
+        "the event reached the cached list without a refetch"
+    );
+}

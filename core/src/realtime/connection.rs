@@ -18,18 +18,31 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 /// A subscription as its connection holds it.
-#[derive(Debug)]
 pub(crate) struct SubEntry {
     pub id: String,
     /// The JSON string of `{query, variables}` sent as `payload.data`.
     pub data: String,
     pub mode: AuthMode,
     pub events: mpsc::UnboundedSender<SubscriptionEvent>,
+    /// Sees every event's data first (the client writes it to the cache).
+    pub on_data: Option<DataHook>,
     acked_once: bool,
     pending_since: Option<i64>,
     auth_retried: bool,
     last_auth: Option<AppliedAuth>,
 }
+
+impl std::fmt::Debug for SubEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubEntry")
+            .field("id", &self.id)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Called with each `data` payload before the app gets it.
+pub type DataHook = crate::runtime::Callback<serde_json::Value>;
 
 impl SubEntry {
     pub fn new(
@@ -43,6 +56,7 @@ impl SubEntry {
             data,
             mode,
             events,
+            on_data: None,
             acked_once: false,
             pending_since: None,
             auth_retried: false,
@@ -568,6 +582,9 @@ impl Connection {
             }
             ServerMessage::Data { id, data, errors } => {
                 if let Some(sub) = self.subs.iter().find(|s| s.id == id) {
+                    if let Some(hook) = &sub.on_data {
+                        hook(&data);
+                    }
                     sub.emit(SubscriptionEvent::Data(data));
                     if !errors.is_empty() {
                         sub.emit(SubscriptionEvent::Errors(errors));

@@ -11,6 +11,7 @@ pub mod random;
 pub mod socket;
 mod url;
 
+pub use connection::DataHook;
 #[cfg(not(target_family = "wasm"))]
 pub use socket::TungsteniteConnector;
 pub use socket::{WsCommand, WsConnectError, WsConnection, WsConnector, WsEvent};
@@ -203,10 +204,17 @@ impl Realtime {
     }
 
     /// Starts a subscription (`data` is the JSON string of `{query, variables}`).
-    pub fn subscribe(&self, data: String, mode: AuthMode) -> Subscription {
+    pub fn subscribe(
+        &self,
+        data: String,
+        mode: AuthMode,
+        on_data: Option<connection::DataHook>,
+    ) -> Subscription {
         let (tx, rx) = mpsc::unbounded();
         let id = random::uuid_v4();
-        self.place(SubEntry::new(id.clone(), data, mode, tx));
+        let mut entry = SubEntry::new(id.clone(), data, mode, tx);
+        entry.on_data = on_data;
+        self.place(entry);
         Subscription {
             handle: SubscriptionHandle {
                 id,
