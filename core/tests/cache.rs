@@ -228,3 +228,53 @@ async fn a_damaged_stored_record_is_a_typed_error() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn fragments_read_and_write_one_entity() {
+    use appsync_core::graphql::Fragment;
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
+    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    cache
+        .write_query(&op(LIST), None, &list_data())
+        .await
+        .unwrap();
+    let parts = Fragment::parse("fragment Parts on Todo { id name owner { name } }", None).unwrap();
+
+    let read = cache.read_fragment(&parts, "Todo:2", None).await.unwrap();
+    assert_eq!(
+        read.data,
+        Some(
+            json!({"__typename": "Todo", "id": "2", "name": "b", "owner": {"__typename": "User", "name": "Ann"}})
+        )
+    );
+    assert!(read.dependencies.contains("User:u1"));
+    let absent = cache.read_fragment(&parts, "Todo:404", None).await.unwrap();
+    assert_eq!(
+        (absent.data, absent.missing),
+        (None, vec!["Todo:404".to_owned()])
+    );
+
+    let mut watch = cache.watch_query(op(LIST), None).await.unwrap();
+    watch.next().await.unwrap();
+    let rename = Fragment::parse("fragment Rename on Todo { name }", None).unwrap();
+    let warnings = cache
+        .write_fragment(
+            &rename,
+            "Todo:1",
+            None,
+            &json!({"__typename": "Todo", "name": "via fragment"}),
+        )
+        .await
+        .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        "via fragment"
+    );
+    let reopened = Cache::new(KeyConfig::default(), Some(store));
+    let persisted = reopened
+        .read_fragment(&parts, "Todo:1", None)
+        .await
+        .unwrap();
+    assert_eq!(persisted.data.unwrap()["name"], "via fragment");
+}

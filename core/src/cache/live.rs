@@ -3,10 +3,10 @@
 //! [`Store`], and watches that re-run only when a record they read changes.
 
 use super::keys::KeyConfig;
-use super::normalize::{normalize, Normalized};
-use super::read::{read, ReadResult, RecordSource};
+use super::normalize::{normalize, normalize_fragment, Normalized};
+use super::read::{read, read_fragment, ReadResult, RecordSource};
 use super::{as_reference, Record};
-use crate::graphql::Operation;
+use crate::graphql::{Fragment, Operation};
 use crate::storage::{Change, Store, StoreError};
 use futures::channel::mpsc;
 use serde_json::Value;
@@ -161,12 +161,31 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        // Each round loads the records the last read reached but memory lacked; the document's
-        // depth bounds the rounds.
+        self.read_loaded(|source| read(operation, variables, source, &self.keys))
+            .await
+    }
+
+    /// Reads entity `key` (e.g. `Todo:1`) through `fragment`.
+    pub async fn read_fragment(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<ReadResult, CacheError> {
+        self.read_loaded(|source| read_fragment(fragment, key, variables, source))
+            .await
+    }
+
+    /// Runs `reading` until every record it reached is in memory: each round loads what the last
+    /// one reached but memory lacked (the document's depth bounds the rounds).
+    async fn read_loaded(
+        &self,
+        reading: impl Fn(&View<'_>) -> ReadResult,
+    ) -> Result<ReadResult, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {
                 let state = self.state();
-                let result = read(operation, variables, &View(&state), &self.keys);
+                let result = reading(&View(&state));
                 let unknown = Self::unknown(&state, &result.dependencies);
                 (result, unknown)
             };
@@ -176,18 +195,35 @@ impl Cache {
             self.load(unknown).await?;
         }
         let state = self.state();
-        Ok(read(operation, variables, &View(&state), &self.keys))
+        Ok(reading(&View(&state)))
     }
 
-    /// Writes a result to the base (persisted) and re-runs the watches it affects. Returns what
-    /// did not fit the document.
+    /// Writes `data` as the fields of entity `key` through `fragment` (persisted; watches re-run).
+    pub async fn write_fragment(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+        data: &Value,
+    ) -> Result<Vec<String>, CacheError> {
+        self.write_normalized(normalize_fragment(
+            fragment, key, variables, data, &self.keys,
+        ))
+        .await
+    }
+
     pub async fn write_query(
         &self,
         operation: &Operation,
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
-        let Normalized { records, warnings } = normalize(operation, variables, data, &self.keys);
+        self.write_normalized(normalize(operation, variables, data, &self.keys))
+            .await
+    }
+
+    async fn write_normalized(&self, normalized: Normalized) -> Result<Vec<String>, CacheError> {
+        let Normalized { records, warnings } = normalized;
         let changed: BTreeSet<String> = records.keys().cloned().collect();
         // Merging needs the stored records (fields not in this result are kept).
         let missing = { Self::unknown(&self.state(), &changed) };

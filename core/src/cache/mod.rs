@@ -17,8 +17,8 @@ mod selection;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
 pub use live::{Cache, CacheError};
-pub use normalize::{normalize, Normalized};
-pub use read::{read, ReadResult, RecordSource};
+pub use normalize::{normalize, normalize_fragment, Normalized};
+pub use read::{read, read_fragment, ReadResult, RecordSource};
 
 use serde_json::{Map, Value};
 

@@ -5,7 +5,7 @@
 use super::keys::{field_key, KeyConfig};
 use super::selection::{response_key, Walk};
 use super::{reference, root_key, Record};
-use crate::graphql::Operation;
+use crate::graphql::{Fragment, Operation};
 use graphql_parser::query::SelectionSet;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -30,17 +30,35 @@ pub fn normalize(
     data: &Value,
     keys: &KeyConfig,
 ) -> Normalized {
-    let walk = Walk::new(operation, variables);
+    normalize_at(
+        &Walk::new(operation, variables),
+        root_key(operation.kind()),
+        data,
+        keys,
+    )
+}
+
+/// Normalizes `data` as the fields of the entity record `key`, shaped by `fragment`.
+pub fn normalize_fragment(
+    fragment: &Fragment,
+    key: &str,
+    variables: Option<&Value>,
+    data: &Value,
+    keys: &KeyConfig,
+) -> Normalized {
+    normalize_at(&Walk::fragment(fragment, variables), key, data, keys)
+}
+
+fn normalize_at(walk: &Walk<'_>, root: &str, data: &Value, keys: &KeyConfig) -> Normalized {
     let mut writer = Writer {
-        walk: &walk,
+        walk,
         keys,
         out: Normalized::default(),
     };
-    let root = root_key(operation.kind());
     match data {
         Value::Object(object) => {
             let mut record = Record::new();
-            writer.write_fields(walk.root, object, &mut record, "");
+            writer.write_fields(writer.walk.root, object, &mut record, "");
             merge(
                 writer.out.records.entry(root.to_owned()).or_default(),
                 record,

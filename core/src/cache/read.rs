@@ -4,7 +4,7 @@
 use super::keys::{field_key, KeyConfig};
 use super::selection::{response_key, Walk};
 use super::{as_reference, root_key, Record};
-use crate::graphql::{Operation, OperationKind};
+use crate::graphql::{Fragment, Operation, OperationKind};
 use graphql_parser::query::SelectionSet;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -54,22 +54,58 @@ pub fn read<S: RecordSource>(
     source: &S,
     _keys: &KeyConfig,
 ) -> ReadResult {
-    let walk = Walk::new(operation, variables);
-    let mut reader = Reader {
-        walk: &walk,
-        source,
-        missing: Vec::new(),
-        dependencies: BTreeSet::new(),
-    };
-    let root = root_key(operation.kind());
-    reader.dependencies.insert(root.to_owned());
-    let record = source.record(root).unwrap_or_default();
     let typename = match operation.kind() {
         OperationKind::Query => "Query",
         OperationKind::Mutation => "Mutation",
         OperationKind::Subscription => "Subscription",
     };
-    let partial = reader.read_fields(walk.root, &record, Some(typename), "");
+    read_at(
+        &Walk::new(operation, variables),
+        root_key(operation.kind()),
+        Some(typename),
+        source,
+    )
+}
+
+/// Reads the entity record `key` through `fragment`; a record that is not cached is a miss.
+pub fn read_fragment<S: RecordSource>(
+    fragment: &Fragment,
+    key: &str,
+    variables: Option<&Value>,
+    source: &S,
+) -> ReadResult {
+    if source.record(key).is_none() {
+        let mut result = ReadResult {
+            partial: Value::Null,
+            missing: vec![key.to_owned()],
+            ..ReadResult::default()
+        };
+        result.dependencies.insert(key.to_owned());
+        return result;
+    }
+    read_at(
+        &Walk::fragment(fragment, variables),
+        key,
+        Some(fragment.type_condition()),
+        source,
+    )
+}
+
+fn read_at<S: RecordSource>(
+    walk: &Walk<'_>,
+    root: &str,
+    typename: Option<&str>,
+    source: &S,
+) -> ReadResult {
+    let mut reader = Reader {
+        walk,
+        source,
+        missing: Vec::new(),
+        dependencies: BTreeSet::new(),
+    };
+    reader.dependencies.insert(root.to_owned());
+    let record = source.record(root).unwrap_or_default();
+    let partial = reader.read_fields(walk.root, &record, typename, "");
     let data = reader.missing.is_empty().then(|| partial.clone());
     ReadResult {
         data,

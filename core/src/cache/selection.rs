@@ -1,7 +1,7 @@
 //! Walking an operation's selection sets: fields with fragments flattened, `@skip` / `@include`
 //! applied, and arguments resolved against the variables.
 
-use crate::graphql::Operation;
+use crate::graphql::{Fragment, Operation};
 use graphql_parser::query::{
     Definition, Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
     TypeCondition, Value as QValue,
@@ -41,6 +41,33 @@ impl<'d> Walk<'d> {
                 }
             }
         }
+        let variables = variables
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        static EMPTY: SelectionSet<'static, String> = SelectionSet {
+            span: (
+                graphql_parser::Pos { line: 0, column: 0 },
+                graphql_parser::Pos { line: 0, column: 0 },
+            ),
+            items: Vec::new(),
+        };
+        Walk {
+            fragments,
+            variables,
+            root: root.unwrap_or(&EMPTY),
+        }
+    }
+
+    /// A walk whose root is a fragment's selection set (for one entity's record).
+    pub fn fragment(fragment: &'d Fragment, variables: Option<&Value>) -> Walk<'d> {
+        let mut fragments = HashMap::new();
+        for definition in &fragment.document().definitions {
+            if let Definition::Fragment(f) = definition {
+                fragments.insert(f.name.as_str(), f);
+            }
+        }
+        let root = fragments.get(fragment.name()).map(|f| &f.selection_set);
         let variables = variables
             .and_then(Value::as_object)
             .cloned()

@@ -218,7 +218,7 @@ const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
 
 /// Adds `__typename` to every selection set but the operations' roots (a subscription root may
 /// hold exactly one field, and root types are known anyway).
-fn add_typename(document: &mut Document<'static, String>) {
+pub(super) fn add_typename(document: &mut Document<'static, String>) {
     for definition in &mut document.definitions {
         match definition {
             Definition::Operation(op) => {

@@ -2,9 +2,11 @@
 //! sent, and printed back with `__typename` in every selection set (the cache keys records by it).
 
 mod document;
+mod fragment;
 mod validate;
 
 pub use document::{Operation, OperationCache, OperationKind, VariableDefinition};
+pub use fragment::Fragment;
 
 /// A document that cannot be sent. Caught before any network I/O.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -73,6 +73,53 @@ pub(super) fn check_document(document: &Document<'static, String>) -> Result<(),
     Ok(())
 }
 
+/// For fragment-only documents: every spread names a fragment of the document, and no fragment
+/// spreads itself. (Variables are the caller's, so they are not checked here.)
+pub(super) fn check_fragments(document: &Document<'static, String>) -> Result<(), DocumentError> {
+    let fragments: Fragments<'_> = document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Fragment(f) => Some((f.name.as_str(), f)),
+            Definition::Operation(_) => None,
+        })
+        .collect();
+    fn spreads<'d>(
+        set: &'d SelectionSet<'static, String>,
+        fragments: &Fragments<'d>,
+        visiting: &mut Vec<&'d str>,
+    ) -> Result<(), DocumentError> {
+        for item in &set.items {
+            match item {
+                Selection::Field(field) => spreads(&field.selection_set, fragments, visiting)?,
+                Selection::InlineFragment(inline) => {
+                    spreads(&inline.selection_set, fragments, visiting)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.fragment_name.as_str();
+                    let Some(fragment) = fragments.get(name) else {
+                        return Err(DocumentError::new(format!("unknown fragment `{name}`")));
+                    };
+                    if visiting.contains(&name) {
+                        return Err(DocumentError::new(format!(
+                            "fragment `{name}` spreads itself"
+                        )));
+                    }
+                    visiting.push(name);
+                    spreads(&fragment.selection_set, fragments, visiting)?;
+                    visiting.pop();
+                }
+            }
+        }
+        Ok(())
+    }
+    for (name, fragment) in &fragments {
+        let mut visiting = vec![*name];
+        spreads(&fragment.selection_set, &fragments, &mut visiting)?;
+    }
+    Ok(())
+}
+
 fn walk<'d>(
     set: &'d SelectionSet<'static, String>,
     fragments: &Fragments<'d>,
