@@ -18,60 +18,39 @@ pub(crate) struct Walk<'d> {
 
 impl<'d> Walk<'d> {
     pub fn new(operation: &'d Operation, variables: Option<&Value>) -> Walk<'d> {
-        let document = operation.document();
-        let mut fragments = HashMap::new();
+        let definitions = &operation.document().definitions;
         let mut root = None;
-        for definition in &document.definitions {
-            match definition {
-                Definition::Fragment(f) => {
-                    fragments.insert(f.name.as_str(), f);
-                }
-                Definition::Operation(op) => {
-                    let (name, set) = match op {
-                        OperationDefinition::SelectionSet(s) => (None, s),
-                        OperationDefinition::Query(q) => (q.name.as_deref(), &q.selection_set),
-                        OperationDefinition::Mutation(m) => (m.name.as_deref(), &m.selection_set),
-                        OperationDefinition::Subscription(s) => {
-                            (s.name.as_deref(), &s.selection_set)
-                        }
-                    };
-                    if name == operation.name() || root.is_none() {
-                        root = Some(set);
-                    }
+        for definition in definitions {
+            if let Definition::Operation(op) = definition {
+                let (name, set) = match op {
+                    OperationDefinition::SelectionSet(s) => (None, s),
+                    OperationDefinition::Query(q) => (q.name.as_deref(), &q.selection_set),
+                    OperationDefinition::Mutation(m) => (m.name.as_deref(), &m.selection_set),
+                    OperationDefinition::Subscription(s) => (s.name.as_deref(), &s.selection_set),
+                };
+                if name == operation.name() || root.is_none() {
+                    root = Some(set);
                 }
             }
         }
-        let variables = variables
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        static EMPTY: SelectionSet<'static, String> = SelectionSet {
-            span: (
-                graphql_parser::Pos { line: 0, column: 0 },
-                graphql_parser::Pos { line: 0, column: 0 },
-            ),
-            items: Vec::new(),
-        };
-        Walk {
-            fragments,
-            variables,
-            root: root.unwrap_or(&EMPTY),
-        }
+        Walk::with_root(definitions, root, variables)
     }
 
     /// A walk whose root is a fragment's selection set (for one entity's record).
     pub fn fragment(fragment: &'d Fragment, variables: Option<&Value>) -> Walk<'d> {
-        let mut fragments = HashMap::new();
-        for definition in &fragment.document().definitions {
-            if let Definition::Fragment(f) = definition {
-                fragments.insert(f.name.as_str(), f);
-            }
-        }
-        let root = fragments.get(fragment.name()).map(|f| &f.selection_set);
-        let variables = variables
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let definitions = &fragment.document().definitions;
+        let root = definitions.iter().find_map(|d| match d {
+            Definition::Fragment(f) if f.name == fragment.name() => Some(&f.selection_set),
+            _ => None,
+        });
+        Walk::with_root(definitions, root, variables)
+    }
+
+    fn with_root(
+        definitions: &'d [Definition<'static, String>],
+        root: Option<&'d SelectionSet<'static, String>>,
+        variables: Option<&Value>,
+    ) -> Walk<'d> {
         static EMPTY: SelectionSet<'static, String> = SelectionSet {
             span: (
                 graphql_parser::Pos { line: 0, column: 0 },
@@ -79,6 +58,17 @@ impl<'d> Walk<'d> {
             ),
             items: Vec::new(),
         };
+        let fragments = definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::Fragment(f) => Some((f.name.as_str(), f)),
+                Definition::Operation(_) => None,
+            })
+            .collect();
+        let variables = variables
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         Walk {
             fragments,
             variables,
