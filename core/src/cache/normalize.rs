@@ -5,8 +5,8 @@
 use super::keys::{field_key, KeyConfig};
 use super::selection::{response_key, Walk};
 use super::{reference, root_key, Record};
+use crate::graphql::ast::SelectionSet;
 use crate::graphql::{Fragment, Operation};
-use graphql_parser::query::SelectionSet;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -92,7 +92,7 @@ fn merge(target: &mut Record, fields: Record) {
 impl<'w, 'd> Writer<'w, 'd> {
     fn write_fields(
         &mut self,
-        set: &'d SelectionSet<'static, String>,
+        set: &'d SelectionSet,
         object: &Map<String, Value>,
         record: &mut Record,
         path: &str,
@@ -122,12 +122,7 @@ impl<'w, 'd> Writer<'w, 'd> {
         }
     }
 
-    fn write_value(
-        &mut self,
-        set: &'d SelectionSet<'static, String>,
-        value: &Value,
-        path: &str,
-    ) -> Option<Value> {
+    fn write_value(&mut self, set: &'d SelectionSet, value: &Value, path: &str) -> Option<Value> {
         if set.items.is_empty() {
             return Some(value.clone());
         }

@@ -4,8 +4,8 @@
 use super::keys::{field_key, KeyConfig};
 use super::selection::{response_key, Walk};
 use super::{as_reference, root_key, Record};
+use crate::graphql::ast::SelectionSet;
 use crate::graphql::{Fragment, Operation, OperationKind};
-use graphql_parser::query::SelectionSet;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -118,7 +118,7 @@ fn read_at<S: RecordSource>(
 impl<'r, 'd, S: RecordSource> Reader<'r, 'd, S> {
     fn read_fields(
         &mut self,
-        set: &'d SelectionSet<'static, String>,
+        set: &'d SelectionSet,
         record: &Record,
         typename: Option<&str>,
         path: &str,
@@ -157,12 +157,7 @@ impl<'r, 'd, S: RecordSource> Reader<'r, 'd, S> {
         Value::Object(out)
     }
 
-    fn read_value(
-        &mut self,
-        set: &'d SelectionSet<'static, String>,
-        value: &Value,
-        path: &str,
-    ) -> Option<Value> {
+    fn read_value(&mut self, set: &'d SelectionSet, value: &Value, path: &str) -> Option<Value> {
         if set.items.is_empty() {
             return Some(value.clone());
         }

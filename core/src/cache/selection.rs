@@ -1,19 +1,18 @@
 //! Walking an operation's selection sets: fields with fragments flattened, `@skip` / `@include`
 //! applied, and arguments resolved against the variables.
 
-use crate::graphql::{Fragment, Operation};
-use graphql_parser::query::{
-    Definition, Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
-    TypeCondition, Value as QValue,
+use crate::graphql::ast::{
+    Definition, Directive, Field, FragmentDefinition, Selection, SelectionSet, Value as QValue,
 };
+use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// What a walk over one operation needs.
 pub(crate) struct Walk<'d> {
-    fragments: HashMap<&'d str, &'d FragmentDefinition<'static, String>>,
+    fragments: HashMap<&'d str, &'d FragmentDefinition>,
     pub variables: Map<String, Value>,
-    pub root: &'d SelectionSet<'static, String>,
+    pub root: &'d SelectionSet,
 }
 
 impl<'d> Walk<'d> {
@@ -22,14 +21,8 @@ impl<'d> Walk<'d> {
         let mut root = None;
         for definition in definitions {
             if let Definition::Operation(op) = definition {
-                let (name, set) = match op {
-                    OperationDefinition::SelectionSet(s) => (None, s),
-                    OperationDefinition::Query(q) => (q.name.as_deref(), &q.selection_set),
-                    OperationDefinition::Mutation(m) => (m.name.as_deref(), &m.selection_set),
-                    OperationDefinition::Subscription(s) => (s.name.as_deref(), &s.selection_set),
-                };
-                if name == operation.name() || root.is_none() {
-                    root = Some(set);
+                if op.name.as_deref() == operation.name() || root.is_none() {
+                    root = Some(&op.selection_set);
                 }
             }
         }
@@ -47,17 +40,11 @@ impl<'d> Walk<'d> {
     }
 
     fn with_root(
-        definitions: &'d [Definition<'static, String>],
-        root: Option<&'d SelectionSet<'static, String>>,
+        definitions: &'d [Definition],
+        root: Option<&'d SelectionSet>,
         variables: Option<&Value>,
     ) -> Walk<'d> {
-        static EMPTY: SelectionSet<'static, String> = SelectionSet {
-            span: (
-                graphql_parser::Pos { line: 0, column: 0 },
-                graphql_parser::Pos { line: 0, column: 0 },
-            ),
-            items: Vec::new(),
-        };
+        static EMPTY: SelectionSet = SelectionSet { items: Vec::new() };
         let fragments = definitions
             .iter()
             .filter_map(|d| match d {
@@ -78,22 +65,13 @@ impl<'d> Walk<'d> {
 
     /// The fields selected on an object of type `typename` (`None` when unknown: every fragment
     /// applies, as no possible-types map is known).
-    pub fn fields(
-        &self,
-        set: &'d SelectionSet<'static, String>,
-        typename: Option<&str>,
-    ) -> Vec<&'d Field<'static, String>> {
+    pub fn fields(&self, set: &'d SelectionSet, typename: Option<&str>) -> Vec<&'d Field> {
         let mut out = Vec::new();
         self.collect(set, typename, &mut out);
         out
     }
 
-    fn collect(
-        &self,
-        set: &'d SelectionSet<'static, String>,
-        typename: Option<&str>,
-        out: &mut Vec<&'d Field<'static, String>>,
-    ) {
+    fn collect(&self, set: &'d SelectionSet, typename: Option<&str>, out: &mut Vec<&'d Field>) {
         for item in &set.items {
             match item {
                 Selection::Field(field) => {
@@ -103,7 +81,7 @@ impl<'d> Walk<'d> {
                 }
                 Selection::InlineFragment(inline) => {
                     let applies = match (&inline.type_condition, typename) {
-                        (Some(TypeCondition::On(on)), Some(t)) => on == t,
+                        (Some(on), Some(t)) => on == t,
                         _ => true,
                     };
                     if applies && self.included(&inline.directives) {
@@ -112,8 +90,7 @@ impl<'d> Walk<'d> {
                 }
                 Selection::FragmentSpread(spread) => {
                     if let Some(fragment) = self.fragments.get(spread.fragment_name.as_str()) {
-                        let TypeCondition::On(on) = &fragment.type_condition;
-                        let applies = typename.is_none_or(|t| t == on);
+                        let applies = typename.is_none_or(|t| t == fragment.type_condition);
                         if applies && self.included(&spread.directives) {
                             self.collect(&fragment.selection_set, typename, out);
                         }
@@ -123,7 +100,7 @@ impl<'d> Walk<'d> {
         }
     }
 
-    fn included(&self, directives: &[graphql_parser::query::Directive<'static, String>]) -> bool {
+    fn included(&self, directives: &[Directive]) -> bool {
         directives.iter().all(|d| {
             let flag = d
                 .arguments
@@ -138,7 +115,7 @@ impl<'d> Walk<'d> {
     }
 
     /// A field's arguments with variables substituted (absent variables left out).
-    pub fn arguments(&self, field: &Field<'static, String>) -> Map<String, Value> {
+    pub fn arguments(&self, field: &Field) -> Map<String, Value> {
         field
             .arguments
             .iter()
@@ -149,10 +126,10 @@ impl<'d> Walk<'d> {
             .collect()
     }
 
-    fn value(&self, value: &QValue<'static, String>) -> Value {
+    fn value(&self, value: &QValue) -> Value {
         match value {
             QValue::Variable(name) => self.variables.get(name).cloned().unwrap_or(Value::Null),
-            QValue::Int(n) => n.as_i64().map_or(Value::Null, Value::from),
+            QValue::Int(n) => Value::from(*n),
             QValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
             QValue::String(s) => Value::String(s.clone()),
             QValue::Boolean(b) => Value::Bool(*b),
@@ -170,6 +147,6 @@ impl<'d> Walk<'d> {
 }
 
 /// The response key of a field (its alias, else its name).
-pub(crate) fn response_key<'f>(field: &'f Field<'static, String>) -> &'f str {
-    field.alias.as_deref().unwrap_or(&field.name)
+pub(crate) fn response_key(field: &Field) -> &str {
+    field.response_key()
 }

@@ -1,11 +1,7 @@
 //! One parsed operation and the bounded cache that makes "parse once, reuse" hold.
 
-use super::validate;
-use super::DocumentError;
-use graphql_parser::query::{
-    Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Type,
-};
-use graphql_parser::Pos;
+use super::ast::{Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Type};
+use super::{parser, validate, DocumentError};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -45,7 +41,7 @@ pub struct Operation {
     variables: Vec<VariableDefinition>,
     root_fields: Vec<String>,
     text: String,
-    document: Document<'static, String>,
+    document: Document,
 }
 
 impl fmt::Debug for Operation {
@@ -62,10 +58,7 @@ impl Operation {
     /// Parses `text` and selects the operation named `operation_name` (required when the
     /// document holds several).
     pub fn parse(text: &str, operation_name: Option<&str>) -> Result<Operation, DocumentError> {
-        validate::check_depth(text)?;
-        let mut document = graphql_parser::parse_query::<String>(text)
-            .map_err(|e| DocumentError::new(e.to_string().trim_end().to_owned()))?
-            .into_static();
+        let mut document = parser::parse(text)?;
         validate::check_document(&document)?;
         let selected = select_operation(&document, operation_name)?;
         let (kind, name, variables, root_fields) = describe(selected);
@@ -98,8 +91,8 @@ impl Operation {
     pub fn text(&self) -> &str {
         &self.text
     }
-    /// The parsed document, for consumers that walk selection sets (cache, mock server).
-    pub fn document(&self) -> &Document<'static, String> {
+    /// The parsed document, for consumers that walk selection sets (the cache).
+    pub fn document(&self) -> &Document {
         &self.document
     }
 
@@ -130,9 +123,9 @@ impl Operation {
 }
 
 fn select_operation<'d>(
-    document: &'d Document<'static, String>,
+    document: &'d Document,
     operation_name: Option<&str>,
-) -> Result<&'d OperationDefinition<'static, String>, DocumentError> {
+) -> Result<&'d OperationDefinition, DocumentError> {
     let operations: Vec<_> = document
         .definitions
         .iter()
@@ -149,20 +142,11 @@ fn select_operation<'d>(
         )),
         (ops, Some(wanted)) => ops
             .iter()
-            .find(|op| operation_name_of(op) == Some(wanted))
+            .find(|op| op.name.as_deref() == Some(wanted))
             .copied()
             .ok_or_else(|| {
                 DocumentError::new(format!("no operation named `{wanted}` in the document"))
             }),
-    }
-}
-
-fn operation_name_of<'d>(op: &'d OperationDefinition<'static, String>) -> Option<&'d str> {
-    match op {
-        OperationDefinition::SelectionSet(_) => None,
-        OperationDefinition::Query(q) => q.name.as_deref(),
-        OperationDefinition::Mutation(m) => m.name.as_deref(),
-        OperationDefinition::Subscription(s) => s.name.as_deref(),
     }
 }
 
@@ -173,66 +157,38 @@ type Described = (
     Vec<String>,
 );
 
-fn describe(op: &OperationDefinition<'static, String>) -> Described {
-    let (kind, name, vars, selection) = match op {
-        OperationDefinition::SelectionSet(s) => (OperationKind::Query, None, &[][..], s),
-        OperationDefinition::Query(q) => (
-            OperationKind::Query,
-            q.name.clone(),
-            &q.variable_definitions[..],
-            &q.selection_set,
-        ),
-        OperationDefinition::Mutation(m) => (
-            OperationKind::Mutation,
-            m.name.clone(),
-            &m.variable_definitions[..],
-            &m.selection_set,
-        ),
-        OperationDefinition::Subscription(s) => (
-            OperationKind::Subscription,
-            s.name.clone(),
-            &s.variable_definitions[..],
-            &s.selection_set,
-        ),
-    };
-    let variables = vars
+fn describe(op: &OperationDefinition) -> Described {
+    let variables = op
+        .variable_definitions
         .iter()
         .map(|v| VariableDefinition {
             name: v.name.clone(),
             type_name: v.var_type.to_string(),
-            required: matches!(v.var_type, Type::NonNullType(_)) && v.default_value.is_none(),
+            required: matches!(v.var_type, Type::NonNull(_)) && v.default_value.is_none(),
         })
         .collect();
-    let root_fields = selection
+    let root_fields = op
+        .selection_set
         .items
         .iter()
         .filter_map(|s| match s {
-            Selection::Field(f) => Some(f.alias.clone().unwrap_or_else(|| f.name.clone())),
+            Selection::Field(f) => Some(f.response_key().to_owned()),
             _ => None,
         })
         .collect();
-    (kind, name, variables, root_fields)
+    (op.kind, op.name.clone(), variables, root_fields)
 }
 
 const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
 
 /// Adds `__typename` to every selection set but the operations' roots (a subscription root may
 /// hold exactly one field, and root types are known anyway).
-pub(super) fn add_typename(document: &mut Document<'static, String>) {
+pub(super) fn add_typename(document: &mut Document) {
     for definition in &mut document.definitions {
         match definition {
-            Definition::Operation(op) => {
-                let root = match op {
-                    OperationDefinition::SelectionSet(s) => s,
-                    OperationDefinition::Query(q) => &mut q.selection_set,
-                    OperationDefinition::Mutation(m) => &mut m.selection_set,
-                    OperationDefinition::Subscription(s) => &mut s.selection_set,
-                };
-                add_typename_below(root);
-            }
+            Definition::Operation(op) => add_typename_below(&mut op.selection_set),
             Definition::Fragment(fragment) => {
-                let graphql_parser::query::TypeCondition::On(on) = &fragment.type_condition;
-                if ROOT_TYPES.contains(&on.as_str()) {
+                if ROOT_TYPES.contains(&fragment.type_condition.as_str()) {
                     add_typename_below(&mut fragment.selection_set);
                 } else {
                     add_typename_here(&mut fragment.selection_set);
@@ -242,7 +198,7 @@ pub(super) fn add_typename(document: &mut Document<'static, String>) {
     }
 }
 
-fn add_typename_below(set: &mut SelectionSet<'static, String>) {
+fn add_typename_below(set: &mut SelectionSet) {
     for item in &mut set.items {
         match item {
             Selection::Field(field) if !field.selection_set.items.is_empty() => {
@@ -254,7 +210,7 @@ fn add_typename_below(set: &mut SelectionSet<'static, String>) {
     }
 }
 
-fn add_typename_here(set: &mut SelectionSet<'static, String>) {
+fn add_typename_here(set: &mut SelectionSet) {
     let has = set
         .items
         .iter()
@@ -266,17 +222,7 @@ fn add_typename_here(set: &mut SelectionSet<'static, String>) {
         }
     }
     if !has {
-        set.items.push(Selection::Field(Field {
-            position: Pos { line: 0, column: 0 },
-            alias: None,
-            name: "__typename".to_owned(),
-            arguments: Vec::new(),
-            directives: Vec::new(),
-            selection_set: SelectionSet {
-                span: (Pos::default(), Pos::default()),
-                items: Vec::new(),
-            },
-        }));
+        set.items.push(Selection::Field(Field::leaf("__typename")));
     }
 }
 

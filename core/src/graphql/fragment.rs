@@ -1,25 +1,22 @@
 //! A fragment document (`fragment TodoParts on Todo { id name }`) for reading and writing one
 //! cached entity: parsed and checked like an operation, `__typename` added.
 
+use super::ast::{Definition, Document, FragmentDefinition};
 use super::document::add_typename;
-use super::{validate, DocumentError};
-use graphql_parser::query::{Definition, Document, FragmentDefinition, TypeCondition};
+use super::{parser, validate, DocumentError};
 
 /// A parsed fragment, ready for `Cache::read_fragment` / `write_fragment`.
 #[derive(Debug)]
 pub struct Fragment {
     name: String,
     type_condition: String,
-    document: Document<'static, String>,
+    document: Document,
 }
 
 impl Fragment {
     /// Parses `text` and selects the fragment named `name` (required when it holds several).
     pub fn parse(text: &str, name: Option<&str>) -> Result<Fragment, DocumentError> {
-        validate::check_depth(text)?;
-        let mut document = graphql_parser::parse_query::<String>(text)
-            .map_err(|e| DocumentError::new(e.to_string().trim_end().to_owned()))?
-            .into_static();
+        let mut document = parser::parse(text)?;
         validate::check_document(&document)?;
         validate::check_fragments(&document)?;
         if document
@@ -31,7 +28,7 @@ impl Fragment {
                 "a fragment document holds fragments only",
             ));
         }
-        let fragments: Vec<&FragmentDefinition<'static, String>> = document
+        let fragments: Vec<&FragmentDefinition> = document
             .definitions
             .iter()
             .filter_map(|d| match d {
@@ -57,8 +54,7 @@ impl Fragment {
             }
         };
         let name = chosen.name.clone();
-        let TypeCondition::On(type_condition) = &chosen.type_condition;
-        let type_condition = type_condition.clone();
+        let type_condition = chosen.type_condition.clone();
         add_typename(&mut document);
         Ok(Fragment {
             name,
@@ -76,7 +72,7 @@ impl Fragment {
         &self.type_condition
     }
 
-    pub fn document(&self) -> &Document<'static, String> {
+    pub fn document(&self) -> &Document {
         &self.document
     }
 }

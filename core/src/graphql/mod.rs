@@ -1,9 +1,15 @@
-//! GraphQL operation documents: parsed once with `graphql-parser`, checked before anything is
-//! sent, and printed back with `__typename` in every selection set (the cache keys records by it).
+//! GraphQL operation documents: parsed once by our own parser (executable documents only),
+//! checked before anything is sent, and printed back with `__typename` in every selection set (the
+//! cache keys records by it).
 
+pub mod ast;
 mod document;
 mod fragment;
+mod parser;
+mod print;
 mod validate;
+
+pub use parser::MAX_DEPTH;
 
 pub use document::{Operation, OperationCache, OperationKind, VariableDefinition};
 pub use fragment::Fragment;

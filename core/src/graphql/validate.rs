@@ -1,50 +1,13 @@
 //! Document checks that need no schema: fragments exist and are acyclic, and every variable
 //! used is declared by the operation that uses it.
 
+use super::ast::{Definition, Document, FragmentDefinition, Selection, SelectionSet, Value};
 use super::DocumentError;
-use graphql_parser::query::{
-    Definition, Document, FragmentDefinition, OperationDefinition, Selection, SelectionSet, Value,
-    VariableDefinition,
-};
 use std::collections::{HashMap, HashSet};
 
-/// The deepest nesting of `{`, `[` and `(` accepted. The parser recurses per level, so this keeps
-/// a pathological document from exhausting the stack; real operations stay far below it.
-pub(super) const MAX_DEPTH: usize = 64;
+type Fragments<'d> = HashMap<&'d str, &'d FragmentDefinition>;
 
-/// Rejects documents nested deeper than [`MAX_DEPTH`] before they reach the parser.
-pub(super) fn check_depth(text: &str) -> Result<(), DocumentError> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for c in text.chars() {
-        if in_string {
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '{' | '[' | '(' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(DocumentError::new(format!(
-                        "the document is nested deeper than {MAX_DEPTH} levels"
-                    )));
-                }
-            }
-            '}' | ']' | ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-type Fragments<'d> = HashMap<&'d str, &'d FragmentDefinition<'static, String>>;
-
-pub(super) fn check_document(document: &Document<'static, String>) -> Result<(), DocumentError> {
+pub(super) fn check_document(document: &Document) -> Result<(), DocumentError> {
     let mut fragments: Fragments<'_> = HashMap::new();
     for definition in &document.definitions {
         if let Definition::Fragment(f) = definition {
@@ -60,22 +23,20 @@ pub(super) fn check_document(document: &Document<'static, String>) -> Result<(),
         let Definition::Operation(op) = definition else {
             continue;
         };
-        let (vars, set): (&[VariableDefinition<'static, String>], _) = match op {
-            OperationDefinition::SelectionSet(s) => (&[], s),
-            OperationDefinition::Query(q) => (&q.variable_definitions, &q.selection_set),
-            OperationDefinition::Mutation(m) => (&m.variable_definitions, &m.selection_set),
-            OperationDefinition::Subscription(s) => (&s.variable_definitions, &s.selection_set),
-        };
-        let declared: HashSet<&str> = vars.iter().map(|v| v.name.as_str()).collect();
+        let declared: HashSet<&str> = op
+            .variable_definitions
+            .iter()
+            .map(|v| v.name.as_str())
+            .collect();
         let mut visiting = Vec::new();
-        walk(set, &fragments, &declared, &mut visiting)?;
+        walk(&op.selection_set, &fragments, &declared, &mut visiting)?;
     }
     Ok(())
 }
 
 /// For fragment-only documents: every spread names a fragment of the document, and no fragment
 /// spreads itself. (Variables are the caller's, so they are not checked here.)
-pub(super) fn check_fragments(document: &Document<'static, String>) -> Result<(), DocumentError> {
+pub(super) fn check_fragments(document: &Document) -> Result<(), DocumentError> {
     let fragments: Fragments<'_> = document
         .definitions
         .iter()
@@ -85,7 +46,7 @@ pub(super) fn check_fragments(document: &Document<'static, String>) -> Result<()
         })
         .collect();
     fn spreads<'d>(
-        set: &'d SelectionSet<'static, String>,
+        set: &'d SelectionSet,
         fragments: &Fragments<'d>,
         visiting: &mut Vec<&'d str>,
     ) -> Result<(), DocumentError> {
@@ -121,7 +82,7 @@ pub(super) fn check_fragments(document: &Document<'static, String>) -> Result<()
 }
 
 fn walk<'d>(
-    set: &'d SelectionSet<'static, String>,
+    set: &'d SelectionSet,
     fragments: &Fragments<'d>,
     declared: &HashSet<&str>,
     visiting: &mut Vec<&'d str>,
@@ -156,16 +117,15 @@ fn walk<'d>(
     Ok(())
 }
 
-fn check_value(
-    value: &Value<'static, String>,
-    declared: &HashSet<&str>,
-) -> Result<(), DocumentError> {
+fn check_value(value: &Value, declared: &HashSet<&str>) -> Result<(), DocumentError> {
     match value {
         Value::Variable(name) if !declared.contains(name.as_str()) => Err(DocumentError::new(
             format!("variable `${name}` is used but not declared"),
         )),
         Value::List(items) => items.iter().try_for_each(|v| check_value(v, declared)),
-        Value::Object(fields) => fields.values().try_for_each(|v| check_value(v, declared)),
+        Value::Object(fields) => fields
+            .iter()
+            .try_for_each(|(_, v)| check_value(v, declared)),
         _ => Ok(()),
     }
 }
@@ -188,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn absurdly_deep_documents_are_rejected_before_parsing() {
+    fn absurdly_deep_documents_are_rejected() {
         let deep = format!("{{ {} a {} }}", "a {".repeat(10_000), "}".repeat(10_000));
         assert!(Operation::parse(&deep, None)
             .unwrap_err()
