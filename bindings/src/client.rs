@@ -17,14 +17,14 @@ pub trait SubscriptionListener: Send + Sync {
 /// An AppSync client. Thread-safe; share one per API.
 #[derive(Debug, uniffi::Object)]
 pub struct AppSyncClient {
-    inner: core::AppSyncClient,
+    pub(crate) inner: core::AppSyncClient,
 }
 
-fn internal(message: String) -> AppSyncException {
+pub(crate) fn internal(message: String) -> AppSyncException {
     AppSyncException::Network { detail: message }
 }
 
-fn to_core(request: GraphQlRequest) -> Result<core::GraphQLRequest, AppSyncException> {
+pub(crate) fn to_core(request: GraphQlRequest) -> Result<core::GraphQLRequest, AppSyncException> {
     let mut out = core::GraphQLRequest::new(request.document);
     if let Some(text) = request.variables_json {
         let value: serde_json::Value =
@@ -48,6 +48,9 @@ fn to_core(request: GraphQlRequest) -> Result<core::GraphQLRequest, AppSyncExcep
     if request.partial_results {
         out = out.error_policy(core::ErrorPolicy::All);
     }
+    if let Some(policy) = request.fetch_policy {
+        out = out.fetch_policy(policy.into());
+    }
     Ok(out)
 }
 
@@ -61,9 +64,28 @@ impl AppSyncClient {
         source_name: String,
         providers: AuthProviders,
     ) -> Result<Arc<Self>, AppSyncException> {
+        Self::with_options(
+            config_json,
+            source_name,
+            providers,
+            crate::cache::ClientOptions::default(),
+        )
+    }
+
+    /// Like `new`, with options: where the cache persists and under which namespace.
+    #[uniffi::constructor]
+    pub fn with_options(
+        config_json: String,
+        source_name: String,
+        providers: AuthProviders,
+        options: crate::cache::ClientOptions,
+    ) -> Result<Arc<Self>, AppSyncException> {
         let config = core::ClientConfig::from_json_str(&config_json, &source_name)?;
-        let client = runtime::within(|| core::AppSyncClient::new(config, providers.into()))
-            .map_err(internal)?;
+        let options = crate::cache::core_options(&options, &config);
+        let client = runtime::within(|| {
+            core::AppSyncClient::with_options(config, providers.into(), options)
+        })
+        .map_err(internal)?;
         Ok(Arc::new(AppSyncClient { inner: client }))
     }
 

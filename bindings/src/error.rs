@@ -38,6 +38,9 @@ pub enum AppSyncException {
     },
     #[error("{detail}")]
     InvalidResponse { status: u16, detail: String },
+    /// The local cache or its database failed; `corrupt` when the file is damaged (reset it).
+    #[error("{detail}")]
+    Cache { detail: String, corrupt: bool },
 }
 
 impl From<core::AppSyncError> for AppSyncException {
@@ -74,6 +77,14 @@ impl From<core::AppSyncError> for AppSyncException {
             core::AppSyncError::InvalidResponse { status, .. } => {
                 AppSyncException::InvalidResponse { status, detail }
             }
+            core::AppSyncError::Cache(e) => AppSyncException::Cache {
+                detail,
+                corrupt: matches!(
+                    e,
+                    core::cache::CacheError::Store(core::storage::StoreError::Corrupt(_))
+                        | core::cache::CacheError::Damaged { .. }
+                ),
+            },
         }
     }
 }

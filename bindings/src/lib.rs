@@ -6,12 +6,14 @@
 //! tokio runtime this crate owns, so hosts need no Rust runtime of their own.
 #![doc = include_str!("../README.md")]
 
+mod cache;
 mod client;
 mod error;
 mod providers;
 mod runtime;
 mod types;
 
+pub use cache::{reset_database, ClientOptions, FetchPolicy, WatchHandle, WatchListener};
 pub use client::{AppSyncClient, SubscriptionHandle, SubscriptionListener};
 pub use error::{AppSyncException, ProviderException};
 pub use providers::{

@@ -61,6 +61,10 @@ pub struct GraphQlRequest {
     /// Return data and errors together instead of failing on GraphQL errors.
     #[uniffi(default = false)]
     pub partial_results: bool,
+    /// Queries: where the result comes from (default cache-and-network). Mutations: `NoCache`
+    /// keeps the result out of the cache.
+    #[uniffi(default = None)]
+    pub fetch_policy: Option<crate::cache::FetchPolicy>,
 }
 
 /// `{line, column}` in the document as sent.

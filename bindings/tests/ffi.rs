@@ -20,6 +20,7 @@ fn request(document: &str, variables: Option<&str>) -> GraphQlRequest {
         headers: Default::default(),
         timeout_ms: None,
         partial_results: false,
+        fetch_policy: None,
     }
 }
 
@@ -155,4 +156,226 @@ async fn a_listener_receives_events_until_the_handle_is_cancelled() {
             .is_err(),
         "a query is not a subscription"
     );
+}
+
+struct Watched(Mutex<Vec<Result<String, String>>>);
+
+impl WatchListener for Watched {
+    fn on_result(&self, response: GraphQlResponse) {
+        let data = response.data_json.unwrap_or_default();
+        self.0.lock().unwrap().push(Ok(data));
+    }
+    fn on_error(&self, error: AppSyncException) {
+        self.0.lock().unwrap().push(Err(error.to_string()));
+    }
+}
+
+impl Watched {
+    /// Waits until some result's data equals `expected`.
+    async fn until(&self, expected: &serde_json::Value) {
+        for _ in 0..250 {
+            let seen = self.0.lock().unwrap().iter().any(|r| {
+                r.as_ref().is_ok_and(|d| {
+                    serde_json::from_str::<serde_json::Value>(d).ok().as_ref() == Some(expected)
+                })
+            });
+            if seen {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "the watch never showed {expected}: {:?}",
+            self.0.lock().unwrap()
+        );
+    }
+}
+
+/// The shared `cache` scenario of tests/fixtures/scenarios.json, as the Kotlin, Swift and web
+/// suites run it.
+#[tokio::test]
+async fn the_cache_scenario_through_the_exported_api() {
+    let text = include_str!("../../tests/fixtures/scenarios.json").replace("{prefix}", "ffi-");
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let s = &all["cache"];
+    let req = |step: &serde_json::Value, policy: Option<FetchPolicy>| GraphQlRequest {
+        fetch_policy: policy,
+        ..request(
+            step["document"].as_str().unwrap(),
+            Some(&step["variables"].to_string()),
+        )
+    };
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let path = std::env::temp_dir().join(format!("appsync-ffi-cache-{}.db", std::process::id()));
+    reset_database(path.display().to_string()).unwrap();
+    let options = ClientOptions {
+        database_path: Some(path.display().to_string()),
+        key_prefix: Some(s["keyPrefix"].as_str().unwrap().into()),
+        disable_offline: false,
+    };
+    let outputs = server.amplify_outputs().to_string();
+    let client = AppSyncClient::with_options(
+        outputs.clone(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        options.clone(),
+    )
+    .unwrap();
+    client.hydrated().await.unwrap();
+    client.mutate(req(&s["create"], None)).await.unwrap();
+    let query = req(&s["query"], Some(FetchPolicy::NetworkOnly));
+    client.query(query.clone()).await.unwrap();
+
+    let watched = Arc::new(Watched(Mutex::new(Vec::new())));
+    let watch = client
+        .watch_query(req(&s["query"], None), watched.clone())
+        .unwrap();
+    watched.until(&s["expectCreated"]).await;
+    client.mutate(req(&s["update"], None)).await.unwrap();
+    watched.until(&s["expectUpdated"]).await;
+    let fragment = &s["fragment"];
+    client
+        .write_fragment(
+            fragment["document"].as_str().unwrap().into(),
+            fragment["key"].as_str().unwrap().into(),
+            fragment["data"].to_string(),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    watched.until(&s["expectWritten"]).await;
+    watch.cancel();
+
+    let json =
+        |t: Option<String>| t.map(|t| serde_json::from_str::<serde_json::Value>(&t).unwrap());
+    assert_eq!(
+        json(client.read_query(query.clone()).await.unwrap()),
+        Some(s["expectWritten"].clone())
+    );
+    let read = client
+        .read_fragment(
+            fragment["document"].as_str().unwrap().into(),
+            fragment["key"].as_str().unwrap().into(),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(json(read), Some(s["expectFragment"].clone()));
+
+    let local = GraphQlRequest {
+        variables_json: Some(s["writeQuery"]["variables"].to_string()),
+        ..query.clone()
+    };
+    client
+        .write_query(local.clone(), s["writeQuery"]["data"].to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        json(client.read_query(local).await.unwrap()),
+        Some(s["writeQuery"]["data"].clone())
+    );
+
+    client
+        .evict(s["evictKey"].as_str().unwrap().into())
+        .await
+        .unwrap();
+    assert_eq!(client.read_query(query.clone()).await.unwrap(), None);
+    match client
+        .query(GraphQlRequest {
+            fetch_policy: Some(FetchPolicy::CacheOnly),
+            ..query.clone()
+        })
+        .await
+    {
+        Err(AppSyncException::GraphQl { errors, .. }) => {
+            assert_eq!(
+                errors[0].error_type.as_deref(),
+                s["expectMissType"].as_str()
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Back from the network, then a second client on the same file with the network gone.
+    client.query(query.clone()).await.unwrap();
+    drop(client);
+    let offline = outputs.replace(
+        &server.graphql_url(),
+        s["offlineEndpoint"].as_str().unwrap(),
+    );
+    assert_ne!(offline, outputs);
+    let restarted = AppSyncClient::with_options(
+        offline,
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        options.clone(),
+    )
+    .unwrap();
+    restarted.hydrated().await.unwrap();
+    let cached = restarted
+        .query(GraphQlRequest {
+            fetch_policy: Some(FetchPolicy::CacheOnly),
+            ..query.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(json(cached.data_json), Some(s["expectUpdated"].clone()));
+    assert!(matches!(
+        restarted.query(query.clone()).await,
+        Err(AppSyncException::Network { .. })
+    ));
+    drop(restarted);
+
+    let other_prefix = AppSyncClient::with_options(
+        outputs,
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        ClientOptions {
+            key_prefix: Some("someone-else".into()),
+            ..options
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        other_prefix.read_query(query).await.unwrap(),
+        None,
+        "keyPrefixes are isolated"
+    );
+    drop(other_prefix);
+    reset_database(path.display().to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn a_corrupt_database_is_a_cache_exception_and_reset_recovers() {
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let path = std::env::temp_dir().join(format!("appsync-ffi-corrupt-{}.db", std::process::id()));
+    std::fs::write(&path, vec![7u8; 4096]).unwrap();
+    let options = ClientOptions {
+        database_path: Some(path.display().to_string()),
+        ..ClientOptions::default()
+    };
+    let open = || {
+        AppSyncClient::with_options(
+            server.amplify_outputs().to_string(),
+            "amplify_outputs.json".into(),
+            AuthProviders::default(),
+            options.clone(),
+        )
+        .unwrap()
+    };
+    let client = open();
+    match client.hydrated().await {
+        Err(AppSyncException::Cache { corrupt, .. }) => assert!(corrupt),
+        other => panic!("{other:?}"),
+    }
+    client
+        .query(request("{ listTodos { items { id } } }", None))
+        .await
+        .expect("the network still answers");
+    drop(client);
+    reset_database(path.display().to_string()).unwrap();
+    open().hydrated().await.unwrap();
+    reset_database(path.display().to_string()).unwrap();
 }

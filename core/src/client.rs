@@ -29,8 +29,9 @@ pub struct ClientOptions {
     pub websocket: Option<Arc<dyn WsConnector>>,
     /// Realtime timings and limits.
     pub realtime: RealtimeOptions,
-    /// Where the normalized cache persists (`None`: memory only, i.e. offline persistence off).
-    pub cache_store: Option<Arc<dyn crate::storage::Store>>,
+    /// Where the normalized cache persists, open or still opening (`None`: memory only, i.e.
+    /// offline persistence off). `hydrated()` resolves once it is open.
+    pub cache_store: Option<crate::storage::StoreHandle>,
     /// How the cache keys entities (default `__typename:id`).
     pub cache_keys: crate::cache::KeyConfig,
 }
@@ -197,6 +198,13 @@ impl AppSyncClient {
         &self.inner.cache
     }
 
+    /// Resolves when the cache's store is open (at once for a memory-only cache). A store that
+    /// cannot open (corrupt, written by a newer SDK) is an error here; queries then still run
+    /// against the network, and cache reads report the same error.
+    pub async fn hydrated(&self) -> Result<(), crate::cache::CacheError> {
+        self.inner.cache.hydrated().await
+    }
+
     /// Runs a query under its fetch policy (default cache-and-network: the network's result,
     /// written to the cache; `watch_query` also delivers the cached one first). A cache-only miss
     /// is a GraphQL error of type `CacheMiss` listing what was missing.
@@ -228,13 +236,7 @@ impl AppSyncClient {
                         return cache_result(error, Some(read.partial), request.error_policy);
                     }
                 }
-                Err(e) if policy == FetchPolicy::CacheOnly => {
-                    let error = GraphQLError {
-                        error_type: Some("CacheError".into()),
-                        ..GraphQLError::new(e.to_string())
-                    };
-                    return cache_result(error, None, request.error_policy);
-                }
+                Err(e) if policy == FetchPolicy::CacheOnly => return Err(e.into()),
                 Err(e) => tracing::warn!(error = %e, "cache read failed; asking the network"),
             }
         }
@@ -275,14 +277,7 @@ impl AppSyncClient {
             .inner
             .cache
             .watch_query(operation, request.variables.clone())
-            .await
-            .map_err(|e| AppSyncError::GraphQl {
-                errors: vec![GraphQLError {
-                    error_type: Some("CacheError".into()),
-                    ..GraphQLError::new(e.to_string())
-                }],
-                data: None,
-            })?;
+            .await?;
         let (sender, receiver) = futures::channel::mpsc::unbounded();
         let forward = sender.clone();
         runtime::spawn(async move {

@@ -45,6 +45,9 @@ pub enum AppSyncError {
     /// The server's answer was not a GraphQL response.
     #[error("invalid response (HTTP {status}): {message}")]
     InvalidResponse { status: u16, message: String },
+    /// The local cache or its store failed (a corrupt or too-new store file, disk I/O).
+    #[error("cache: {0}")]
+    Cache(#[from] crate::cache::CacheError),
 }
 
 fn first_message(errors: &[GraphQLError]) -> String {
@@ -70,6 +73,7 @@ impl AppSyncError {
             AppSyncError::Http { .. } => "HTTP",
             AppSyncError::GraphQl { .. } => "GRAPHQL",
             AppSyncError::InvalidResponse { .. } => "INVALID_RESPONSE",
+            AppSyncError::Cache(_) => "CACHE",
         }
     }
 

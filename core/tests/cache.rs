@@ -7,7 +7,7 @@
 
 use appsync_core::cache::{Cache, CacheError, KeyConfig};
 use appsync_core::graphql::Operation;
-use appsync_core::storage::{Change, MemoryStore, SqliteStore, Store};
+use appsync_core::storage::{Change, MemoryStore, SqliteStore, Store, StoreHandle};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -40,7 +40,7 @@ async fn a_restarted_client_reads_its_cache_from_disk() {
     SqliteStore::reset(&path).unwrap();
     {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
-        let cache = Cache::new(KeyConfig::default(), Some(store));
+        let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
         assert!(cache
             .write_query(&op(LIST), None, &list_data())
             .await
@@ -48,7 +48,7 @@ async fn a_restarted_client_reads_its_cache_from_disk() {
             .is_empty());
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
-    let cache = Cache::new(KeyConfig::default(), Some(store));
+    let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
     let read = cache.read_query(&op(LIST), None).await.unwrap();
     assert_eq!(
         read.data,
@@ -70,7 +70,10 @@ async fn a_restarted_client_reads_its_cache_from_disk() {
 #[tokio::test]
 async fn optimistic_layers_sit_on_top_and_roll_back() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
-    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    let cache = Cache::new(
+        KeyConfig::default(),
+        Some(StoreHandle::ready(store.clone())),
+    );
     cache
         .write_query(&op(LIST), None, &list_data())
         .await
@@ -84,7 +87,7 @@ async fn optimistic_layers_sit_on_top_and_roll_back() {
         .data
         .unwrap();
     assert_eq!(seen["listTodos"]["items"][0]["name"], "optimistic");
-    let fresh = Cache::new(KeyConfig::default(), Some(store));
+    let fresh = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
     let persisted = fresh
         .read_query(&op(LIST), None)
         .await
@@ -159,7 +162,10 @@ async fn watches_re_emit_only_when_their_records_change() {
 #[tokio::test]
 async fn evict_gc_extract_and_restore() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
-    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    let cache = Cache::new(
+        KeyConfig::default(),
+        Some(StoreHandle::ready(store.clone())),
+    );
     cache
         .write_query(&op(LIST), None, &list_data())
         .await
@@ -222,7 +228,7 @@ async fn a_damaged_stored_record_is_a_typed_error() {
         }])
         .await
         .unwrap();
-    let cache = Cache::new(KeyConfig::default(), Some(store));
+    let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
     match cache.read_query(&op(LIST), None).await {
         Err(CacheError::Damaged { key, .. }) => assert_eq!(key, "ROOT_QUERY"),
         other => panic!("{other:?}"),
@@ -233,7 +239,10 @@ async fn a_damaged_stored_record_is_a_typed_error() {
 async fn fragments_read_and_write_one_entity() {
     use appsync_core::graphql::Fragment;
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new("app"));
-    let cache = Cache::new(KeyConfig::default(), Some(store.clone()));
+    let cache = Cache::new(
+        KeyConfig::default(),
+        Some(StoreHandle::ready(store.clone())),
+    );
     cache
         .write_query(&op(LIST), None, &list_data())
         .await
@@ -271,7 +280,7 @@ async fn fragments_read_and_write_one_entity() {
         watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
         "via fragment"
     );
-    let reopened = Cache::new(KeyConfig::default(), Some(store));
+    let reopened = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
     let persisted = reopened
         .read_fragment(&parts, "Todo:1", None)
         .await

@@ -4,7 +4,7 @@
 // Test code: a failed expectation should stop the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use appsync_core::storage::{SqliteStore, Store};
+use appsync_core::storage::{SqliteStore, Store, StoreHandle};
 use appsync_core::{
     AppSyncClient, AppSyncError, AuthProviders, ClientOptions, ErrorPolicy, FetchPolicy,
     GraphQLRequest,
@@ -172,7 +172,7 @@ async fn a_restarted_client_answers_cache_only_queries_from_disk_while_offline()
     let path = std::env::temp_dir().join(format!("appsync-client-cache-{}.db", std::process::id()));
     SqliteStore::reset(&path).unwrap();
     let options = |store: Arc<dyn Store>| ClientOptions {
-        cache_store: Some(store),
+        cache_store: Some(StoreHandle::ready(store)),
         ..ClientOptions::default()
     };
     {
@@ -185,8 +185,21 @@ async fn a_restarted_client_answers_cache_only_queries_from_disk_while_offline()
     drop(server);
     let mut offline_config = gen2_config(&start_mock(ConflictMode::Automerge).await);
     offline_config.endpoint = "http://127.0.0.1:9/graphql".into();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "my-app").await.unwrap());
-    let client = AppSyncClient::with_options(offline_config, AuthProviders::new(), options(store));
+    // The restarted client is built at once; its store opens in the background.
+    let reopening = path.clone();
+    let client = AppSyncClient::with_options(
+        offline_config,
+        AuthProviders::new(),
+        ClientOptions {
+            cache_store: Some(StoreHandle::opening(async move {
+                let store: Arc<dyn Store> =
+                    Arc::new(SqliteStore::open(&reopening, "my-app").await?);
+                Ok(store)
+            })),
+            ..ClientOptions::default()
+        },
+    );
+    client.hydrated().await.unwrap();
     let cached = client.query(list(FetchPolicy::CacheOnly)).await.unwrap();
     assert_eq!(
         cached.data.unwrap()["listTodos"]["items"][0]["name"],
@@ -268,4 +281,68 @@ async fn subscription_events_update_the_cache() {
         seen, "changed elsewhere",
         "the event reached the cached list without a refetch"
     );
+}
+
+#[tokio::test]
+async fn a_corrupt_store_is_a_typed_error_the_network_still_works_and_reset_recovers() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let path = std::env::temp_dir().join(format!("appsync-corrupt-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    std::fs::write(
+        &path,
+        b"this is not a SQLite database, just bytes on disk........",
+    )
+    .unwrap();
+    let open = |path: std::path::PathBuf| {
+        StoreHandle::opening(async move {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await?);
+            Ok(store)
+        })
+    };
+    let client = AppSyncClient::with_options(
+        gen2_config(&server),
+        AuthProviders::new(),
+        ClientOptions {
+            cache_store: Some(open(path.clone())),
+            ..ClientOptions::default()
+        },
+    );
+    let err = client.hydrated().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            appsync_core::cache::CacheError::Store(appsync_core::storage::StoreError::Corrupt(_))
+        ),
+        "{err:?}"
+    );
+    seed(&client, "c1", "still online").await;
+    let fresh = client.query(list(FetchPolicy::NetworkOnly)).await.unwrap();
+    assert_eq!(
+        fresh.data.unwrap()["listTodos"]["items"][0]["name"],
+        "still online"
+    );
+    let cached = client
+        .query(list(FetchPolicy::CacheOnly))
+        .await
+        .unwrap_err();
+    assert!(cached.to_string().contains("corrupt"), "{cached}");
+    drop(client);
+
+    SqliteStore::reset(&path).unwrap();
+    let client = AppSyncClient::with_options(
+        gen2_config(&server),
+        AuthProviders::new(),
+        ClientOptions {
+            cache_store: Some(open(path.clone())),
+            ..ClientOptions::default()
+        },
+    );
+    client.hydrated().await.unwrap();
+    client.query(list(FetchPolicy::NetworkOnly)).await.unwrap();
+    let cached = client.query(list(FetchPolicy::CacheOnly)).await.unwrap();
+    assert_eq!(
+        cached.data.unwrap()["listTodos"]["items"][0]["name"],
+        "still online"
+    );
+    SqliteStore::reset(&path).unwrap();
 }

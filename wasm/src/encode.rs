@@ -35,6 +35,7 @@ pub fn error_class(error: &AppSyncError) -> &'static str {
         AppSyncError::Http { .. } => "HttpError",
         AppSyncError::GraphQl { .. } => "GraphQLResponseError",
         AppSyncError::InvalidResponse { .. } => "InvalidResponseError",
+        AppSyncError::Cache(_) => "CacheError",
     }
 }
 
@@ -75,6 +76,15 @@ pub fn error_to_json(error: &AppSyncError) -> Map<String, Value> {
         }
         AppSyncError::InvalidResponse { status, .. } => {
             fields.insert("status".into(), json!(status));
+        }
+        AppSyncError::Cache(e) => {
+            let corrupt = matches!(
+                e,
+                appsync_core::cache::CacheError::Store(appsync_core::storage::StoreError::Corrupt(
+                    _
+                )) | appsync_core::cache::CacheError::Damaged { .. }
+            );
+            fields.insert("corrupt".into(), json!(corrupt));
         }
     }
     fields

@@ -7,7 +7,7 @@ use super::normalize::{normalize, normalize_fragment, Normalized};
 use super::read::{read, read_fragment, ReadResult, RecordSource};
 use super::{as_reference, Record};
 use crate::graphql::{Fragment, Operation};
-use crate::storage::{Change, Store, StoreError};
+use crate::storage::{Change, Store, StoreError, StoreHandle};
 use futures::channel::mpsc;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -69,7 +69,7 @@ struct Watch {
 /// A normalized cache.
 pub struct Cache {
     keys: KeyConfig,
-    store: Option<Arc<dyn Store>>,
+    store: Option<StoreHandle>,
     state: Mutex<State>,
     watches: Mutex<Vec<Watch>>,
     next_watch: std::sync::atomic::AtomicU64,
@@ -98,14 +98,29 @@ fn encode(record: &Record) -> Vec<u8> {
 }
 
 impl Cache {
-    /// A cache persisted in `store`, or in memory only when `store` is `None` (`disableOffline`).
-    pub fn new(keys: KeyConfig, store: Option<Arc<dyn Store>>) -> Cache {
+    /// A cache persisted in `store` (open or still opening), or in memory only when `store` is
+    /// `None` (`disableOffline`).
+    pub fn new(keys: KeyConfig, store: Option<StoreHandle>) -> Cache {
         Cache {
             keys,
             store,
             state: Mutex::default(),
             watches: Mutex::default(),
             next_watch: Default::default(),
+        }
+    }
+
+    /// Resolves when the store is open (at once without one); a store that cannot open is a
+    /// typed error here and on every later read or write, never a crash.
+    pub async fn hydrated(&self) -> Result<(), CacheError> {
+        self.store().await.map(|_| ())
+    }
+
+    /// The open store, if the cache persists.
+    async fn store(&self) -> Result<Option<Arc<dyn Store>>, CacheError> {
+        match &self.store {
+            None => Ok(None),
+            Some(handle) => Ok(Some(handle.get().await?)),
         }
     }
 
@@ -116,12 +131,12 @@ impl Cache {
 
     /// Loads `keys` the memory does not know yet from the store.
     async fn load(&self, keys: Vec<String>) -> Result<(), CacheError> {
-        let Some(store) = &self.store else {
-            return Ok(());
-        };
         if keys.is_empty() {
             return Ok(());
         }
+        let Some(store) = self.store().await? else {
+            return Ok(());
+        };
         let values = store
             .get_records(keys.iter().map(|k| format!("{PREFIX}{k}")).collect())
             .await?;
@@ -242,7 +257,7 @@ impl Cache {
             }
             changes
         };
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
         self.notify(&changed).await;
@@ -303,7 +318,7 @@ impl Cache {
             state.base.remove(key);
             state.absent.insert(key.to_owned());
         }
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store().await? {
             store
                 .apply(vec![Change::DeleteRecord {
                     key: format!("{PREFIX}{key}"),
@@ -316,7 +331,7 @@ impl Cache {
 
     /// Loads every stored record into memory.
     async fn load_all(&self) -> Result<(), CacheError> {
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store().await? {
             if !self.state().fully_loaded {
                 let keys: Vec<String> = store
                     .record_keys()
@@ -362,7 +377,7 @@ impl Cache {
             }
             removed
         };
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store().await? {
             store
                 .apply(
                     removed
@@ -424,7 +439,7 @@ impl Cache {
             key: format!("{PREFIX}{k}"),
             value: encode(r),
         }));
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
         let changed: BTreeSet<String> = old.into_iter().chain(base.keys().cloned()).collect();

@@ -34,7 +34,8 @@ pub use migrations::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 #[cfg(not(target_family = "wasm"))]
 pub use sqlite::SqliteStore;
 
-use crate::runtime::{BoxFuture, SendSyncOutsideWasm};
+use crate::runtime::{BoxFuture, SendOutsideWasm, SendSyncOutsideWasm};
+use std::sync::Arc;
 
 /// One queued entry of the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,4 +113,54 @@ pub trait Store: SendSyncOutsideWasm {
     fn apply(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Removes everything of this namespace (other namespaces are untouched).
     fn clear(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+type Opening = futures::future::Shared<BoxFuture<'static, Result<Arc<dyn Store>, StoreError>>>;
+
+/// A store that is open or still opening. Cheap to clone; every clone waits for the same open.
+/// Clients take one so that they can be built synchronously while the store opens (an
+/// IndexedDB open or a SQLite migration takes a while); the first read or write waits for it,
+/// and `hydrated()` reports how the open went.
+#[derive(Clone)]
+pub struct StoreHandle(Opening);
+
+impl StoreHandle {
+    /// A store that is already open.
+    pub fn ready(store: Arc<dyn Store>) -> StoreHandle {
+        StoreHandle::opening(async move { Ok(store) })
+    }
+
+    /// A store being opened by `open`. It is polled by whoever waits first, so no runtime is
+    /// needed to build the handle.
+    pub fn opening(
+        open: impl std::future::Future<Output = Result<Arc<dyn Store>, StoreError>>
+            + SendOutsideWasm
+            + 'static,
+    ) -> StoreHandle {
+        use futures::FutureExt;
+        let boxed: BoxFuture<'static, Result<Arc<dyn Store>, StoreError>> = Box::pin(open);
+        StoreHandle(boxed.shared())
+    }
+
+    /// The store, once open (the open's error, to every caller, if it failed).
+    pub async fn get(&self) -> Result<Arc<dyn Store>, StoreError> {
+        self.0.clone().await
+    }
+}
+
+impl<S: Store + 'static> From<Arc<S>> for StoreHandle {
+    fn from(store: Arc<S>) -> StoreHandle {
+        StoreHandle::ready(store)
+    }
+}
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.0.peek() {
+            None => "opening",
+            Some(Ok(_)) => "open",
+            Some(Err(_)) => "failed",
+        };
+        f.debug_tuple("StoreHandle").field(&state).finish()
+    }
 }
