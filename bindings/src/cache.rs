@@ -56,7 +56,8 @@ pub struct ClientOptions {
 pub trait WatchListener: Send + Sync {
     /// The current result: first what the cache holds, then after every change to it.
     fn on_result(&self, response: GraphQlResponse);
-    /// A failure of a network fetch; the watch stays open and keeps following the cache.
+    /// A failure of a network fetch: the watch stays open and keeps following the cache. (A
+    /// cache that cannot be read at the start is reported here too, and ends the watch.)
     fn on_error(&self, error: AppSyncException);
 }
 
@@ -146,6 +147,9 @@ impl AppSyncClient {
         request: GraphQlRequest,
         listener: Arc<dyn WatchListener>,
     ) -> Result<Arc<WatchHandle>, AppSyncException> {
+        // Document errors are thrown here, not delivered later.
+        core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
+            .map_err(document_error)?;
         let request = to_core(request)?;
         let client = self.inner.clone();
         let task = runtime::spawn(async move {

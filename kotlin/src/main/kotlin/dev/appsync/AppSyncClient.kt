@@ -1,13 +1,16 @@
 package dev.appsync
 
+import dev.appsync.ffi.AppSyncException
 import dev.appsync.ffi.GraphQlRequest
 import dev.appsync.ffi.SubscriptionListener
+import dev.appsync.ffi.WatchListener
 import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer
 import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.channels.Channel
 import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.jsonObject
 import java.nio.file.Files
 import java.nio.file.Path
 import kotlin.time.Duration
@@ -23,16 +26,35 @@ import kotlin.time.Duration
  */
 class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSyncClient) : AutoCloseable {
     companion object {
-        /** From the text of `amplify_outputs.json`, `amplifyconfiguration.json` or aws-exports JSON. */
-        fun fromConfig(configJson: String, sourceName: String = "amplify_outputs.json", providers: Providers = Providers()): AppSyncClient =
-            mapped { AppSyncClient(dev.appsync.ffi.AppSyncClient(configJson, sourceName, providers.toFfi())) }
+        /**
+         * From the text of `amplify_outputs.json`, `amplifyconfiguration.json` or aws-exports JSON.
+         * With [ClientOptions.databasePath] the cache persists; the database opens in the background
+         * ([hydrated] waits for it).
+         */
+        fun fromConfig(
+            configJson: String,
+            sourceName: String = "amplify_outputs.json",
+            providers: Providers = Providers(),
+            options: ClientOptions = ClientOptions(),
+        ): AppSyncClient = mapped {
+            AppSyncClient(dev.appsync.ffi.AppSyncClient.withOptions(configJson, sourceName, providers.toFfi(), options.toFfi()))
+        }
 
         /** From a config file on disk. */
-        fun fromFile(path: Path, providers: Providers = Providers()): AppSyncClient =
-            fromConfig(Files.readString(path), path.fileName.toString(), providers)
+        fun fromFile(path: Path, providers: Providers = Providers(), options: ClientOptions = ClientOptions()): AppSyncClient =
+            fromConfig(Files.readString(path), path.fileName.toString(), providers, options)
+
+        /** Deletes a cache database (and its WAL) so the next client starts empty: the way out of a corrupt file. */
+        fun resetDatabase(path: Path) = mapped { dev.appsync.ffi.resetDatabase(path.toString()) }
     }
 
-    /** Runs a query. With [partialResults], GraphQL errors come back in the response instead of being thrown. */
+    /** Returns once the cache's database is open; throws [AppSyncError.CacheError] if it cannot be (queries still reach the network). */
+    suspend fun hydrated() = mapped { ffi.hydrated() }
+
+    /**
+     * Runs a query under [fetchPolicy] (default cache-and-network: the network's result, written to the
+     * cache). With [partialResults], GraphQL errors come back in the response instead of being thrown.
+     */
     suspend fun query(
         document: String,
         variables: JsonObject? = null,
@@ -41,9 +63,70 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         headers: Map<String, String> = emptyMap(),
         timeout: Duration? = null,
         partialResults: Boolean = false,
+        fetchPolicy: FetchPolicy? = null,
     ): GraphQLResponse = mapped {
-        ffi.query(request(document, variables, operationName, authMode, headers, timeout, partialResults)).toResponse()
+        ffi.query(request(document, variables, operationName, authMode, headers, timeout, partialResults, fetchPolicy)).toResponse()
     }
+
+    /**
+     * Watches a query: the cached result (when the cache holds all of it), the network's per
+     * [fetchPolicy], then a new result whenever a record it reads changes (another query, a mutation,
+     * a subscription event, a cache write). Network failures arrive as [WatchResult.error] and the
+     * watch goes on; cancelling the collector stops it. An invalid document throws at once.
+     */
+    fun watchQuery(
+        document: String,
+        variables: JsonObject? = null,
+        operationName: String? = null,
+        authMode: AuthMode? = null,
+        fetchPolicy: FetchPolicy? = null,
+    ): Flow<WatchResult> = callbackFlow {
+        val listener = object : WatchListener {
+            override fun onResult(response: dev.appsync.ffi.GraphQlResponse) {
+                trySend(WatchResult(response.toResponse(), null))
+            }
+            override fun onError(error: AppSyncException) {
+                trySend(WatchResult(null, error.toAppSyncError()))
+            }
+        }
+        val handle = mapped { ffi.watchQuery(request(document, variables, operationName, authMode, emptyMap(), null, false, fetchPolicy), listener) }
+        awaitClose { handle.cancel(); handle.close() }
+    }.buffer(Channel.UNLIMITED)
+
+    /** The query's data from the cache, or null when the cache lacks part of it. */
+    suspend fun readQuery(document: String, variables: JsonObject? = null, operationName: String? = null): JsonObject? = mapped {
+        ffi.readQuery(request(document, variables, operationName, null, emptyMap(), null, false, null))?.let { parseJson(it).jsonObject }
+    }
+
+    /**
+     * Writes [data] as the query's result: normalized, persisted, watchers notified. Returns what did not
+     * match the document (stored as far as it was valid).
+     */
+    suspend fun writeQuery(document: String, data: JsonObject, variables: JsonObject? = null, operationName: String? = null): List<String> = mapped {
+        ffi.writeQuery(request(document, variables, operationName, null, emptyMap(), null, false, null), data.toString())
+    }
+
+    /** Reads entity [key] (e.g. `Todo:1`) through a fragment document; null when the cache lacks part of it. */
+    suspend fun readFragment(document: String, key: String, fragmentName: String? = null, variables: JsonObject? = null): JsonObject? = mapped {
+        ffi.readFragment(document, key, fragmentName, variables?.toString())?.let { parseJson(it).jsonObject }
+    }
+
+    /** Writes [data] as the fields of entity [key] through a fragment document. */
+    suspend fun writeFragment(document: String, key: String, data: JsonObject, fragmentName: String? = null, variables: JsonObject? = null): List<String> = mapped {
+        ffi.writeFragment(document, key, data.toString(), fragmentName, variables?.toString())
+    }
+
+    /** Removes one record (e.g. `Todo:1`); queries reading it then miss. */
+    suspend fun evict(key: String) = mapped { ffi.evict(key) }
+
+    /** Drops the records no query reaches; returns their keys. */
+    suspend fun gc(): List<String> = mapped { ffi.gc() }
+
+    /** Every cached record, as one JSON object. */
+    suspend fun extract(): JsonObject = mapped { parseJson(ffi.extract()).jsonObject }
+
+    /** Replaces the cache's records with a snapshot from [extract]. */
+    suspend fun restore(snapshot: JsonObject) = mapped { ffi.restore(snapshot.toString()) }
 
     /** Runs a mutation. */
     suspend fun mutate(
@@ -55,7 +138,7 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         timeout: Duration? = null,
         partialResults: Boolean = false,
     ): GraphQLResponse = mapped {
-        ffi.mutate(request(document, variables, operationName, authMode, headers, timeout, partialResults)).toResponse()
+        ffi.mutate(request(document, variables, operationName, authMode, headers, timeout, partialResults, null)).toResponse()
     }
 
     /**
@@ -77,7 +160,7 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
                 }
             }
         }
-        val handle = mapped { ffi.subscribe(request(document, variables, operationName, authMode, emptyMap(), null, false), listener) }
+        val handle = mapped { ffi.subscribe(request(document, variables, operationName, authMode, emptyMap(), null, false, null), listener) }
         awaitClose { handle.cancel(); handle.close() }
     }.buffer(Channel.UNLIMITED)
 
@@ -94,6 +177,7 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         headers: Map<String, String>,
         timeout: Duration?,
         partialResults: Boolean,
+        fetchPolicy: FetchPolicy?,
     ) = GraphQlRequest(
         document = document,
         variablesJson = variables?.toString(),
@@ -102,5 +186,6 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         headers = headers,
         timeoutMs = timeout?.inWholeMilliseconds?.toULong(),
         partialResults = partialResults,
+        fetchPolicy = fetchPolicy?.toFfi(),
     )
 }

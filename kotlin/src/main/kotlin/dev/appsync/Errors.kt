@@ -5,7 +5,7 @@ import kotlinx.serialization.json.JsonElement
 
 /**
  * Everything an AppSync call can fail with. [code] is the same string on every platform
- * (CONFIG, INVALID_DOCUMENT, AUTH, NETWORK, TIMEOUT, UNAUTHORIZED, HTTP, GRAPHQL, INVALID_RESPONSE).
+ * (CONFIG, INVALID_DOCUMENT, AUTH, NETWORK, TIMEOUT, UNAUTHORIZED, HTTP, GRAPHQL, INVALID_RESPONSE, CACHE).
  */
 sealed class AppSyncError(message: String, val code: String) : Exception(message) {
     /** The configuration file cannot be used: which file, key, what was expected and found. */
@@ -35,6 +35,9 @@ sealed class AppSyncError(message: String, val code: String) : Exception(message
     /** The server's answer was not a GraphQL response. */
     class InvalidResponseError(message: String, val status: Int) : AppSyncError(message, "INVALID_RESPONSE")
 
+    /** The local cache or its database failed; when [corrupt], [AppSyncClient.resetDatabase] starts it over. */
+    class CacheError(message: String, val corrupt: Boolean) : AppSyncError(message, "CACHE")
+
     /** A subscription ended with an error the codes above describe. */
     class SubscriptionError(message: String, code: String, val errors: List<GraphQLError>) : AppSyncError(message, code)
 
@@ -53,6 +56,7 @@ internal fun AppSyncException.toAppSyncError(): AppSyncError = when (this) {
     is AppSyncException.Http -> AppSyncError.HttpError(detail, status.toInt(), errorType, body)
     is AppSyncException.GraphQl -> AppSyncError.GraphQLResponseError(detail, errors.map { it.toGraphQLError() }, dataJson?.let(::parseJson))
     is AppSyncException.InvalidResponse -> AppSyncError.InvalidResponseError(detail, status.toInt())
+    is AppSyncException.Cache -> AppSyncError.CacheError(detail, corrupt)
 }
 
 /** Runs an FFI call, turning its exceptions into [AppSyncError]s. */

@@ -21,6 +21,53 @@ internal fun AuthMode.toFfi(): dev.appsync.ffi.AuthMode = when (this) {
     AuthMode.NONE -> dev.appsync.ffi.AuthMode.NONE
 }
 
+/** Where a query's result comes from. The default is [CACHE_AND_NETWORK]. */
+enum class FetchPolicy {
+    /** The cache when it holds the whole result, else the network. */
+    CACHE_FIRST,
+    /** The network's result, written to the cache; [AppSyncClient.watchQuery] shows the cached one first. */
+    CACHE_AND_NETWORK,
+    /** The network, written to the cache. */
+    NETWORK_ONLY,
+    /** The cache only; a miss is a [AppSyncError.GraphQLResponseError] of type `CacheMiss`. */
+    CACHE_ONLY,
+    /** The network, not written to the cache. */
+    NO_CACHE,
+}
+
+internal fun FetchPolicy.toFfi(): dev.appsync.ffi.FetchPolicy = when (this) {
+    FetchPolicy.CACHE_FIRST -> dev.appsync.ffi.FetchPolicy.CACHE_FIRST
+    FetchPolicy.CACHE_AND_NETWORK -> dev.appsync.ffi.FetchPolicy.CACHE_AND_NETWORK
+    FetchPolicy.NETWORK_ONLY -> dev.appsync.ffi.FetchPolicy.NETWORK_ONLY
+    FetchPolicy.CACHE_ONLY -> dev.appsync.ffi.FetchPolicy.CACHE_ONLY
+    FetchPolicy.NO_CACHE -> dev.appsync.ffi.FetchPolicy.NO_CACHE
+}
+
+/**
+ * Client settings that are not in the Amplify config.
+ *
+ * @property databasePath the SQLite file the cache persists in (on Android: `context.getDatabasePath("appsync.db")`); null keeps it in memory.
+ * @property keyPrefix the namespace inside the database; clients with different prefixes never share data. Default: the endpoint.
+ * @property disableOffline keep the cache in memory only even with a [databasePath].
+ */
+data class ClientOptions(
+    val databasePath: java.nio.file.Path? = null,
+    val keyPrefix: String? = null,
+    val disableOffline: Boolean = false,
+)
+
+internal fun ClientOptions.toFfi() = dev.appsync.ffi.ClientOptions(
+    databasePath = databasePath?.toString(),
+    keyPrefix = keyPrefix,
+    disableOffline = disableOffline,
+)
+
+/**
+ * One emission of a watched query: a [response] (the cached result or a new one after a change), or
+ * the [error] of a network fetch, after which the watch keeps following the cache.
+ */
+data class WatchResult(val response: GraphQLResponse?, val error: AppSyncError?)
+
 /** A position in the document as sent. */
 data class ErrorLocation(val line: Long, val column: Long)
 
