@@ -14,8 +14,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy (native, all targets)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-echo "== cargo clippy (appsync-core and appsync-wasm for wasm32-unknown-unknown)"
-cargo clippy -p appsync-core -p appsync-wasm --target wasm32-unknown-unknown --all-features --quiet -- -D warnings
+echo "== cargo clippy (appsync-sigv4, appsync-core and appsync-wasm for wasm32-unknown-unknown)"
+cargo clippy -p appsync-sigv4 -p appsync-core -p appsync-wasm --target wasm32-unknown-unknown --all-features --quiet -- -D warnings
 
 work=$(mktemp -d)
 mock_pid=""
