@@ -19,6 +19,8 @@ public enum AppSyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case graphQL(message: String, errors: [GraphQLError], data: JSONValue?)
     /// The server's answer was not a GraphQL response.
     case invalidResponse(status: Int, message: String)
+    /// The local cache or its database failed; when `corrupt`, `AppSyncClient.resetDatabase` starts it over.
+    case cache(message: String, corrupt: Bool)
     /// A subscription ended with an error described by `code`.
     case subscription(code: String, message: String, errors: [GraphQLError])
 
@@ -32,6 +34,7 @@ public enum AppSyncError: Error, Sendable, Equatable, CustomStringConvertible {
         case .http(let status, _, _, _): return status == 401 || status == 403 ? "UNAUTHORIZED" : "HTTP"
         case .graphQL: return "GRAPHQL"
         case .invalidResponse: return "INVALID_RESPONSE"
+        case .cache: return "CACHE"
         case .subscription(let code, _, _): return code
         }
     }
@@ -49,7 +52,7 @@ public enum AppSyncError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .config(let message, _, _, _, _), .invalidDocument(let message), .auth(let message),
              .network(let message), .http(_, _, let message, _), .graphQL(let message, _, _),
-             .invalidResponse(_, let message), .subscription(_, let message, _):
+             .invalidResponse(_, let message), .cache(let message, _), .subscription(_, let message, _):
             return "\(code): \(message)"
         case .timeout(let afterMs):
             return "\(code): the request timed out after \(afterMs) ms"
@@ -76,6 +79,7 @@ extension AppSyncException {
         case .GraphQl(let detail, let errors, let dataJson):
             return .graphQL(message: detail, errors: errors.map(GraphQLError.init), data: parseOptional(dataJson))
         case .InvalidResponse(let status, let detail): return .invalidResponse(status: Int(status), message: detail)
+        case .Cache(let detail, let corrupt): return .cache(message: detail, corrupt: corrupt)
         }
     }
 }

@@ -22,6 +22,63 @@ public enum AuthMode: String, Sendable, CaseIterable {
     }
 }
 
+/// Where a query's result comes from. The default is `.cacheAndNetwork`.
+public enum FetchPolicy: Sendable, CaseIterable {
+    /// The cache when it holds the whole result, else the network.
+    case cacheFirst
+    /// The network's result, written to the cache; `watchQuery` shows the cached one first.
+    case cacheAndNetwork
+    /// The network, written to the cache.
+    case networkOnly
+    /// The cache only; a miss is `AppSyncError.graphQL` with an error of type `CacheMiss`.
+    case cacheOnly
+    /// The network, not written to the cache.
+    case noCache
+
+    var ffi: AppSyncFFI.FetchPolicy {
+        switch self {
+        case .cacheFirst: return .cacheFirst
+        case .cacheAndNetwork: return .cacheAndNetwork
+        case .networkOnly: return .networkOnly
+        case .cacheOnly: return .cacheOnly
+        case .noCache: return .noCache
+        }
+    }
+}
+
+/// Client settings that are not in the Amplify config.
+public struct ClientOptions: Sendable, Equatable {
+    /// The SQLite file the cache persists in (e.g. in Application Support); `nil` keeps it in memory.
+    public var databaseURL: URL?
+    /// The namespace inside the database: clients with different prefixes never share data. Default: the endpoint.
+    public var keyPrefix: String?
+    /// Keep the cache in memory only even with a `databaseURL`.
+    public var disableOffline: Bool
+
+    public init(databaseURL: URL? = nil, keyPrefix: String? = nil, disableOffline: Bool = false) {
+        self.databaseURL = databaseURL
+        self.keyPrefix = keyPrefix
+        self.disableOffline = disableOffline
+    }
+
+    var ffi: AppSyncFFI.ClientOptions {
+        AppSyncFFI.ClientOptions(databasePath: databaseURL?.path, keyPrefix: keyPrefix, disableOffline: disableOffline)
+    }
+}
+
+/// One emission of a watched query: a response (the cached result, or a new one after a change), or
+/// the failure of a network fetch, after which the watch keeps following the cache.
+public enum WatchResult: Sendable, Equatable {
+    case response(GraphQLResponse)
+    case failure(AppSyncError)
+
+    /// The response's data, if this is a response.
+    public var data: JSONValue? {
+        if case .response(let response) = self { return response.data }
+        return nil
+    }
+}
+
 /// A position in the document as sent.
 public struct ErrorLocation: Sendable, Equatable {
     public let line: UInt64
