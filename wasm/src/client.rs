@@ -1,5 +1,6 @@
-//! The exported classes: `WasmClient` (query, mutate, subscribe, reconnectRealtime over the
-//! core's `AppSyncClient` with the browser's WebSocket) and `WasmSubscription` (unsubscribe).
+//! The exported classes: `WasmClient` (query, mutate, subscribe, watchQuery, the cache's reads
+//! and writes, reconnectRealtime over the core's `AppSyncClient` with the browser's WebSocket and
+//! IndexedDB) and `WasmSubscription` (unsubscribe, for subscriptions and watched queries).
 //! Every argument arrives as a raw JS value and is checked here, so wrong input from JS is a
 //! typed error (a JS `Error` with `name` and `code`), never a trap.
 
@@ -7,14 +8,16 @@ use crate::js::{error_value, event_value, from_json, to_json};
 use crate::providers::providers_from_js;
 use crate::request::request_from_json;
 use crate::websocket::BrowserWebSocketConnector;
-use appsync_core::graphql::DocumentError;
+use appsync_core::graphql::{DocumentError, Fragment, Operation};
+use appsync_core::storage::{IndexedDbStore, Store, StoreHandle};
 use appsync_core::{
     AppSyncClient, AppSyncError, ClientConfig, ClientOptions, ConfigError, GraphQLRequest,
-    Subscription,
+    GraphQLResponse, Subscription,
 };
 use futures::channel::oneshot;
 use futures::future::{select, Either};
 use futures::StreamExt;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -55,6 +58,7 @@ impl WasmClient {
         #[wasm_bindgen(js_name = configText, unchecked_param_type = "string")] config_text: JsValue,
         #[wasm_bindgen(js_name = sourceName, unchecked_param_type = "string")] source_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] providers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: JsValue,
     ) -> Result<WasmClient, JsValue> {
         let Some(config_text) = config_text.as_string() else {
             return Err(error_value(&config_error(
@@ -69,9 +73,11 @@ impl WasmClient {
         let config = ClientConfig::from_json_str(&config_text, &source_name)
             .map_err(|e| error_value(&e.into()))?;
         let providers = providers_from_js(&providers).map_err(|e| error_value(&e.into()))?;
+        let storage = storage_options(&options).map_err(|e| error_value(&e))?;
         let options = ClientOptions {
             transport: Some(Arc::new(crate::fetch::FetchTransport)),
             websocket: Some(Arc::new(BrowserWebSocketConnector)),
+            cache_store: storage.open(&config),
             ..ClientOptions::default()
         };
         Ok(WasmClient {
@@ -128,6 +134,352 @@ impl WasmClient {
     #[wasm_bindgen(js_name = reconnectRealtime)]
     pub fn reconnect_realtime(&self) {
         self.client.reconnect_realtime();
+    }
+
+    /// Resolves when the cache's IndexedDB database is open; rejects with a `CacheError` when it
+    /// cannot be (queries still reach the network).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn hydrated(&self) -> js_sys::Promise {
+        let client = self.client.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            client
+                .hydrated()
+                .await
+                .map(|_| JsValue::UNDEFINED)
+                .map_err(|e| error_value(&e.into()))
+        })
+    }
+
+    /// Watches a query: `onResult` receives `{type: 'result', data, errors}` for the cached
+    /// result and after every change, and `{type: 'error', error}` when a network fetch fails
+    /// (the watch goes on). Throws a typed error for a bad request.
+    #[wasm_bindgen(js_name = watchQuery)]
+    pub fn watch_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+        #[wasm_bindgen(js_name = onResult, unchecked_param_type = "(result: unknown) => void")]
+        on_result: JsValue,
+    ) -> Result<WasmSubscription, JsValue> {
+        let Some(on_result) = on_result.dyn_ref::<js_sys::Function>().cloned() else {
+            return Err(error_value(&config_error(
+                "onResult",
+                "a function",
+                &on_result,
+            )));
+        };
+        let request = read_request(&request).map_err(|e| error_value(&e))?;
+        Operation::parse(&request.document, request.operation_name.as_deref())
+            .map_err(|e| error_value(&e.into()))?;
+        let client = self.client.clone();
+        let (cancel, cancelled) = oneshot::channel();
+        wasm_bindgen_futures::spawn_local(async move {
+            let results = match client.watch_query(request).await {
+                Ok(results) => results,
+                Err(e) => {
+                    // The watch could not start (its cache cannot be read): the last result.
+                    let value = watch_error(&e);
+                    let _ = js_sys::Reflect::set(&value, &"ended".into(), &JsValue::TRUE);
+                    let _ = on_result.call1(&JsValue::UNDEFINED, &value);
+                    return;
+                }
+            };
+            deliver_watch(results, on_result, cancelled).await;
+        });
+        Ok(WasmSubscription {
+            cancel: RefCell::new(Some(cancel)),
+        })
+    }
+
+    /// The query's data from the cache, or `null` when the cache lacks part of it.
+    #[wasm_bindgen(js_name = readQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn read_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let request = read_request(&request);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = request.map_err(|e| error_value(&e))?;
+            let operation = parse_operation(&request)?;
+            let read = cache
+                .read_query(&operation, request.variables.as_ref())
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+        })
+    }
+
+    /// Writes `data` as the query's result (normalized, persisted, watchers notified); resolves
+    /// to what did not match the document (stored as far as it was valid).
+    #[wasm_bindgen(js_name = writeQuery, unchecked_return_type = "Promise<string[]>")]
+    pub fn write_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let request = read_request(&request);
+        let data = read_data(&data);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = request.map_err(|e| error_value(&e))?;
+            let data = data.map_err(|e| error_value(&e))?;
+            let operation = parse_operation(&request)?;
+            let warnings = cache
+                .write_query(&operation, request.variables.as_ref(), &data)
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(from_json(&Value::from(warnings)))
+        })
+    }
+
+    /// Reads entity `key` through a fragment document (`{fragment, key, fragmentName?,
+    /// variables?}`); `null` when the cache lacks part of it.
+    #[wasm_bindgen(js_name = readFragment, unchecked_return_type = "Promise<unknown>")]
+    pub fn read_fragment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let options = read_fragment_options(&options, false);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (fragment, key, variables, _) = options.map_err(|e| error_value(&e))?;
+            let read = cache
+                .read_fragment(&fragment, &key, variables.as_ref())
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+        })
+    }
+
+    /// Writes `data` as the fields of entity `key` through a fragment document (`{fragment,
+    /// key, data, fragmentName?, variables?}`).
+    #[wasm_bindgen(js_name = writeFragment, unchecked_return_type = "Promise<string[]>")]
+    pub fn write_fragment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let options = read_fragment_options(&options, true);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (fragment, key, variables, data) = options.map_err(|e| error_value(&e))?;
+            let warnings = cache
+                .write_fragment(&fragment, &key, variables.as_ref(), &data)
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(from_json(&Value::from(warnings)))
+        })
+    }
+
+    /// Removes one record (e.g. `Todo:1`); queries reading it then miss.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn evict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let key = key
+            .as_string()
+            .ok_or_else(|| config_error("key", "a record key string like `Todo:1`", &key));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let key = key.map_err(|e| error_value(&e))?;
+            cache
+                .evict(&key)
+                .await
+                .map(|_| JsValue::UNDEFINED)
+                .map_err(|e| error_value(&e.into()))
+        })
+    }
+
+    /// Drops the records no query reaches; resolves to their keys.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string[]>")]
+    pub fn gc(&self) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let removed = cache.gc().await.map_err(|e| error_value(&e.into()))?;
+            Ok(from_json(&Value::from(removed)))
+        })
+    }
+
+    /// Every cached record, as one object.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn extract(&self) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let snapshot = cache.extract().await.map_err(|e| error_value(&e.into()))?;
+            Ok(from_json(&snapshot))
+        })
+    }
+
+    /// Replaces the cache's records with a snapshot from `extract()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn restore(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] snapshot: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.client.cache().clone();
+        let snapshot = read_data(&snapshot);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let snapshot = snapshot.map_err(|e| error_value(&e))?;
+            cache
+                .restore(&snapshot)
+                .await
+                .map(|_| JsValue::UNDEFINED)
+                .map_err(|e| error_value(&e.into()))
+        })
+    }
+}
+
+/// Where the cache lives: `{keyPrefix?, databaseName?, disableOffline?}`.
+struct StorageOptions {
+    key_prefix: Option<String>,
+    database_name: String,
+    disable_offline: bool,
+}
+
+impl StorageOptions {
+    /// The IndexedDB store, opening in the background; `None` (memory only) when offline
+    /// support is disabled or the environment has no IndexedDB (Node).
+    fn open(self, config: &ClientConfig) -> Option<StoreHandle> {
+        let has_indexed_db =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("indexedDB"))
+                .is_ok_and(|v| !v.is_undefined() && !v.is_null());
+        if self.disable_offline || !has_indexed_db {
+            return None;
+        }
+        let namespace = self.key_prefix.unwrap_or_else(|| config.endpoint.clone());
+        let name = self.database_name;
+        Some(StoreHandle::opening(async move {
+            let store: Arc<dyn Store> = Arc::new(IndexedDbStore::open(&name, namespace).await?);
+            Ok(store)
+        }))
+    }
+}
+
+fn storage_options(value: &JsValue) -> Result<StorageOptions, AppSyncError> {
+    let json = to_json(value).map_err(|e| invalid(format!("the options cannot be read: {e}")))?;
+    let mut options = StorageOptions {
+        key_prefix: None,
+        database_name: "appsync".into(),
+        disable_offline: false,
+    };
+    let fields = match json {
+        Value::Null => return Ok(options),
+        Value::Object(fields) => fields,
+        other => {
+            return Err(invalid(format!(
+                "the options must be an object {{keyPrefix?, databaseName?, disableOffline?}}, found {}",
+                crate::describe::describe(&other)
+            )))
+        }
+    };
+    for (name, value) in fields {
+        match (name.as_str(), value) {
+            (_, Value::Null) => {}
+            ("keyPrefix", Value::String(prefix)) => options.key_prefix = Some(prefix),
+            ("databaseName", Value::String(db)) if !db.is_empty() => options.database_name = db,
+            ("disableOffline", Value::Bool(off)) => options.disable_offline = off,
+            (name @ ("keyPrefix" | "databaseName" | "disableOffline"), other) => {
+                return Err(invalid(format!(
+                    "options.{name} has the wrong type ({})",
+                    crate::describe::describe(&other)
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(options)
+}
+
+fn invalid(message: String) -> AppSyncError {
+    AppSyncError::InvalidDocument(DocumentError { message })
+}
+
+fn read_data(value: &JsValue) -> Result<Value, AppSyncError> {
+    to_json(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
+}
+
+fn parse_operation(request: &GraphQLRequest) -> Result<Operation, JsValue> {
+    Operation::parse(&request.document, request.operation_name.as_deref())
+        .map_err(|e| error_value(&e.into()))
+}
+
+type FragmentOptions = (Fragment, String, Option<Value>, Value);
+
+/// `{fragment, key, fragmentName?, variables?, data?}`, `data` required when `with_data`.
+fn read_fragment_options(
+    value: &JsValue,
+    with_data: bool,
+) -> Result<FragmentOptions, AppSyncError> {
+    let json = read_data(value)?;
+    let Value::Object(mut fields) = json else {
+        return Err(invalid(
+            "expected an object {fragment, key, fragmentName?, variables?}".into(),
+        ));
+    };
+    let text = |fields: &mut serde_json::Map<String, Value>, name: &str| match fields.remove(name) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Value::Null) => Ok(None),
+        Some(other) => Err(invalid(format!(
+            "{name} must be a string, found {}",
+            crate::describe::describe(&other)
+        ))),
+    };
+    let document = text(&mut fields, "fragment")?
+        .ok_or_else(|| invalid("fragment must be the fragment document's text".into()))?;
+    let key = text(&mut fields, "key")?
+        .ok_or_else(|| invalid("key must be a record key like `Todo:1`".into()))?;
+    let name = text(&mut fields, "fragmentName")?;
+    let fragment = Fragment::parse(&document, name.as_deref())?;
+    let variables = match fields.remove("variables") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v),
+        Some(other) => {
+            return Err(invalid(format!(
+                "variables must be an object, found {}",
+                crate::describe::describe(&other)
+            )))
+        }
+    };
+    let data = match fields.remove("data") {
+        Some(data @ Value::Object(_)) => data,
+        _ if !with_data => Value::Null,
+        other => {
+            return Err(invalid(format!(
+                "data must be the entity's fields as an object, found {}",
+                other
+                    .as_ref()
+                    .map_or("nothing".into(), crate::describe::describe)
+            )))
+        }
+    };
+    Ok((fragment, key, variables, data))
+}
+
+fn watch_error(error: &AppSyncError) -> JsValue {
+    let value = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&value, &"type".into(), &"error".into());
+    let _ = js_sys::Reflect::set(&value, &"error".into(), &error_value(error));
+    value.into()
+}
+
+fn watch_result(response: &GraphQLResponse) -> JsValue {
+    let value = from_json(&crate::encode::response_to_json(response));
+    let _ = js_sys::Reflect::set(&value, &"type".into(), &"result".into());
+    value
+}
+
+/// Hands a watch's results to the JS callback until it is cancelled.
+async fn deliver_watch(
+    mut results: futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>,
+    on_result: js_sys::Function,
+    mut cancelled: oneshot::Receiver<()>,
+) {
+    while let Either::Right((Some(result), _)) = select(&mut cancelled, results.next()).await {
+        let value = match &result {
+            Ok(response) => watch_result(response),
+            Err(error) => watch_error(error),
+        };
+        let _ = on_result.call1(&JsValue::UNDEFINED, &value);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::describe::describe;
 use appsync_core::graphql::DocumentError;
-use appsync_core::{AppSyncError, AuthMode, ErrorPolicy, GraphQLRequest};
+use appsync_core::{AppSyncError, AuthMode, ErrorPolicy, FetchPolicy, GraphQLRequest};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -120,7 +120,32 @@ pub fn request_from_json(value: Value) -> Result<GraphQLRequest, AppSyncError> {
             )))
         }
     }
+    match fields.remove("fetchPolicy") {
+        None | Some(Value::Null) => {}
+        Some(value) => match value.as_str().and_then(fetch_policy) {
+            Some(policy) => request.fetch_policy = policy,
+            None => {
+                return Err(invalid(format!(
+                    "request.fetchPolicy must be one of 'cache-first', 'cache-and-network', \
+                     'network-only', 'cache-only', 'no-cache', found {}",
+                    describe(&value)
+                )))
+            }
+        },
+    }
     Ok(request)
+}
+
+/// Apollo's names for the fetch policies.
+fn fetch_policy(name: &str) -> Option<FetchPolicy> {
+    Some(match name {
+        "cache-first" => FetchPolicy::CacheFirst,
+        "cache-and-network" => FetchPolicy::CacheAndNetwork,
+        "network-only" => FetchPolicy::NetworkOnly,
+        "cache-only" => FetchPolicy::CacheOnly,
+        "no-cache" => FetchPolicy::NoCache,
+        _ => return None,
+    })
 }
 
 fn describe_field(value: Option<&Value>) -> String {
@@ -142,8 +167,10 @@ mod tests {
             "headers": {"x-trace": "abc"},
             "timeoutMs": 2500,
             "errorPolicy": "all",
+            "fetchPolicy": "cache-only",
         }))
         .unwrap();
+        assert_eq!(request.fetch_policy, FetchPolicy::CacheOnly);
         assert_eq!(request.variables, Some(json!({"id": "1"})));
         assert_eq!(request.operation_name.as_deref(), Some("Q"));
         assert_eq!(request.auth_mode, Some(AuthMode::Iam));
@@ -190,6 +217,10 @@ mod tests {
             (
                 json!({"query": "{ a }", "errorPolicy": "some"}),
                 "errorPolicy",
+            ),
+            (
+                json!({"query": "{ a }", "fetchPolicy": "cache-maybe"}),
+                "fetchPolicy",
             ),
         ];
         for (value, needle) in cases {

@@ -147,10 +147,18 @@ async function run() {
     const status = result.ok ? 'ok  ' : 'FAIL';
     console.log(`${status} ${results.length} ${result.name} (${result.ms} ms)${result.ok ? '' : `\n     ${result.detail}`}`);
   });
-  for (const suite of ['/', '/store.html']) {
-    await page.goto(`${base}${suite}`);
-    await page.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
+  const finished = () => page.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
+  await page.goto(`${base}/`);
+  await finished();
+  // Reload the page (a fresh JS context over the same IndexedDB) and read what it stored.
+  const prefix = await page.evaluate(() => window.__done?.reloadWith);
+  if (typeof prefix === 'string') {
+    await page.evaluate((p) => history.replaceState(null, '', `/?phase=reload&prefix=${encodeURIComponent(p)}`), prefix);
+    await page.reload();
+    await finished();
   }
+  await page.goto(`${base}/store.html`);
+  await finished();
 }
 
 // A suite that breaks off (no browser, a crashed page, a timeout) counts as one more failure,

@@ -6,6 +6,7 @@ import {
   AppSyncClient,
   AppSyncError,
   AuthError,
+  CacheError,
   ConfigError,
   GraphQLResponseError,
   HttpError,
@@ -18,6 +19,7 @@ import {
   type JsonValue,
   type Subscription,
   type SubscriptionEvent,
+  type WatchResult,
 } from '@appsync-rs/client';
 import initRaw, { WasmClient } from 'appsync-wasm-raw';
 
@@ -42,6 +44,21 @@ interface Fixture {
     expect: JsonObject;
     afterCancel: Operation;
   };
+  cache: {
+    keyPrefix: string;
+    create: Operation;
+    query: Operation;
+    expectCreated: JsonObject;
+    update: Operation;
+    expectUpdated: JsonObject;
+    fragment: { document: string; key: string; data: JsonObject };
+    expectWritten: JsonObject;
+    expectFragment: JsonObject;
+    writeQuery: { variables: JsonObject; data: JsonObject };
+    evictKey: string;
+    expectMissType: string;
+    offlineEndpoint: string;
+  };
 }
 
 interface Result {
@@ -54,7 +71,7 @@ interface Result {
 declare global {
   interface Window {
     __report?: (result: Result) => Promise<void>;
-    __done?: { passed: number; failed: number };
+    __done?: { passed: number; failed: number; reloadWith?: string };
   }
 }
 
@@ -154,7 +171,10 @@ async function main(): Promise<void> {
   const mockUrl = settings.mockUrl;
   const base = mockUrl.replace(/\/graphql$/, '');
   const fixtureText = await (await fetch('/fixtures/scenarios.json')).text();
-  const prefix = `web-${Math.random().toString(36).slice(2, 10)}-`;
+  const params = new URL(location.href).searchParams;
+  // After a reload the runner passes the first load's prefix back, so the same data is found.
+  const reloaded = params.get('phase') === 'reload';
+  const prefix = params.get('prefix') ?? `web-${Math.random().toString(36).slice(2, 10)}-`;
   const fixtureFor = (p: string): Fixture => JSON.parse(fixtureText.replaceAll('{prefix}', p)) as Fixture;
   const fixture = fixtureFor(prefix);
   const configText = await (await fetch(`${base}/__mock/config`)).text();
@@ -426,7 +446,7 @@ async function main(): Promise<void> {
 
   scenario('the wasm module itself stops delivering after unsubscribe()', async () => {
     await initRaw();
-    const raw = new WasmClient(configText, 'amplify_outputs.json', providers);
+    const raw = new WasmClient(configText, 'amplify_outputs.json', providers, {});
     const f = fixtureFor(`${prefix}raw-`);
     const sub = f.subscription;
     const log = new EventLog<{ type: string; data?: JsonObject }>();
@@ -497,6 +517,115 @@ async function main(): Promise<void> {
     }
   });
 
+  // ---- the normalized cache (the shared `cache` scenario), persisted in IndexedDB ----
+  const cs = fixture.cache;
+  const cacheOptions = { keyPrefix: cs.keyPrefix };
+  const cacheQuery = { query: cs.query.document, variables: cs.query.variables };
+  const isResult = (r: WatchResult): r is { type: 'result'; data: JsonObject | null; errors: [] } => r.type === 'result';
+  const showing = (expected: JsonObject) => (r: WatchResult): boolean => isResult(r) && same(r.data, expected);
+
+  const cacheScenarios: [string, () => Promise<void>][] = [
+    [
+      'watchQuery (callback) follows the server, a fragment write and the cache; reads agree',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
+        await c.hydrated();
+        await c.mutate({ query: cs.create.document, variables: cs.create.variables });
+        await c.query({ ...cacheQuery, fetchPolicy: 'network-only' });
+        const log = new EventLog<WatchResult>();
+        const handle = c.watchQuery(cacheQuery, log.push);
+        try {
+          await log.wait(showing(cs.expectCreated), 'the cached result');
+          await c.mutate({ query: cs.update.document, variables: cs.update.variables });
+          await log.wait(showing(cs.expectUpdated), "the server's update");
+          await c.writeFragment({ fragment: cs.fragment.document, key: cs.fragment.key, data: cs.fragment.data });
+          await log.wait(showing(cs.expectWritten), 'the fragment write');
+        } finally {
+          handle.unsubscribe();
+        }
+        checkSame(await c.readQuery(cacheQuery), cs.expectWritten, 'readQuery');
+        checkSame(
+          await c.readFragment({ fragment: cs.fragment.document, key: cs.fragment.key }),
+          cs.expectFragment,
+          'readFragment',
+        );
+        const local = { query: cs.query.document, variables: cs.writeQuery.variables };
+        checkSame(await c.writeQuery(local, cs.writeQuery.data), [], 'writeQuery warnings');
+        checkSame(await c.readQuery(local), cs.writeQuery.data, 'readQuery after writeQuery');
+      },
+    ],
+    [
+      'watchQuery (async iterator) yields the cached result; leaving the loop stops it',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
+        const watch = c.watchQuery(cacheQuery);
+        for await (const result of watch) {
+          if (isResult(result) && same(result.data, cs.expectWritten)) break;
+        }
+        const after = await watch.next();
+        check(after.done === true, 'the iteration is over after break');
+      },
+    ],
+    [
+      "evict makes a cache-only query a GraphQLResponseError of type CacheMiss; 'network-only' refills it",
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
+        await c.evict(cs.evictKey);
+        checkSame(await c.readQuery(cacheQuery), null, 'readQuery after evict');
+        const miss = await rejection(c.query({ ...cacheQuery, fetchPolicy: 'cache-only' }));
+        checkError(miss, GraphQLResponseError, 'GRAPHQL');
+        checkSame((miss as GraphQLResponseError).errors[0]?.errorType, cs.expectMissType, 'errorType');
+        await c.query({ ...cacheQuery, fetchPolicy: 'network-only' });
+        checkSame(await c.readQuery(cacheQuery), cs.expectUpdated, 'readQuery after the refill');
+      },
+    ],
+    [
+      'bad cache input is a typed error: an unknown fetchPolicy, a fragment without key, a too-new database',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
+        const badPolicy = { ...cacheQuery, fetchPolicy: 'sometimes' } as unknown as GraphQLRequest;
+        checkError(await rejection(c.query(badPolicy)), InvalidDocumentError, 'INVALID_DOCUMENT');
+        const noKey = { fragment: cs.fragment.document } as unknown as { fragment: string; key: string };
+        checkError(await rejection(c.readFragment(noKey)), InvalidDocumentError, 'INVALID_DOCUMENT');
+        // A database a newer SDK wrote (a higher schema version) is refused, not damaged.
+        const name = `${prefix}too-new`;
+        await new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open(name, 999);
+          open.onsuccess = () => {
+            open.result.close();
+            resolve();
+          };
+          open.onerror = () => reject(open.error);
+        });
+        const newer = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { databaseName: name });
+        const error = await rejection(newer.hydrated());
+        checkError(error, CacheError, 'CACHE');
+        await newer.query({ query: fixture.authModes.document });
+      },
+    ],
+  ];
+  const reloadScenarios: [string, () => Promise<void>][] = [
+    [
+      'after a page reload, a client with the endpoint unreachable answers cache-only from IndexedDB',
+      async () => {
+        const c = await AppSyncClient.create(withUrl(cs.offlineEndpoint), 'amplify_outputs.json', providers, cacheOptions);
+        await c.hydrated();
+        const cached = await c.query({ ...cacheQuery, fetchPolicy: 'cache-only' });
+        checkSame(cached.data, cs.expectUpdated, 'cache-only data');
+        checkError(await rejection(c.query(cacheQuery)), NetworkError, 'NETWORK');
+      },
+    ],
+    [
+      'after a page reload, another keyPrefix sees nothing',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { keyPrefix: `${prefix}other` });
+        checkSame(await c.readQuery(cacheQuery), null, 'readQuery under another prefix');
+      },
+    ],
+  ];
+  if (reloaded) scenarios.splice(0, scenarios.length, ...reloadScenarios);
+  else scenarios.push(...cacheScenarios);
+
   let passed = 0;
   let failed = 0;
   for (const [name, run] of scenarios) {
@@ -513,7 +642,7 @@ async function main(): Promise<void> {
     else failed += 1;
     await window.__report?.({ name, ok, detail, ms: Math.round(performance.now() - started) });
   }
-  window.__done = { passed, failed };
+  window.__done = reloaded ? { passed, failed } : { passed, failed, reloadWith: prefix };
 }
 
 main().catch(async (error: unknown) => {

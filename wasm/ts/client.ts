@@ -2,8 +2,17 @@
 // core, and turns what it rejects with into `AppSyncError` subclasses.
 import initWasm, { WasmClient } from '../pkg/appsync_wasm.js';
 import { toAppSyncError } from './errors.js';
-import { Subscription, type SubscriptionHandle } from './subscription.js';
-import type { AuthProviders, GraphQLRequest, GraphQLResponse, JsonObject, SubscriptionEvent } from './types.js';
+import { Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
+import type {
+  AuthProviders,
+  ClientOptions,
+  FragmentOptions,
+  GraphQLRequest,
+  GraphQLResponse,
+  JsonObject,
+  SubscriptionEvent,
+  WatchResult,
+} from './types.js';
 
 let loading: Promise<void> | undefined;
 
@@ -26,7 +35,19 @@ export function initAppSync(wasm?: WasmSource | Promise<WasmSource>): Promise<vo
   return loading;
 }
 
-/** An AppSync client: queries, mutations and realtime subscriptions with every AppSync auth mode. */
+/** Runs a call into the wasm module, turning what it throws or rejects with into `AppSyncError`s. */
+async function mapped<T>(call: () => Promise<unknown> | unknown): Promise<T> {
+  try {
+    return (await call()) as T;
+  } catch (error) {
+    throw toAppSyncError(error);
+  }
+}
+
+/**
+ * An AppSync client: queries, mutations and realtime subscriptions with every AppSync auth mode,
+ * over a normalized cache persisted in IndexedDB.
+ */
 export class AppSyncClient {
   readonly #inner: WasmClient;
 
@@ -37,20 +58,106 @@ export class AppSyncClient {
   /**
    * Builds a client from an `amplify_outputs.json` (Gen 2) or `amplifyconfiguration.json` /
    * aws-exports (Gen 1) config, given as its text (or parsed), `sourceName` naming it in errors.
-   * Rejects with a `ConfigError` when the config cannot be used.
+   * Rejects with a `ConfigError` when the config cannot be used. The cache persists in IndexedDB
+   * under `options.keyPrefix` unless `options.disableOffline`; the database opens in the
+   * background (`hydrated()` waits for it).
    */
   static async create(
     config: string | JsonObject,
     sourceName: string,
     providers: AuthProviders = {},
+    options: ClientOptions = {},
   ): Promise<AppSyncClient> {
     await initAppSync();
     const text = typeof config === 'string' ? config : JSON.stringify(config);
     try {
-      return new AppSyncClient(new WasmClient(text, sourceName, providers));
+      return new AppSyncClient(new WasmClient(text, sourceName, providers, options));
     } catch (error) {
       throw toAppSyncError(error);
     }
+  }
+
+  /** Resolves once the cache's database is open; rejects with a `CacheError` if it cannot be (queries still reach the network). */
+  hydrated(): Promise<void> {
+    return mapped(() => this.#inner.hydrated());
+  }
+
+  /**
+   * Watches a query: the cached result (when the cache holds all of it), the network's per
+   * `fetchPolicy`, then a new result whenever a record it reads changes (another query, a
+   * mutation, a subscription event, a cache write). A failed network fetch is an `error` result
+   * and the watch goes on. With `onResult`, results go to it and the handle's `unsubscribe`
+   * stops the watch; without, iterate the returned `WatchedQuery` with `for await`. Throws an
+   * `AppSyncError` for a bad request.
+   */
+  watchQuery<TData = JsonObject, TVariables extends object = JsonObject>(
+    request: GraphQLRequest<TVariables>,
+    onResult: (result: WatchResult<TData>) => void,
+  ): SubscriptionHandle;
+  watchQuery<TData = JsonObject, TVariables extends object = JsonObject>(
+    request: GraphQLRequest<TVariables>,
+  ): WatchedQuery<TData>;
+  watchQuery<TData = JsonObject, TVariables extends object = JsonObject>(
+    request: GraphQLRequest<TVariables>,
+    onResult?: (result: WatchResult<TData>) => void,
+  ): WatchedQuery<TData> {
+    try {
+      return new WatchedQuery<TData>((deliver) => this.#inner.watchQuery(request, deliver), onResult);
+    } catch (error) {
+      throw toAppSyncError(error);
+    }
+  }
+
+  /** The query's data from the cache, or `null` when the cache lacks part of it. */
+  readQuery<TData = JsonObject, TVariables extends object = JsonObject>(
+    request: GraphQLRequest<TVariables>,
+  ): Promise<TData | null> {
+    return mapped(() => this.#inner.readQuery(request));
+  }
+
+  /**
+   * Writes `data` as the query's result: normalized, persisted, watchers notified. Resolves to
+   * what did not match the document (stored as far as it was valid).
+   */
+  writeQuery<TData = JsonObject, TVariables extends object = JsonObject>(
+    request: GraphQLRequest<TVariables>,
+    data: TData,
+  ): Promise<string[]> {
+    return mapped(() => this.#inner.writeQuery(request, data));
+  }
+
+  /** Reads one entity through a fragment document; `null` when the cache lacks part of it. */
+  readFragment<TData = JsonObject, TVariables extends object = JsonObject>(
+    options: FragmentOptions<TVariables>,
+  ): Promise<TData | null> {
+    return mapped(() => this.#inner.readFragment(options));
+  }
+
+  /** Writes `data` as the fields of one entity through a fragment document. */
+  writeFragment<TData = JsonObject, TVariables extends object = JsonObject>(
+    options: FragmentOptions<TVariables> & { data: TData },
+  ): Promise<string[]> {
+    return mapped(() => this.#inner.writeFragment(options));
+  }
+
+  /** Removes one record (e.g. `Todo:1`); queries reading it then miss. */
+  evict(key: string): Promise<void> {
+    return mapped(() => this.#inner.evict(key));
+  }
+
+  /** Drops the records no query reaches; resolves to their keys. */
+  gc(): Promise<string[]> {
+    return mapped(() => this.#inner.gc());
+  }
+
+  /** Every cached record, as one object. */
+  extract(): Promise<JsonObject> {
+    return mapped(() => this.#inner.extract());
+  }
+
+  /** Replaces the cache's records with a snapshot from `extract()`. */
+  restore(snapshot: JsonObject): Promise<void> {
+    return mapped(() => this.#inner.restore(snapshot));
   }
 
   /** Runs a query. Rejects with an `AppSyncError` subclass. */

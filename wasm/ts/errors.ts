@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'HTTP'
   | 'GRAPHQL'
-  | 'INVALID_RESPONSE';
+  | 'INVALID_RESPONSE'
+  | 'CACHE';
 
 /** Every error the client rejects with. */
 export abstract class AppSyncError extends Error {
@@ -118,6 +119,16 @@ export class InvalidResponseError extends AppSyncError {
   }
 }
 
+/** The local cache or its IndexedDB database failed; `corrupt` when the stored data is damaged. */
+export class CacheError extends AppSyncError {
+  override readonly name = 'CacheError';
+  readonly corrupt: boolean;
+  constructor(message: string, corrupt: boolean) {
+    super(message, 'CACHE');
+    this.corrupt = corrupt;
+  }
+}
+
 type Fields = { readonly [key: string]: unknown };
 
 function isFields(value: unknown): value is Fields {
@@ -178,6 +189,8 @@ export function toAppSyncError(raw: unknown): unknown {
     }
     case 'InvalidResponseError':
       return new InvalidResponseError(message, num(raw, 'status'));
+    case 'CacheError':
+      return new CacheError(message, raw['corrupt'] === true);
     default:
       return raw;
   }

@@ -1,9 +1,10 @@
 // @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API.
 export { AppSyncClient, initAppSync, type WasmSource } from './client.js';
-export { Subscription, type SubscriptionHandle } from './subscription.js';
+export { Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
 export {
   AppSyncError,
   AuthError,
+  CacheError,
   ConfigError,
   GraphQLResponseError,
   HttpError,
@@ -18,10 +19,13 @@ export type {
   AuthProviders,
   AuthToken,
   AwsCredentials,
+  ClientOptions,
   ConnectionState,
   CredentialsProvider,
   ErrorLocation,
   ErrorPolicy,
+  FetchPolicy,
+  FragmentOptions,
   GraphQLError,
   GraphQLRequest,
   GraphQLResponse,
@@ -30,4 +34,5 @@ export type {
   JsonValue,
   SubscriptionEvent,
   TokenProvider,
+  WatchResult,
 } from './types.js';

@@ -1,8 +1,8 @@
-// A running subscription as the app sees it: events pushed to a callback, or pulled with
-// `for await` (an async iterator whose `return()` cancels). Either way `unsubscribe()` stops it,
-// and no event is delivered after it returns.
+// A running subscription or watched query as the app sees it: events pushed to a callback, or
+// pulled with `for await` (an async iterator whose `return()` cancels). Either way
+// `unsubscribe()` stops it, and no event is delivered after it returns.
 import { AppSyncError, NetworkError, toAppSyncError } from './errors.js';
-import type { JsonObject, SubscriptionEvent } from './types.js';
+import type { GraphQLError, JsonObject, SubscriptionEvent, WatchResult } from './types.js';
 
 /** What the wasm module hands back from `subscribe`. */
 export interface Cancellable {
@@ -15,44 +15,49 @@ export interface SubscriptionHandle {
   readonly unsubscribe: () => void;
 }
 
-function isTerminal(event: { type: string }): boolean {
-  return event.type === 'completed' || event.type === 'failed';
+function asAppSyncError(raw: unknown): AppSyncError {
+  const error = toAppSyncError(raw);
+  return error instanceof AppSyncError ? error : new NetworkError(String(error));
 }
 
-/** Reads one event from the wasm module (a `failed` event's error becomes an `AppSyncError`). */
-function toEvent<TData>(raw: unknown): SubscriptionEvent<TData> {
+/** Reads one subscription event from the wasm module (a `failed` event's error becomes an `AppSyncError`). */
+function toEvent<TData>(raw: unknown): [SubscriptionEvent<TData>, boolean] {
   const event = raw as SubscriptionEvent<TData> | { type: 'failed'; error: unknown };
-  if (event.type === 'failed') {
-    const error = toAppSyncError(event.error);
-    return {
-      type: 'failed',
-      error: error instanceof AppSyncError ? error : new NetworkError(String(error)),
-    };
-  }
-  return event;
+  if (event.type === 'failed') return [{ type: 'failed', error: asAppSyncError(event.error) }, true];
+  return [event, event.type === 'completed'];
+}
+
+/** Reads one watched-query result from the wasm module; an `error` marked `ended` is the last. */
+function toWatchResult<TData>(raw: unknown): [WatchResult<TData>, boolean] {
+  const result = raw as
+    | { type: 'result'; data: TData | null; errors: GraphQLError[] }
+    | { type: 'error'; error: unknown; ended?: boolean };
+  if (result.type === 'error') return [{ type: 'error', error: asAppSyncError(result.error) }, result.ended === true];
+  return [{ type: 'result', data: result.data, errors: result.errors }, false];
 }
 
 /**
- * The events of one subscription. Iterate it with `for await`; leaving the loop (`break`,
- * `return`, a throw) cancels the subscription. `completed` and `failed` are yielded, then the
- * iteration ends.
+ * A stream of events from the wasm module, pushed to a listener or pulled with `for await`;
+ * leaving the loop (`break`, `return`, a throw) cancels it. The last event (if the stream ends by
+ * itself) is yielded, then the iteration ends.
  */
-export class Subscription<TData = JsonObject>
-  implements SubscriptionHandle, AsyncIterableIterator<SubscriptionEvent<TData>, undefined, undefined>
-{
+class EventStream<E> implements SubscriptionHandle, AsyncIterableIterator<E, undefined, undefined> {
   #handle: Cancellable | undefined;
-  #listener: ((event: SubscriptionEvent<TData>) => void) | undefined;
-  #queue: SubscriptionEvent<TData>[] = [];
-  #waiting: ((result: IteratorResult<SubscriptionEvent<TData>, undefined>) => void)[] = [];
+  #listener: ((event: E) => void) | undefined;
+  #queue: E[] = [];
+  #waiting: ((result: IteratorResult<E, undefined>) => void)[] = [];
   #ended = false;
 
-  /** @internal Built by `AppSyncClient.subscribe`. */
   constructor(
     start: (onEvent: (raw: unknown) => void) => Cancellable,
-    listener?: (event: SubscriptionEvent<TData>) => void,
+    read: (raw: unknown) => [E, boolean],
+    listener?: (event: E) => void,
   ) {
     this.#listener = listener;
-    this.#handle = start((raw) => this.#push(toEvent<TData>(raw)));
+    this.#handle = start((raw) => {
+      const [event, last] = read(raw);
+      this.#push(event, last);
+    });
   }
 
   /** Stops the subscription; no event is delivered after this returns. */
@@ -61,14 +66,14 @@ export class Subscription<TData = JsonObject>
     this.#queue = [];
   };
 
-  next(): Promise<IteratorResult<SubscriptionEvent<TData>, undefined>> {
+  next(): Promise<IteratorResult<E, undefined>> {
     const event = this.#queue.shift();
     if (event !== undefined) return Promise.resolve({ done: false, value: event });
     if (this.#ended || this.#listener !== undefined) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  return(): Promise<IteratorResult<SubscriptionEvent<TData>, undefined>> {
+  return(): Promise<IteratorResult<E, undefined>> {
     this.unsubscribe();
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -77,7 +82,7 @@ export class Subscription<TData = JsonObject>
     return this;
   }
 
-  #push(event: SubscriptionEvent<TData>): void {
+  #push(event: E, last: boolean): void {
     if (this.#ended) return;
     if (this.#listener !== undefined) {
       try {
@@ -94,7 +99,7 @@ export class Subscription<TData = JsonObject>
       else this.#queue.push(event);
     }
     // The last event is delivered first, then the iteration ends after it.
-    if (isTerminal(event)) this.#end();
+    if (last) this.#end();
   }
 
   #end(): void {
@@ -107,5 +112,33 @@ export class Subscription<TData = JsonObject>
       handle.free();
     }
     for (const waiter of this.#waiting.splice(0)) waiter({ done: true, value: undefined });
+  }
+}
+
+/**
+ * The events of one subscription. Iterate it with `for await`; leaving the loop cancels the
+ * subscription. `completed` and `failed` are yielded, then the iteration ends.
+ */
+export class Subscription<TData = JsonObject> extends EventStream<SubscriptionEvent<TData>> {
+  /** @internal Built by `AppSyncClient.subscribe`. */
+  constructor(
+    start: (onEvent: (raw: unknown) => void) => Cancellable,
+    listener?: (event: SubscriptionEvent<TData>) => void,
+  ) {
+    super(start, toEvent<TData>, listener);
+  }
+}
+
+/**
+ * The results of a watched query: the cached result, then a new one whenever a record it reads
+ * changes. Iterate it with `for await` (leaving the loop stops the watch) or pass a callback.
+ */
+export class WatchedQuery<TData = JsonObject> extends EventStream<WatchResult<TData>> {
+  /** @internal Built by `AppSyncClient.watchQuery`. */
+  constructor(
+    start: (onEvent: (raw: unknown) => void) => Cancellable,
+    listener?: (result: WatchResult<TData>) => void,
+  ) {
+    super(start, toWatchResult<TData>, listener);
   }
 }

@@ -14,6 +14,13 @@ export type AuthMode =
   | 'AWS_LAMBDA'
   | 'NONE';
 
+/**
+ * Where a query's result comes from (Apollo's names). Default `'cache-and-network'`: the network's
+ * result, written to the cache; a watched query shows the cached result first. `'cache-only'`
+ * rejects with a `GraphQLResponseError` of `errorType` `CacheMiss` when the cache lacks part of it.
+ */
+export type FetchPolicy = 'cache-first' | 'cache-and-network' | 'network-only' | 'cache-only' | 'no-cache';
+
 /** `'none'`: any GraphQL error rejects with a `GraphQLResponseError`; `'all'`: resolve with `data` and `errors`. */
 export type ErrorPolicy = 'none' | 'all';
 
@@ -29,7 +36,34 @@ export interface GraphQLRequest<TVariables extends object = JsonObject> {
   headers?: Record<string, string>;
   timeoutMs?: number;
   errorPolicy?: ErrorPolicy;
+  /** Queries: where the result comes from. Mutations: `'no-cache'` keeps the result out of the cache. */
+  fetchPolicy?: FetchPolicy;
 }
+
+/** Client settings that are not in the Amplify config. */
+export interface ClientOptions {
+  /** The namespace in the database: clients with different prefixes never share data. Default: the endpoint. */
+  keyPrefix?: string;
+  /** The IndexedDB database the cache persists in. Default `'appsync'`. */
+  databaseName?: string;
+  /** Keep the cache in memory only. (Where there is no IndexedDB, as in Node, it is memory only anyway.) */
+  disableOffline?: boolean;
+}
+
+/** Reads or writes one entity (`key`, e.g. `Todo:1`) through a fragment document. */
+export interface FragmentOptions<TVariables extends object = JsonObject> {
+  /** The fragment document, e.g. `fragment TodoName on Todo { name }`. */
+  fragment: string;
+  key: string;
+  /** Which fragment, when the document holds several. */
+  fragmentName?: string;
+  variables?: TVariables;
+}
+
+/** One emission of a watched query: a result (cached, or new after a change), or a network failure after which the watch goes on. */
+export type WatchResult<TData = JsonObject> =
+  | { type: 'result'; data: TData | null; errors: GraphQLError[] }
+  | { type: 'error'; error: AppSyncError };
 
 export interface ErrorLocation {
   line: number;
