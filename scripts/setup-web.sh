@@ -23,6 +23,19 @@ if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep 
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release build of the package uses a pinned nightly for `-Zbuild-std` (std rebuilt for size,
+# panics as immediate aborts: no panic messages or formatting in the bundle). See build-web.sh.
+nightly=$(cat wasm/nightly-toolchain)
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup toolchain list | grep -q "^$nightly"; then
+    echo "setup-web: installing the $nightly toolchain (minimal, rust-src, wasm32 target)"
+    rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
+  fi
+  if ! rustup component list --toolchain "$nightly" --installed | grep -q '^rust-src'; then
+    rustup component add rust-src --toolchain "$nightly"
+  fi
+fi
+
 # The CLI must match the `wasm-bindgen = "=x.y.z"` pin in Cargo.toml exactly.
 version=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 if [ -z "$version" ]; then
