@@ -1,0 +1,233 @@
+//! `cargo bench --bench cache`: the normalized cache on the issue's data, natively. One JSON line
+//! per figure (`{"bench":…,"impl":"appsync-rs-native","n":…,"median_ms":…,"runs":…}`), the same
+//! shape `node wasm/bench/peers.mjs` prints for Apollo, urql and aws-appsync, so the two can be
+//! read side by side.
+//!
+//! The data is `wasm/bench/data.mjs`'s, byte for byte: a `listTodos` response of n items whose
+//! owners are shared among 100 users. Like for like with the peers:
+//! - `write` starts from the response's JSON text (parse plus normalized write);
+//! - `read_after_write` is the first read after that write and ends with a `serde_json::Value`
+//!   (what a Rust app uses);
+//! - `update_one_then_read` writes one item's name through a fragment, then reads the list again;
+//! - `open_persisted_get` opens a SQLite store holding the 100,000-item list and answers a
+//!   cache-only `getTodo` from it (a cold start: nothing loaded up front);
+//! - `heap` is the memory the cache holds after the write (bytes allocated and not freed, counted
+//!   by a forwarding global allocator).
+
+// A benchmark harness: a failed setup should stop it loudly. The counting allocator forwards to
+// the system allocator; that forwarding is the only unsafe code, and it lives here only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unsafe_code)]
+
+use appsync_core::cache::{Cache, KeyConfig};
+use appsync_core::graphql::{Fragment, Operation};
+use appsync_core::storage::{SqliteStore, Store, StoreHandle};
+use serde_json::{json, Value};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const QUERY: &str = "query ListTodos($limit: Int) { listTodos(limit: $limit) { items { id name description priority owner { id name } } nextToken } }";
+const GET: &str = "query GetTodo($id: ID!) { getTodo(id: $id) { id name description priority owner { id name } } }";
+const TODO_NAME: &str = "fragment TodoName on Todo { name }";
+const USERS: usize = 100;
+const IMPL: &str = "appsync-rs-native";
+
+/// The response body of `wasm/bench/data.mjs`'s `listTodosJson(n)`, byte for byte.
+fn list_todos_json(n: usize) -> String {
+    let mut out = String::with_capacity(n * 230 + 100);
+    out.push_str(r#"{"data":{"listTodos":{"__typename":"ModelTodoConnection","items":["#);
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let u = i % USERS;
+        out.push_str(&format!(
+            r#"{{"__typename":"Todo","id":"todo-{i}","name":"Todo {i}","description":"Description of todo {i}: buy milk, call the plumber, water the plants and answer the mail.","priority":{},"owner":{{"__typename":"User","id":"user-{u}","name":"User {u}"}}}}"#,
+            i % 5 + 1
+        ));
+    }
+    out.push_str(r#"],"nextToken":null}}}"#);
+    out
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn report(bench: &str, n: usize, samples: Vec<f64>) {
+    let runs = samples.len();
+    let ms = (median(samples) * 1000.0).round() / 1000.0;
+    println!(
+        "{}",
+        json!({"bench": bench, "impl": IMPL, "n": n, "median_ms": ms, "runs": runs})
+    );
+}
+
+fn runs_for(n: usize) -> usize {
+    match n {
+        0..=1_000 => 21,
+        1_001..=10_000 => 11,
+        _ => 5,
+    }
+}
+
+fn ms_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// The list as read back: checks its length and the last item's name, like the peers do.
+fn check_list(read: &Value, n: usize, renamed: Option<usize>) {
+    let items = read["listTodos"]["items"].as_array().expect("items");
+    assert_eq!(items.len(), n);
+    assert_eq!(items[n - 1]["name"], format!("Todo {}", n - 1));
+    if let Some(k) = renamed {
+        assert_eq!(items[k]["name"], format!("Todo {k} (renamed)"));
+    }
+}
+
+async fn bench_n(n: usize) {
+    let list = Operation::parse(QUERY, None).unwrap();
+    let fragment = Fragment::parse(TODO_NAME, None).unwrap();
+    let variables = json!({"limit": n});
+    let body = list_todos_json(n);
+    let (mut write, mut read, mut update) = (Vec::new(), Vec::new(), Vec::new());
+    let k = n / 2;
+    for _ in 0..runs_for(n) {
+        let cache = Cache::new(KeyConfig::default(), None);
+        let start = Instant::now();
+        let response: Value = serde_json::from_str(&body).unwrap();
+        let warnings = cache
+            .write_query(&list, Some(&variables), &response["data"])
+            .await
+            .unwrap();
+        write.push(ms_since(start));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        drop(response);
+
+        let start = Instant::now();
+        let value = cache.read_query(&list, Some(&variables)).await.unwrap();
+        read.push(ms_since(start));
+        check_list(value.data.as_ref().expect("complete"), n, None);
+
+        let start = Instant::now();
+        cache
+            .write_fragment(
+                &fragment,
+                &format!("Todo:todo-{k}"),
+                None,
+                &json!({"__typename": "Todo", "name": format!("Todo {k} (renamed)")}),
+            )
+            .await
+            .unwrap();
+        let value = cache.read_query(&list, Some(&variables)).await.unwrap();
+        update.push(ms_since(start));
+        check_list(value.data.as_ref().expect("complete"), n, Some(k));
+    }
+    report("write", n, write);
+    report("read_after_write", n, read);
+    report("update_one_then_read", n, update);
+}
+
+/// Bytes the cache holds after writing the list (the parsed response freed).
+async fn heap(n: usize) {
+    let list = Operation::parse(QUERY, None).unwrap();
+    let variables = json!({"limit": n});
+    let body = list_todos_json(n);
+    let before = LIVE.load(Ordering::Relaxed);
+    let cache = Cache::new(KeyConfig::default(), None);
+    {
+        let response: Value = serde_json::from_str(&body).unwrap();
+        cache
+            .write_query(&list, Some(&variables), &response["data"])
+            .await
+            .unwrap();
+    }
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let mib = held as f64 / (1024.0 * 1024.0);
+    println!(
+        "{}",
+        json!({"bench": "heap", "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
+    );
+    drop(cache);
+}
+
+/// A cold start: open the SQLite store of a 100,000-item list and answer a cache-only `getTodo`.
+async fn open_persisted(n: usize) {
+    let path = std::env::temp_dir().join(format!("appsync-cache-bench-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    let list = Operation::parse(QUERY, None).unwrap();
+    let get = Operation::parse(GET, None).unwrap();
+    let k = n / 2;
+    let get_variables = json!({"id": format!("todo-{k}")});
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "bench").await.unwrap());
+        let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
+        let response: Value = serde_json::from_str(&list_todos_json(n)).unwrap();
+        cache
+            .write_query(&list, Some(&json!({"limit": n})), &response["data"])
+            .await
+            .unwrap();
+        // The app once fetched this item too, so `getTodo(id:)` is in ROOT_QUERY.
+        let item = &response["data"]["listTodos"]["items"][k];
+        cache
+            .write_query(&get, Some(&get_variables), &json!({"getTodo": item}))
+            .await
+            .unwrap();
+    }
+    let mut samples = Vec::new();
+    for _ in 0..runs_for(n) {
+        let start = Instant::now();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "bench").await.unwrap());
+        let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
+        let read = cache.read_query(&get, Some(&get_variables)).await.unwrap();
+        samples.push(ms_since(start));
+        let data = read.data.expect("getTodo is on disk");
+        assert_eq!(data["getTodo"]["name"], format!("Todo {k}"));
+        assert_eq!(data["getTodo"]["owner"]["id"], format!("user-{}", k % USERS));
+    }
+    report("open_persisted_get", n, samples);
+    SqliteStore::reset(&path).unwrap();
+}
+
+fn main() {
+    let sizes: Vec<usize> = match std::env::var("CACHE_BENCH_N") {
+        Ok(list) => list.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+        Err(_) => vec![1_000, 10_000, 100_000],
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for &n in &sizes {
+            bench_n(n).await;
+        }
+        heap(10_000).await;
+        open_persisted(100_000).await;
+    });
+}
+
