@@ -41,7 +41,10 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -207,7 +210,10 @@ async fn open_persisted(n: usize) {
         samples.push(ms_since(start));
         let data = read.data.expect("getTodo is on disk");
         assert_eq!(data["getTodo"]["name"], format!("Todo {k}"));
-        assert_eq!(data["getTodo"]["owner"]["id"], format!("user-{}", k % USERS));
+        assert_eq!(
+            data["getTodo"]["owner"]["id"],
+            format!("user-{}", k % USERS)
+        );
     }
     report("open_persisted_get", n, samples);
     SqliteStore::reset(&path).unwrap();
@@ -215,7 +221,10 @@ async fn open_persisted(n: usize) {
 
 fn main() {
     let sizes: Vec<usize> = match std::env::var("CACHE_BENCH_N") {
-        Ok(list) => list.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+        Ok(list) => list
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect(),
         Err(_) => vec![1_000, 10_000, 100_000],
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -230,4 +239,3 @@ fn main() {
         open_persisted(100_000).await;
     });
 }
-

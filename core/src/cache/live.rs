@@ -2,33 +2,39 @@
 //! parses nothing up front), optimistic layers on top, every base write persisted through the
 //! [`Store`], and watches that re-run only when a record they read changes.
 
+use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
-use super::normalize::{normalize, normalize_fragment, Normalized};
-use super::read::{read, read_fragment, ReadResult, RecordSource};
-use super::{as_reference, Record};
+use super::normalize::{normalize_into, Written};
+use super::read::{read_fragment_from, read_query_from, ReadResult, RecordSource};
+use super::records::{self, merge, Interner, Rec, Sym};
+use super::selection::Walk;
+use super::{root_key, Record};
 use crate::graphql::{Fragment, Operation};
 use crate::storage::{Change, Store, StoreError, StoreHandle};
 use futures::channel::mpsc;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Record keys in the store are prefixed so the cache never collides with other record users.
 const PREFIX: &str = "cache:";
 
+const ROOTS: [&str; 3] = ["ROOT_QUERY", "ROOT_MUTATION", "ROOT_SUBSCRIPTION"];
+
 /// An optimistic layer: fields written on top of the base, removed as a whole.
 #[derive(Debug, Default)]
 struct Layer {
     id: String,
-    records: HashMap<String, Record>,
+    records: FastMap<Sym, Rec>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    base: HashMap<String, Record>,
+    interner: Interner,
+    base: FastMap<Sym, Rec>,
     /// Keys the store was asked for and does not have.
-    absent: HashSet<String>,
+    absent: FastSet<Sym>,
     layers: Vec<Layer>,
     /// Every record is in memory (after extract / gc / restore).
     fully_loaded: bool,
@@ -38,20 +44,20 @@ struct State {
 struct View<'s>(&'s State);
 
 impl RecordSource for View<'_> {
-    fn record(&self, key: &str) -> Option<Cow<'_, Record>> {
-        let base = self.0.base.get(key);
+    fn record(&self, key: Sym) -> Option<Cow<'_, Rec>> {
+        let base = self.0.base.get(&key);
         let mut layered = self
             .0
             .layers
             .iter()
-            .filter_map(|l| l.records.get(key))
+            .filter_map(|l| l.records.get(&key))
             .peekable();
         if layered.peek().is_none() {
             return base.map(Cow::Borrowed);
         }
         let mut merged = base.cloned().unwrap_or_default();
         for fields in layered {
-            merged.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+            merge(&mut merged, fields.clone());
         }
         Some(Cow::Owned(merged))
     }
@@ -61,7 +67,7 @@ struct Watch {
     id: u64,
     operation: Arc<Operation>,
     variables: Option<Value>,
-    dependencies: BTreeSet<String>,
+    dependencies: FastSet<Sym>,
     last: Option<Value>,
     sender: mpsc::UnboundedSender<ReadResult>,
 }
@@ -97,14 +103,24 @@ fn encode(record: &Record) -> Vec<u8> {
     serde_json::to_vec(record).unwrap_or_default()
 }
 
+/// The store's key of a record.
+fn stored_key(key: &str) -> String {
+    format!("{PREFIX}{key}")
+}
+
 impl Cache {
     /// A cache persisted in `store` (open or still opening), or in memory only when `store` is
     /// `None` (`disableOffline`).
     pub fn new(keys: KeyConfig, store: Option<StoreHandle>) -> Cache {
+        let mut state = State::default();
+        for root in ROOTS {
+            state.interner.intern(root);
+        }
+        state.interner.intern("__typename");
         Cache {
             keys,
             store,
-            state: Mutex::default(),
+            state: Mutex::new(state),
             watches: Mutex::default(),
             next_watch: Default::default(),
         }
@@ -130,25 +146,30 @@ impl Cache {
     }
 
     /// Loads `keys` the memory does not know yet from the store.
-    async fn load(&self, keys: Vec<String>) -> Result<(), CacheError> {
+    async fn load(&self, keys: Vec<Sym>) -> Result<(), CacheError> {
         if keys.is_empty() {
             return Ok(());
         }
         let Some(store) = self.store().await? else {
             return Ok(());
         };
-        let values = store
-            .get_records(keys.iter().map(|k| format!("{PREFIX}{k}")).collect())
-            .await?;
+        let names: Vec<String> = {
+            let state = self.state();
+            keys.iter()
+                .map(|k| stored_key(state.interner.name(*k)))
+                .collect()
+        };
+        let values = store.get_records(names).await?;
         let mut state = self.state();
         for (key, value) in keys.into_iter().zip(values) {
             match value {
                 Some(bytes) => {
-                    let record: Record =
-                        serde_json::from_slice(&bytes).map_err(|e| CacheError::Damaged {
-                            key: key.clone(),
+                    let record = records::decode(&bytes, &mut state.interner).map_err(|e| {
+                        CacheError::Damaged {
+                            key: state.interner.name(key).to_owned(),
                             message: e.to_string(),
-                        })?;
+                        }
+                    })?;
                     state.base.entry(key).or_insert(record);
                 }
                 None => {
@@ -159,14 +180,13 @@ impl Cache {
         Ok(())
     }
 
-    fn unknown(state: &State, dependencies: &BTreeSet<String>) -> Vec<String> {
+    fn unknown<'k>(state: &State, keys: impl IntoIterator<Item = &'k Sym>) -> Vec<Sym> {
         if state.fully_loaded {
             return Vec::new();
         }
-        dependencies
-            .iter()
+        keys.into_iter()
             .filter(|k| !state.base.contains_key(*k) && !state.absent.contains(*k))
-            .cloned()
+            .copied()
             .collect()
     }
 
@@ -176,7 +196,7 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        self.read_loaded(|source| read(operation, variables, source, &self.keys))
+        self.read_loaded(|source, interner| read_query_from(operation, variables, source, interner))
             .await
     }
 
@@ -187,20 +207,32 @@ impl Cache {
         key: &str,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        self.read_loaded(|source| read_fragment(fragment, key, variables, source))
-            .await
+        let sym = self.state().interner.intern(key);
+        self.read_loaded(|source, interner| {
+            read_fragment_from(fragment, sym, variables, source, interner)
+        })
+        .await
+    }
+
+    /// The keys of the records a read of this cache depended on, sorted.
+    pub fn dependency_keys(&self, read: &ReadResult) -> std::collections::BTreeSet<String> {
+        let state = self.state();
+        read.dependencies
+            .iter()
+            .map(|s| state.interner.name(*s).to_owned())
+            .collect()
     }
 
     /// Runs `reading` until every record it reached is in memory: each round loads what the last
     /// one reached but memory lacked (the document's depth bounds the rounds).
     async fn read_loaded(
         &self,
-        reading: impl Fn(&View<'_>) -> ReadResult,
+        reading: impl Fn(&View<'_>, &Interner) -> ReadResult,
     ) -> Result<ReadResult, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {
                 let state = self.state();
-                let result = reading(&View(&state));
+                let result = reading(&View(&state), &state.interner);
                 let unknown = Self::unknown(&state, &result.dependencies);
                 (result, unknown)
             };
@@ -210,7 +242,7 @@ impl Cache {
             self.load(unknown).await?;
         }
         let state = self.state();
-        Ok(reading(&View(&state)))
+        Ok(reading(&View(&state), &state.interner))
     }
 
     /// Writes `data` as the fields of entity `key` through `fragment` (persisted; watches re-run).
@@ -221,39 +253,58 @@ impl Cache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
-        self.write_normalized(normalize_fragment(
-            fragment, key, variables, data, &self.keys,
-        ))
-        .await
+        // The walk is not `Send`: it lives in this block, never across an await.
+        let written = {
+            let walk = Walk::fragment(fragment, variables);
+            let mut state = self.state();
+            normalize_into(&mut state.interner, &walk, key, data, &self.keys)
+        };
+        self.write_normalized(written).await
     }
 
+    /// Writes `data` as the result of `operation` (persisted; watches re-run). Returns what did
+    /// not match the document (stored as far as it was valid).
     pub async fn write_query(
         &self,
         operation: &Operation,
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
-        self.write_normalized(normalize(operation, variables, data, &self.keys))
-            .await
+        let written = {
+            let walk = Walk::new(operation, variables);
+            let mut state = self.state();
+            normalize_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                data,
+                &self.keys,
+            )
+        };
+        self.write_normalized(written).await
     }
 
-    async fn write_normalized(&self, normalized: Normalized) -> Result<Vec<String>, CacheError> {
-        let Normalized { records, warnings } = normalized;
-        let changed: BTreeSet<String> = records.keys().cloned().collect();
+    async fn write_normalized(&self, written: Written) -> Result<Vec<String>, CacheError> {
+        let Written { records, warnings } = written;
+        let changed: FastSet<Sym> = records.keys().copied().collect();
         // Merging needs the stored records (fields not in this result are kept).
         let missing = { Self::unknown(&self.state(), &changed) };
         self.load(missing).await?;
+        let persist = self.store.is_some();
         let changes = {
             let mut state = self.state();
-            let mut changes = Vec::with_capacity(records.len());
+            let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             for (key, fields) in records {
                 state.absent.remove(&key);
-                let record = state.base.entry(key.clone()).or_default();
-                record.extend(fields);
-                changes.push(Change::PutRecord {
-                    key: format!("{PREFIX}{key}"),
-                    value: encode(record),
-                });
+                let mut record = state.base.remove(&key).unwrap_or_default();
+                merge(&mut record, fields);
+                if persist {
+                    changes.push(Change::PutRecord {
+                        key: stored_key(state.interner.name(key)),
+                        value: encode(&records::to_json(&record, &state.interner)),
+                    });
+                }
+                state.base.insert(key, record);
             }
             changes
         };
@@ -273,35 +324,39 @@ impl Cache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Vec<String> {
-        let Normalized { records, warnings } = normalize(operation, variables, data, &self.keys);
-        let changed: BTreeSet<String> = records.keys().cloned().collect();
-        {
+        let (changed, warnings) = {
+            let walk = Walk::new(operation, variables);
             let mut state = self.state();
+            let Written { records, warnings } = normalize_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                data,
+                &self.keys,
+            );
+            let changed: FastSet<Sym> = records.keys().copied().collect();
             let index = match state.layers.iter().position(|l| l.id == layer_id) {
                 Some(i) => i,
                 None => {
                     state.layers.push(Layer {
                         id: layer_id.to_owned(),
-                        records: HashMap::new(),
+                        records: FastMap::default(),
                     });
                     state.layers.len() - 1
                 }
             };
             for (key, fields) in records {
-                state.layers[index]
-                    .records
-                    .entry(key)
-                    .or_default()
-                    .extend(fields);
+                merge(state.layers[index].records.entry(key).or_default(), fields);
             }
-        }
+            (changed, warnings)
+        };
         self.notify(&changed).await;
         warnings
     }
 
     /// Rolls back an optimistic layer.
     pub async fn remove_layer(&self, layer_id: &str) {
-        let changed: BTreeSet<String> = {
+        let changed: FastSet<Sym> = {
             let mut state = self.state();
             let Some(index) = state.layers.iter().position(|l| l.id == layer_id) else {
                 return;
@@ -313,19 +368,21 @@ impl Cache {
 
     /// Removes one record (references to it then read as missing).
     pub async fn evict(&self, key: &str) -> Result<(), CacheError> {
-        {
+        let sym = {
             let mut state = self.state();
-            state.base.remove(key);
-            state.absent.insert(key.to_owned());
-        }
+            let sym = state.interner.intern(key);
+            state.base.remove(&sym);
+            state.absent.insert(sym);
+            sym
+        };
         if let Some(store) = self.store().await? {
             store
                 .apply(vec![Change::DeleteRecord {
-                    key: format!("{PREFIX}{key}"),
+                    key: stored_key(key),
                 }])
                 .await?;
         }
-        self.notify(&BTreeSet::from([key.to_owned()])).await;
+        self.notify(&FastSet::from_iter([sym])).await;
         Ok(())
     }
 
@@ -333,13 +390,17 @@ impl Cache {
     async fn load_all(&self) -> Result<(), CacheError> {
         if let Some(store) = self.store().await? {
             if !self.state().fully_loaded {
-                let keys: Vec<String> = store
-                    .record_keys()
-                    .await?
-                    .into_iter()
-                    .filter_map(|k| k.strip_prefix(PREFIX).map(str::to_owned))
-                    .collect();
-                self.load(keys).await?;
+                let keys: Vec<Sym> = {
+                    let names = store.record_keys().await?;
+                    let mut state = self.state();
+                    names
+                        .iter()
+                        .filter_map(|k| k.strip_prefix(PREFIX))
+                        .map(|k| state.interner.intern(k))
+                        .collect()
+                };
+                let unknown = Self::unknown(&self.state(), &keys);
+                self.load(unknown).await?;
             }
         }
         self.state().fully_loaded = true;
@@ -351,40 +412,42 @@ impl Cache {
         self.load_all().await?;
         let removed: Vec<String> = {
             let mut state = self.state();
-            let mut reachable = HashSet::new();
-            let mut pending: Vec<String> = ["ROOT_QUERY", "ROOT_MUTATION", "ROOT_SUBSCRIPTION"]
-                .map(String::from)
-                .to_vec();
+            let mut reachable = FastSet::default();
+            let mut pending: Vec<Sym> =
+                ROOTS.iter().filter_map(|r| state.interner.get(r)).collect();
             for layer in &state.layers {
-                pending.extend(layer.records.keys().cloned());
+                pending.extend(layer.records.keys().copied());
             }
             while let Some(key) = pending.pop() {
-                if !reachable.insert(key.clone()) {
+                if !reachable.insert(key) {
                     continue;
                 }
                 if let Some(record) = state.base.get(&key) {
-                    collect_references(&Value::Object(record.clone()), &mut pending);
+                    record.iter().for_each(|(_, v)| v.references(&mut pending));
                 }
             }
-            let removed: Vec<String> = state
+            let removed: Vec<Sym> = state
                 .base
                 .keys()
                 .filter(|k| !reachable.contains(*k))
-                .cloned()
+                .copied()
                 .collect();
             for key in &removed {
                 state.base.remove(key);
             }
-            removed
+            let mut names: Vec<String> = removed
+                .iter()
+                .map(|k| state.interner.name(*k).to_owned())
+                .collect();
+            names.sort();
+            names
         };
         if let Some(store) = self.store().await? {
             store
                 .apply(
                     removed
                         .iter()
-                        .map(|k| Change::DeleteRecord {
-                            key: format!("{PREFIX}{k}"),
-                        })
+                        .map(|k| Change::DeleteRecord { key: stored_key(k) })
                         .collect(),
                 )
                 .await?;
@@ -396,11 +459,20 @@ impl Cache {
     pub async fn extract(&self) -> Result<Value, CacheError> {
         self.load_all().await?;
         let state = self.state();
-        let sorted: BTreeMap<&String, &Record> = state.base.iter().collect();
+        let sorted: BTreeMap<&str, &Rec> = state
+            .base
+            .iter()
+            .map(|(k, v)| (state.interner.name(*k), v))
+            .collect();
         Ok(Value::Object(
             sorted
                 .into_iter()
-                .map(|(k, v)| (k.clone(), Value::Object(v.clone())))
+                .map(|(k, v)| {
+                    (
+                        k.to_owned(),
+                        Value::Object(records::to_json(v, &state.interner)),
+                    )
+                })
                 .collect(),
         ))
     }
@@ -413,42 +485,51 @@ impl Cache {
                 message: "not a JSON object".into(),
             });
         };
-        let mut base = HashMap::new();
         for (key, value) in records {
-            match value {
-                Value::Object(record) => {
-                    base.insert(key.clone(), record.clone());
-                }
-                _ => {
-                    return Err(CacheError::Damaged {
-                        key: key.clone(),
-                        message: "not a JSON object".into(),
-                    })
-                }
+            if !value.is_object() {
+                return Err(CacheError::Damaged {
+                    key: key.clone(),
+                    message: "not a JSON object".into(),
+                });
             }
         }
         self.load_all().await?;
-        let old: Vec<String> = self.state().base.keys().cloned().collect();
+        let old: Vec<String> = {
+            let state = self.state();
+            state
+                .base
+                .keys()
+                .map(|k| state.interner.name(*k).to_owned())
+                .collect()
+        };
         let mut changes: Vec<Change> = old
             .iter()
-            .map(|k| Change::DeleteRecord {
-                key: format!("{PREFIX}{k}"),
-            })
+            .map(|k| Change::DeleteRecord { key: stored_key(k) })
             .collect();
-        changes.extend(base.iter().map(|(k, r)| Change::PutRecord {
-            key: format!("{PREFIX}{k}"),
-            value: encode(r),
+        changes.extend(records.iter().map(|(k, r)| Change::PutRecord {
+            key: stored_key(k),
+            value: serde_json::to_vec(r).unwrap_or_default(),
         }));
         if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
-        let changed: BTreeSet<String> = old.into_iter().chain(base.keys().cloned()).collect();
-        {
+        let changed: FastSet<Sym> = {
             let mut state = self.state();
+            let mut changed: FastSet<Sym> = state.base.keys().copied().collect();
+            let mut base = FastMap::default();
+            for (key, value) in records {
+                if let Value::Object(record) = value {
+                    let sym = state.interner.intern(key);
+                    let record = records::from_json(record, &mut state.interner);
+                    base.insert(sym, record);
+                    changed.insert(sym);
+                }
+            }
             state.base = base;
             state.absent.clear();
             state.fully_loaded = true;
-        }
+            changed
+        };
         self.notify(&changed).await;
         Ok(())
     }
@@ -466,12 +547,13 @@ impl Cache {
         let id = self
             .next_watch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let last = Some(first.value().clone());
         self.lock_watches().push(Watch {
             id,
             operation,
             variables,
             dependencies: first.dependencies,
-            last: Some(first.partial),
+            last,
             sender,
         });
         Ok(receiver)
@@ -482,13 +564,19 @@ impl Cache {
     }
 
     /// Re-reads the watches that depend on `changed` and emits the ones whose result changed.
-    async fn notify(&self, changed: &BTreeSet<String>) {
+    async fn notify(&self, changed: &FastSet<Sym>) {
         let affected: Vec<(u64, Arc<Operation>, Option<Value>)> = {
             let mut watches = self.lock_watches();
             watches.retain(|w| !w.sender.is_closed());
             watches
                 .iter()
-                .filter(|w| w.dependencies.iter().any(|d| changed.contains(d)))
+                .filter(|w| {
+                    if changed.len() < w.dependencies.len() {
+                        changed.iter().any(|d| w.dependencies.contains(d))
+                    } else {
+                        w.dependencies.iter().any(|d| changed.contains(d))
+                    }
+                })
                 .map(|w| (w.id, w.operation.clone(), w.variables.clone()))
                 .collect()
         };
@@ -501,22 +589,10 @@ impl Cache {
                 continue;
             };
             watch.dependencies = result.dependencies.clone();
-            if watch.last.as_ref() != Some(&result.partial) {
-                watch.last = Some(result.partial.clone());
+            if watch.last.as_ref() != Some(result.value()) {
+                watch.last = Some(result.value().clone());
                 let _ = watch.sender.unbounded_send(result);
             }
         }
-    }
-}
-
-fn collect_references(value: &Value, out: &mut Vec<String>) {
-    if let Some(key) = as_reference(value) {
-        out.push(key.to_owned());
-        return;
-    }
-    match value {
-        Value::Array(items) => items.iter().for_each(|v| collect_references(v, out)),
-        Value::Object(map) => map.values().for_each(|v| collect_references(v, out)),
-        _ => {}
     }
 }

@@ -5,20 +5,24 @@
 //! selection set over the records and reports which records it depended on, so watched queries
 //! re-run only when one of those changes.
 //!
-//! [`normalize`] and [`read`] are the pure parts; [`Cache`] keeps records (lazily loaded from a
-//! `storage::Store`, every base write persisted), optimistic layers and watches. Fetch policies
-//! and the bindings build on it.
+//! In memory, records are compact (`records`: interned keys, small value enums); their JSON form
+//! ([`Record`]) is what the store persists and `extract` returns. [`normalize`] and [`read`] are
+//! the pure parts; [`Cache`] keeps records (lazily loaded from a `storage::Store`, every base
+//! write persisted), optimistic layers and watches.
 
+mod hash;
 mod keys;
 mod live;
 mod normalize;
 mod read;
+mod records;
 mod selection;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
 pub use live::{Cache, CacheError};
 pub use normalize::{normalize, normalize_fragment, Normalized};
-pub use read::{read, read_fragment, ReadResult, RecordSource};
+pub use read::{read, read_fragment, ReadResult};
+pub use records::RecordSet;
 
 use serde_json::{Map, Value};
 

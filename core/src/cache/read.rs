@@ -1,29 +1,25 @@
 //! Reading a query back from records: the result in the shape the document asks for (aliases
 //! included), what was missing, and every record the read touched (its dependencies).
 
-use super::keys::{field_key, KeyConfig};
-use super::selection::{response_key, Walk};
-use super::{as_reference, root_key, Record};
-use crate::graphql::ast::SelectionSet;
+use super::hash::{FastMap, FastSet};
+use super::normalize::{path_text, Seg};
+use super::records::{field, Interner, Rec, RecordSet, Sym, Val};
+use super::root_key;
+use super::selection::Walk;
+use crate::graphql::ast::{Field, SelectionSet};
 use crate::graphql::{Fragment, Operation, OperationKind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Where records come from (owned when a source has to merge layers).
-pub trait RecordSource {
-    fn record(&self, key: &str) -> Option<Cow<'_, Record>>;
+pub(crate) trait RecordSource {
+    fn record(&self, key: Sym) -> Option<Cow<'_, Rec>>;
 }
 
-impl RecordSource for HashMap<String, Record> {
-    fn record(&self, key: &str) -> Option<Cow<'_, Record>> {
-        self.get(key).map(Cow::Borrowed)
-    }
-}
-
-impl RecordSource for BTreeMap<String, Record> {
-    fn record(&self, key: &str) -> Option<Cow<'_, Record>> {
-        self.get(key).map(Cow::Borrowed)
+impl RecordSource for FastMap<Sym, Rec> {
+    fn record(&self, key: Sym) -> Option<Cow<'_, Rec>> {
+        self.get(&key).map(Cow::Borrowed)
     }
 }
 
@@ -32,55 +28,111 @@ impl RecordSource for BTreeMap<String, Record> {
 pub struct ReadResult {
     /// The complete result, or `None` when anything was missing.
     pub data: Option<Value>,
-    /// What could be read (missing fields left out).
+    /// What could be read when something was missing (missing fields left out); `Null` when
+    /// `data` holds the complete result (see [`ReadResult::value`]).
     pub partial: Value,
     /// Paths of the fields the cache does not have.
     pub missing: Vec<String>,
-    /// Keys of every record read (including ones that were absent).
-    pub dependencies: BTreeSet<String>,
+    /// Every record read (including ones that were absent), by symbol.
+    pub(crate) dependencies: FastSet<Sym>,
 }
 
-struct Reader<'r, 'd, S: RecordSource> {
-    walk: &'r Walk<'d>,
-    source: &'r S,
-    missing: Vec<String>,
-    dependencies: BTreeSet<String>,
+impl ReadResult {
+    /// The result as far as it could be read: `data` when complete, else `partial`.
+    pub fn value(&self) -> &Value {
+        self.data.as_ref().unwrap_or(&self.partial)
+    }
+
+    /// The keys of every record the read depended on (present or not), sorted.
+    pub fn dependency_keys(&self, records: &RecordSet) -> BTreeSet<String> {
+        self.dependencies
+            .iter()
+            .map(|s| records.interner.name(*s).to_owned())
+            .collect()
+    }
 }
 
-/// Reads `operation` from `source`.
-pub fn read<S: RecordSource>(
+/// Reads `operation` from `records`.
+pub fn read(
     operation: &Operation,
     variables: Option<&Value>,
-    source: &S,
-    _keys: &KeyConfig,
+    records: &RecordSet,
+    _keys: &super::KeyConfig,
 ) -> ReadResult {
-    let typename = match operation.kind() {
-        OperationKind::Query => "Query",
-        OperationKind::Mutation => "Mutation",
-        OperationKind::Subscription => "Subscription",
-    };
-    read_at(
-        &Walk::new(operation, variables),
-        root_key(operation.kind()),
-        Some(typename),
-        source,
-    )
+    read_query_from(operation, variables, &records.records, &records.interner)
 }
 
 /// Reads the entity record `key` through `fragment`; a record that is not cached is a miss.
-pub fn read_fragment<S: RecordSource>(
+pub fn read_fragment(
     fragment: &Fragment,
     key: &str,
     variables: Option<&Value>,
+    records: &RecordSet,
+) -> ReadResult {
+    match records.interner.get(key) {
+        Some(sym) => read_fragment_from(
+            fragment,
+            sym,
+            variables,
+            &records.records,
+            &records.interner,
+        ),
+        None => ReadResult {
+            partial: Value::Null,
+            missing: vec![key.to_owned()],
+            ..ReadResult::default()
+        },
+    }
+}
+
+fn root_typename(kind: OperationKind) -> &'static str {
+    match kind {
+        OperationKind::Query => "Query",
+        OperationKind::Mutation => "Mutation",
+        OperationKind::Subscription => "Subscription",
+    }
+}
+
+/// Reads `operation` from `source`, whose symbols are `interner`'s.
+pub(crate) fn read_query_from<S: RecordSource>(
+    operation: &Operation,
+    variables: Option<&Value>,
     source: &S,
+    interner: &Interner,
+) -> ReadResult {
+    let walk = Walk::new(operation, variables);
+    let root = root_key(operation.kind());
+    match interner.get(root) {
+        Some(sym) => read_at(
+            &walk,
+            sym,
+            Some(root_typename(operation.kind())),
+            source,
+            interner,
+        ),
+        None => ReadResult {
+            partial: Value::Object(Map::new()),
+            missing: vec![root.to_owned()],
+            ..ReadResult::default()
+        },
+    }
+}
+
+/// Reads record `key` through `fragment`.
+pub(crate) fn read_fragment_from<S: RecordSource>(
+    fragment: &Fragment,
+    key: Sym,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
 ) -> ReadResult {
     if source.record(key).is_none() {
         let mut result = ReadResult {
             partial: Value::Null,
-            missing: vec![key.to_owned()],
+            missing: vec![interner.name(key).to_owned()],
             ..ReadResult::default()
         };
-        result.dependencies.insert(key.to_owned());
+        result.dependencies.insert(key);
         return result;
     }
     read_at(
@@ -88,25 +140,35 @@ pub fn read_fragment<S: RecordSource>(
         key,
         Some(fragment.type_condition()),
         source,
+        interner,
     )
 }
 
 fn read_at<S: RecordSource>(
     walk: &Walk<'_>,
-    root: &str,
+    root: Sym,
     typename: Option<&str>,
     source: &S,
+    interner: &Interner,
 ) -> ReadResult {
     let mut reader = Reader {
         walk,
         source,
+        interner,
+        typename: interner.get("__typename"),
         missing: Vec::new(),
-        dependencies: BTreeSet::new(),
+        dependencies: FastSet::default(),
+        path: Vec::new(),
+        syms: FastMap::default(),
     };
-    reader.dependencies.insert(root.to_owned());
+    reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
-    let partial = reader.read_fields(walk.root, &record, typename, "");
-    let data = reader.missing.is_empty().then(|| partial.clone());
+    let value = reader.read_fields(walk.root, &record, typename);
+    let (data, partial) = if reader.missing.is_empty() {
+        (Some(value), Value::Null)
+    } else {
+        (None, value)
+    };
     ReadResult {
         data,
         partial,
@@ -115,77 +177,105 @@ fn read_at<S: RecordSource>(
     }
 }
 
-impl<'r, 'd, S: RecordSource> Reader<'r, 'd, S> {
+struct Reader<'r, 'd, S: RecordSource> {
+    walk: &'r Walk<'d>,
+    source: &'r S,
+    interner: &'r Interner,
+    typename: Option<Sym>,
+    missing: Vec<String>,
+    dependencies: FastSet<Sym>,
+    path: Vec<Seg<'d>>,
+    /// Each field's storage key as a symbol (`None`: never written, so missing everywhere).
+    syms: FastMap<*const Field, Option<Sym>>,
+}
+
+impl<'d, S: RecordSource> Reader<'_, 'd, S> {
+    fn field_sym(&mut self, field: &'d Field) -> Option<Sym> {
+        let id = field as *const Field;
+        if let Some(sym) = self.syms.get(&id) {
+            return *sym;
+        }
+        let sym = self.interner.get(&self.walk.storage_key(field));
+        self.syms.insert(id, sym);
+        sym
+    }
+
+    fn miss(&mut self, suffix: &str) {
+        let path = path_text(&self.path);
+        self.missing.push(format!("{path}{suffix}"));
+    }
+
     fn read_fields(
         &mut self,
         set: &'d SelectionSet,
-        record: &Record,
+        record: &[(Sym, Val)],
         typename: Option<&str>,
-        path: &str,
     ) -> Value {
-        let typename = record
-            .get("__typename")
-            .and_then(Value::as_str)
-            .or(typename);
+        let stored = self
+            .typename
+            .and_then(|t| field(record, t))
+            .and_then(|v| match v {
+                Val::Str(s) => Some(&**s),
+                _ => None,
+            });
+        let typename = stored.or(typename);
+        let fields = self.walk.fields(set, typename);
         let mut out = Map::new();
-        for field in self.walk.fields(set, typename) {
-            let key = response_key(field);
-            let field_path = if path.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{path}.{key}")
-            };
-            if field.name == "__typename" {
+        for &f in fields.iter() {
+            let key = f.response_key();
+            self.path.push(Seg::Key(key));
+            if f.name == "__typename" {
                 match typename {
                     Some(t) => {
                         out.insert(key.to_owned(), Value::String(t.to_owned()));
                     }
-                    None => self.missing.push(field_path),
+                    None => self.miss(""),
                 }
-                continue;
-            }
-            let storage = field_key(&field.name, &self.walk.arguments(field));
-            match record.get(&storage) {
-                Some(value) => {
-                    if let Some(v) = self.read_value(&field.selection_set, value, &field_path) {
-                        out.insert(key.to_owned(), v);
+            } else {
+                match self.field_sym(f).and_then(|s| field(record, s)) {
+                    Some(value) => {
+                        if let Some(v) = self.read_value(&f.selection_set, value) {
+                            out.insert(key.to_owned(), v);
+                        }
                     }
+                    None => self.miss(""),
                 }
-                None => self.missing.push(field_path),
             }
+            self.path.pop();
         }
         Value::Object(out)
     }
 
-    fn read_value(&mut self, set: &'d SelectionSet, value: &Value, path: &str) -> Option<Value> {
+    fn read_value(&mut self, set: &'d SelectionSet, value: &Val) -> Option<Value> {
         if set.items.is_empty() {
-            return Some(value.clone());
-        }
-        if let Some(key) = as_reference(value) {
-            self.dependencies.insert(key.to_owned());
-            return match self.source.record(key) {
-                Some(record) => Some(self.read_fields(set, &record, None, path)),
-                None => {
-                    self.missing.push(format!("{path} (record {key})"));
-                    None
-                }
-            };
+            return Some(value.to_json(self.interner));
         }
         match value {
-            Value::Null => Some(Value::Null),
-            Value::Array(items) => Some(Value::Array(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        self.read_value(set, item, &format!("{path}[{i}]"))
-                            .unwrap_or(Value::Null)
-                    })
-                    .collect(),
-            )),
-            Value::Object(embedded) => Some(self.read_fields(set, embedded, None, path)),
+            Val::Ref(key) => {
+                self.dependencies.insert(*key);
+                let source = self.source;
+                match source.record(*key) {
+                    Some(record) => Some(self.read_fields(set, &record, None)),
+                    None => {
+                        let suffix = format!(" (record {})", self.interner.name(*key));
+                        self.miss(&suffix);
+                        None
+                    }
+                }
+            }
+            Val::Null => Some(Value::Null),
+            Val::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push(Seg::Index(i));
+                    out.push(self.read_value(set, item).unwrap_or(Value::Null));
+                    self.path.pop();
+                }
+                Some(Value::Array(out))
+            }
+            Val::Obj(fields) => Some(self.read_fields(set, fields, None)),
             _ => {
-                self.missing.push(path.to_owned());
+                self.miss("");
                 None
             }
         }

@@ -1,18 +1,30 @@
 //! Walking an operation's selection sets: fields with fragments flattened, `@skip` / `@include`
 //! applied, and arguments resolved against the variables.
 
+use super::hash::FastMap;
 use crate::graphql::ast::{
     Definition, Directive, Field, FragmentDefinition, Selection, SelectionSet, Value as QValue,
 };
 use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
-/// What a walk over one operation needs.
+/// The fields of one selection set for one type, computed once per walk.
+type FieldList<'d> = Rc<[&'d Field]>;
+
+/// Per selection set: the field lists computed so far, by type name (`None`: type unknown).
+type FieldsByType<'d> = FastMap<*const SelectionSet, Vec<(Option<Box<str>>, FieldList<'d>)>>;
+
+/// What a walk over one operation needs. It remembers, per selection set and type, the fields
+/// that apply, and per field its storage key: a list of 10,000 items computes each once.
 pub(crate) struct Walk<'d> {
     fragments: HashMap<&'d str, &'d FragmentDefinition>,
     pub variables: Map<String, Value>,
     pub root: &'d SelectionSet,
+    fields: RefCell<FieldsByType<'d>>,
+    storage_keys: RefCell<FastMap<*const Field, Rc<str>>>,
 }
 
 impl<'d> Walk<'d> {
@@ -60,15 +72,47 @@ impl<'d> Walk<'d> {
             fragments,
             variables,
             root: root.unwrap_or(&EMPTY),
+            fields: RefCell::default(),
+            storage_keys: RefCell::default(),
         }
     }
 
     /// The fields selected on an object of type `typename` (`None` when unknown: every fragment
     /// applies, as no possible-types map is known).
-    pub fn fields(&self, set: &'d SelectionSet, typename: Option<&str>) -> Vec<&'d Field> {
+    pub fn fields(&self, set: &'d SelectionSet, typename: Option<&str>) -> FieldList<'d> {
+        let id = set as *const SelectionSet;
+        if let Some(known) = self.fields.borrow().get(&id).and_then(|by_type| {
+            by_type
+                .iter()
+                .find(|(t, _)| t.as_deref() == typename)
+                .map(|(_, list)| list.clone())
+        }) {
+            return known;
+        }
         let mut out = Vec::new();
         self.collect(set, typename, &mut out);
-        out
+        let list: FieldList<'d> = out.into();
+        self.fields
+            .borrow_mut()
+            .entry(id)
+            .or_default()
+            .push((typename.map(Box::from), list.clone()));
+        list
+    }
+
+    /// The key a field is stored under: its name, plus its arguments when it has any.
+    pub fn storage_key(&self, field: &'d Field) -> Rc<str> {
+        let id = field as *const Field;
+        if let Some(key) = self.storage_keys.borrow().get(&id) {
+            return key.clone();
+        }
+        let key: Rc<str> = if field.arguments.is_empty() {
+            Rc::from(field.name.as_str())
+        } else {
+            Rc::from(super::keys::field_key(&field.name, &self.arguments(field)))
+        };
+        self.storage_keys.borrow_mut().insert(id, key.clone());
+        key
     }
 
     fn collect(&self, set: &'d SelectionSet, typename: Option<&str>, out: &mut Vec<&'d Field>) {
@@ -144,9 +188,4 @@ impl<'d> Walk<'d> {
             ),
         }
     }
-}
-
-/// The response key of a field (its alias, else its name).
-pub(crate) fn response_key(field: &Field) -> &str {
-    field.response_key()
 }

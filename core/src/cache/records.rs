@@ -1,0 +1,475 @@
+//! How records are held in memory: compact, with every record key and field key interned once.
+//!
+//! A record is a short list of `(field, value)` pairs whose field is a [`Sym`] (a `u32` into the
+//! [`Interner`]), and whose values are [`Val`]s: scalars, references to other records by
+//! symbol, lists, and embedded objects. Nothing repeats a field name or a record key per record,
+//! so a cache of 10,000 entities costs a few MiB, and reads compare integers instead of strings.
+//!
+//! The JSON form ([`Record`]: `{"field(args)": value, "owner": {"__ref": "User:1"}}`) is what
+//! the store persists and `extract` returns; [`to_json`] and [`from_json`] convert.
+
+use super::hash::FastMap;
+use super::Record;
+use serde_json::{Map, Number, Value};
+use std::sync::Arc;
+
+/// An interned string: a record key (`Todo:1`) or a field key (`listTodos({"limit":10})`).
+pub type Sym = u32;
+
+/// Interns record and field keys. Append-only: a symbol stays valid for the interner's life.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    ids: FastMap<Arc<str>, Sym>,
+    names: Vec<Arc<str>>,
+}
+
+impl Interner {
+    /// The symbol of `name`, interning it if new.
+    pub fn intern(&mut self, name: &str) -> Sym {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as Sym;
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(name.clone());
+        self.ids.insert(name, id);
+        id
+    }
+
+    /// The symbol of `name` if it was ever interned.
+    pub fn get(&self, name: &str) -> Option<Sym> {
+        self.ids.get(name).copied()
+    }
+
+    /// The string of a symbol this interner made.
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names.get(sym as usize).map_or("", |n| n)
+    }
+}
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Num(Number),
+    Str(Box<str>),
+    /// A reference to the record with this key.
+    Ref(Sym),
+    List(Box<[Val]>),
+    /// An object without a key of its own (a connection, a JSON scalar), stored in its parent.
+    Obj(Box<[(Sym, Val)]>),
+}
+
+/// A record: its fields in the order they were first written.
+pub type Rec = Vec<(Sym, Val)>;
+
+/// The value of field `sym` in `record`.
+pub fn field(record: &[(Sym, Val)], sym: Sym) -> Option<&Val> {
+    record.iter().find(|(s, _)| *s == sym).map(|(_, v)| v)
+}
+
+/// Sets field `sym` (replacing an earlier value).
+pub fn set_field(record: &mut Rec, sym: Sym, value: Val) {
+    match record.iter_mut().find(|(s, _)| *s == sym) {
+        Some(slot) => slot.1 = value,
+        None => record.push((sym, value)),
+    }
+}
+
+/// Merges `fields` into `record`: written fields replace, the others stay.
+pub fn merge(record: &mut Rec, fields: Rec) {
+    if record.is_empty() {
+        *record = fields;
+        return;
+    }
+    for (sym, value) in fields {
+        set_field(record, sym, value);
+    }
+}
+
+impl Val {
+    /// A JSON value stored as it is (a leaf field's value): objects keep their keys (interned),
+    /// and nothing is read as a reference.
+    pub fn leaf(value: &Value, interner: &mut Interner) -> Val {
+        match value {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.clone()),
+            Value::String(s) => Val::Str(s.as_str().into()),
+            Value::Array(items) => {
+                Val::List(items.iter().map(|v| Val::leaf(v, interner)).collect())
+            }
+            Value::Object(map) => Val::Obj(
+                map.iter()
+                    .map(|(k, v)| (interner.intern(k), Val::leaf(v, interner)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The JSON of a stored value, references as `{"__ref": key}` (the persisted form).
+    pub fn to_json(&self, interner: &Interner) -> Value {
+        match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Num(n) => Value::Number(n.clone()),
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::Ref(key) => super::reference(interner.name(*key)),
+            Val::List(items) => Value::Array(items.iter().map(|v| v.to_json(interner)).collect()),
+            Val::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (interner.name(*k).to_owned(), v.to_json(interner)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Reads the persisted form back (`{"__ref": key}` becomes a reference).
+    pub fn from_json(value: &Value, interner: &mut Interner) -> Val {
+        if let Some(key) = super::as_reference(value) {
+            return Val::Ref(interner.intern(key));
+        }
+        match value {
+            Value::Array(items) => {
+                Val::List(items.iter().map(|v| Val::from_json(v, interner)).collect())
+            }
+            Value::Object(map) => Val::Obj(
+                map.iter()
+                    .map(|(k, v)| (interner.intern(k), Val::from_json(v, interner)))
+                    .collect(),
+            ),
+            other => Val::leaf(other, interner),
+        }
+    }
+
+    /// Every record this value references, directly or inside lists and objects.
+    pub fn references(&self, out: &mut Vec<Sym>) {
+        match self {
+            Val::Ref(key) => out.push(*key),
+            Val::List(items) => items.iter().for_each(|v| v.references(out)),
+            Val::Obj(fields) => fields.iter().for_each(|(_, v)| v.references(out)),
+            _ => {}
+        }
+    }
+}
+
+/// The persisted (JSON) form of a record.
+pub fn to_json(record: &[(Sym, Val)], interner: &Interner) -> Record {
+    let mut out = Map::new();
+    for (sym, value) in record {
+        out.insert(interner.name(*sym).to_owned(), value.to_json(interner));
+    }
+    out
+}
+
+/// A record from its persisted (JSON) form.
+pub fn from_json(record: &Record, interner: &mut Interner) -> Rec {
+    record
+        .iter()
+        .map(|(k, v)| (interner.intern(k), Val::from_json(v, interner)))
+        .collect()
+}
+
+/// Records with the interner their symbols belong to: what [`super::normalize`] produces and
+/// [`super::read`] reads (the live cache keeps one of these per client).
+#[derive(Debug, Default, Clone)]
+pub struct RecordSet {
+    pub(crate) interner: Interner,
+    pub(crate) records: FastMap<Sym, Rec>,
+}
+
+impl RecordSet {
+    /// The record `key` in its JSON form.
+    pub fn get(&self, key: &str) -> Option<Record> {
+        let sym = self.interner.get(key)?;
+        self.records.get(&sym).map(|r| to_json(r, &self.interner))
+    }
+
+    /// Every record key, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .records
+            .keys()
+            .map(|k| self.interner.name(*k).to_owned())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Removes record `key`.
+    pub fn remove(&mut self, key: &str) -> Option<Record> {
+        let sym = self.interner.get(key)?;
+        let record = self.records.remove(&sym)?;
+        Some(to_json(&record, &self.interner))
+    }
+
+    /// Writes `fields` into record `key` (fields not given stay).
+    pub fn merge_json(&mut self, key: &str, fields: &Record) {
+        let sym = self.interner.intern(key);
+        let fields = from_json(fields, &mut self.interner);
+        merge(self.records.entry(sym).or_default(), fields);
+    }
+
+    /// Merges another set's records into this one.
+    pub fn merge_set(&mut self, other: &RecordSet) {
+        for (sym, record) in &other.records {
+            let json = to_json(record, &other.interner);
+            self.merge_json(other.interner.name(*sym), &json);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_round_trip_through_their_json_form() {
+        let mut interner = Interner::default();
+        let json = json!({
+            "__typename": "Todo", "id": "1", "n": 1.5, "big": 18446744073709551615u64,
+            "owner": {"__ref": "User:1"}, "tags": ["a", {"__ref": "Tag:2"}],
+            "meta": {"nested": {"deep": [null, true]}}
+        });
+        let record = from_json(json.as_object().unwrap(), &mut interner);
+        assert_eq!(
+            field(&record, interner.get("owner").unwrap()),
+            Some(&Val::Ref(interner.get("User:1").unwrap()))
+        );
+        assert_eq!(Value::Object(to_json(&record, &interner)), json);
+        let mut refs = Vec::new();
+        record.iter().for_each(|(_, v)| v.references(&mut refs));
+        let names: Vec<&str> = refs.iter().map(|s| interner.name(*s)).collect();
+        assert_eq!(names, ["User:1", "Tag:2"]);
+    }
+
+    #[test]
+    fn decoding_bytes_equals_decoding_the_json_tree() {
+        let json = json!({
+            "__typename": "Todo", "n": -1.5, "big": 18446744073709551615u64, "s": "a\"b",
+            "list": [{"__ref": "Todo:1"}, {"__ref": "Todo:2", "x": 1}, {"__ref": 5}, [], {}],
+            "owner": {"__ref": "User:1"}, "nothing": null, "flag": false
+        });
+        let bytes = serde_json::to_vec(&json).unwrap();
+        let mut a = Interner::default();
+        let mut b = Interner::default();
+        let decoded = decode(&bytes, &mut a).unwrap();
+        let from_tree = from_json(json.as_object().unwrap(), &mut b);
+        assert_eq!(
+            Value::Object(to_json(&decoded, &a)),
+            Value::Object(to_json(&from_tree, &b))
+        );
+        assert_eq!(Value::Object(to_json(&decoded, &a)), json);
+        assert!(decode(b"[1]", &mut a).is_err());
+        assert!(decode(b"{\"a\": 1} trailing", &mut a).is_err());
+        assert!(decode(b"{\"a\": ", &mut a).is_err());
+    }
+
+    #[test]
+    fn leaf_objects_are_never_references() {
+        let mut interner = Interner::default();
+        let leaf = Val::leaf(&json!({"__ref": "X:1"}), &mut interner);
+        assert!(matches!(leaf, Val::Obj(_)));
+    }
+
+    #[test]
+    fn symbols_are_stable_and_merging_keeps_unwritten_fields() {
+        let mut interner = Interner::default();
+        let a = interner.intern("a");
+        let b = interner.intern("b");
+        assert_eq!(interner.intern("a"), a);
+        let mut record = vec![(a, Val::Bool(true)), (b, Val::Null)];
+        merge(&mut record, vec![(b, Val::Str("x".into()))]);
+        assert_eq!(field(&record, a), Some(&Val::Bool(true)));
+        assert_eq!(field(&record, b), Some(&Val::Str("x".into())));
+        assert_eq!(interner.name(99), "");
+    }
+}
+
+/// Decodes a persisted record straight from its JSON bytes: keys interned as they are read,
+/// `{"__ref": key}` objects become references, no intermediate JSON tree. (A stored root record
+/// can hold a list of 100,000 references; this is what keeps opening it cheap.)
+pub fn decode(bytes: &[u8], interner: &mut Interner) -> Result<Rec, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let record = seed::RecordSeed(interner).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(record)
+}
+
+mod seed {
+    use super::{Interner, Rec, Sym, Val};
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::Number;
+    use std::fmt;
+
+    pub struct RecordSeed<'i>(pub &'i mut Interner);
+
+    impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+        type Value = Rec;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Rec, D::Error> {
+            d.deserialize_map(FieldsVisitor(self.0))
+        }
+    }
+
+    struct FieldsVisitor<'i>(&'i mut Interner);
+
+    impl<'de> Visitor<'de> for FieldsVisitor<'_> {
+        type Value = Rec;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a record (a JSON object)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Rec, A::Error> {
+            let mut out = Rec::new();
+            while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+                let value = map.next_value_seed(ValSeed(self.0))?;
+                out.push((key, value));
+            }
+            Ok(out)
+        }
+    }
+
+    /// A key, interned without allocating when it is already known.
+    struct KeySeed<'i>(&'i mut Interner);
+
+    impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+        type Value = Sym;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Sym, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeySeed<'_> {
+        type Value = Sym;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Sym, E> {
+            Ok(self.0.intern(v))
+        }
+    }
+
+    struct ValSeed<'i>(&'i mut Interner);
+
+    impl<'de> DeserializeSeed<'de> for ValSeed<'_> {
+        type Value = Val;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ValSeed<'_> {
+        type Value = Val;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Val, E> {
+            Ok(Val::Null)
+        }
+        fn visit_none<E>(self) -> Result<Val, E> {
+            Ok(Val::Null)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
+            Ok(Val::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
+            Ok(Val::Num(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
+            Ok(Val::Num(v.into()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
+            Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Val, E> {
+            Ok(Val::Str(v.into()))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(item) = seq.next_element_seed(ValSeed(self.0))? {
+                items.push(item);
+            }
+            Ok(Val::List(items.into_boxed_slice()))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val, A::Error> {
+            let reference = self.0.intern("__ref");
+            let mut fields: Vec<(Sym, Val)> = Vec::new();
+            while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
+                if key == reference && fields.is_empty() {
+                    // Interned as a record key at once: a reference is the common case.
+                    let target = map.next_value_seed(RefSeed(self.0))?;
+                    fields.push((key, target));
+                } else {
+                    let value = map.next_value_seed(ValSeed(self.0))?;
+                    fields.push((key, value));
+                }
+            }
+            Ok(match fields.as_slice() {
+                [(key, Val::Ref(target))] if *key == reference => Val::Ref(*target),
+                _ => Val::Obj(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| match v {
+                            // `__ref` next to other fields: an ordinary string after all.
+                            Val::Ref(target) => (k, Val::Str(self.0.name(target).into())),
+                            other => (k, other),
+                        })
+                        .collect(),
+                ),
+            })
+        }
+    }
+
+    /// The value of a `__ref` field: a string is interned as a record key; anything else is
+    /// kept as it is.
+    struct RefSeed<'i>(&'i mut Interner);
+
+    impl<'de> DeserializeSeed<'de> for RefSeed<'_> {
+        type Value = Val;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for RefSeed<'_> {
+        type Value = Val;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a record key")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Val, E> {
+            Ok(Val::Ref(self.0.intern(v)))
+        }
+        fn visit_unit<E>(self) -> Result<Val, E> {
+            Ok(Val::Null)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
+            Ok(Val::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
+            Ok(Val::Num(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
+            Ok(Val::Num(v.into()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
+            Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Val, A::Error> {
+            ValSeed(self.0).visit_seq(seq)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Val, A::Error> {
+            ValSeed(self.0).visit_map(map)
+        }
+    }
+}
