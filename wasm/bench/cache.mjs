@@ -1,0 +1,143 @@
+// Cache benchmark of the appsync-rs web package (the wasm build, run under Node) on the data of
+// data.mjs, printing the same JSON lines as peers.mjs so the two can be read side by side:
+//
+//   node --expose-gc cache.mjs [--n 10000]      (npm run bench:cache; needs scripts/build-web.sh)
+//
+// Like for like with the peers:
+//   write                 JSON.parse of the response text + `client.writeQuery(request, data)`
+//                         (the package's public API; inside, the object crosses into wasm as
+//                         JSON text and is normalized into the Rust cache).
+//   read_after_write      the first `client.readQuery(request)` after that write, which resolves
+//                         to a plain JS object (not a handle into wasm memory).
+//   update_one_then_read  `client.writeFragment` of Todo:todo-<n/2>'s new name, then
+//                         `readQuery` of the whole list again.
+//   heap                  (a separate, untimed run on a fresh module instance) the growth of the
+//                         wasm linear memory plus the JS heap (after global.gc()) caused by the
+//                         write. Linear memory never shrinks, so this is the write's high-water
+//                         mark: an upper bound of what holding the data costs.
+// Every read is checked (item count, last item's name, the renamed item); a mismatch exits 1.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { QUERY, TODO_NAME_FRAGMENT, listTodosJson, listTodosVariables, todoName, updatedItem } from './data.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'dist', 'index.js');
+const wasmFile = join(here, '..', 'pkg', 'appsync_wasm_bg.wasm');
+if (!existsSync(dist) || !existsSync(wasmFile)) {
+  console.error('build the web package first: bash scripts/build-web.sh');
+  process.exit(2);
+}
+if (typeof global.gc !== 'function') {
+  console.error('run with node --expose-gc (npm run bench:cache)');
+  process.exit(2);
+}
+const IMPL = 'appsync-rs-wasm';
+const { AppSyncClient, initAppSync } = await import(pathToFileURL(dist).href);
+await initAppSync(readFileSync(wasmFile));
+
+// A client that never reaches a network: the benchmark only uses its cache (in memory: Node has
+// no IndexedDB, and the peers are in memory too).
+const CONFIG = JSON.stringify({
+  version: '1',
+  data: {
+    url: 'http://127.0.0.1:9/graphql',
+    aws_region: 'us-east-1',
+    default_authorization_type: 'API_KEY',
+    api_key: 'da2-bench',
+    authorization_types: [],
+  },
+});
+const newClient = () => AppSyncClient.create(CONFIG, 'bench', {}, { disableOffline: true });
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+const round = (ms) => Math.round(ms * 1000) / 1000;
+const runsFor = (n) => (n <= 1000 ? 11 : n <= 10000 ? 7 : 5);
+
+function check(result, n, renamed) {
+  const items = result?.listTodos?.items;
+  if (!Array.isArray(items) || items.length !== n) throw new Error(`read ${items?.length} items, expected ${n}`);
+  if (items[n - 1].name !== todoName(n - 1)) throw new Error(`last item is ${JSON.stringify(items[n - 1])}`);
+  if (renamed && items[renamed.index].name !== renamed.name) throw new Error('the renamed item was not read back');
+}
+
+async function bench(n) {
+  const text = listTodosJson(n);
+  const request = { query: QUERY, variables: listTodosVariables(n) };
+  const renamed = updatedItem(n);
+  const figures = { write: [], read_after_write: [], update_one_then_read: [], parse: [] };
+  // The first two runs warm the JIT up and are not counted.
+  for (let run = 0; run < runsFor(n) + 2; run++) {
+    const client = await newClient();
+    let start = performance.now();
+    const parsed = JSON.parse(text);
+    const parsedAt = performance.now();
+    await client.writeQuery(request, parsed.data);
+    const written = performance.now();
+    const first = await client.readQuery(request);
+    const read = performance.now();
+    check(first, n);
+    const update = performance.now();
+    await client.writeFragment({
+      fragment: TODO_NAME_FRAGMENT,
+      key: `${renamed.typename}:${renamed.id}`,
+      data: { __typename: renamed.typename, name: renamed.name },
+    });
+    const again = await client.readQuery(request);
+    const updated = performance.now();
+    check(again, n, renamed);
+    if (run >= 2) {
+      figures.parse.push(parsedAt - start);
+      figures.write.push(written - start);
+      figures.read_after_write.push(read - written);
+      figures.update_one_then_read.push(updated - update);
+    }
+  }
+  const runs = figures.write.length;
+  for (const bench of ['write', 'read_after_write', 'update_one_then_read']) {
+    const line = { bench, impl: IMPL, n, median_ms: round(median(figures[bench])), runs };
+    if (bench === 'write') line.parse_median_ms = round(median(figures.parse));
+    console.log(JSON.stringify(line));
+  }
+}
+
+/** Linear memory plus JS heap held after writing n items (one fresh module instance). */
+async function heap(n) {
+  const text = listTodosJson(n);
+  const request = { query: QUERY, variables: listTodosVariables(n) };
+  const module = await import(`${pathToFileURL(join(here, '..', 'pkg', 'appsync_wasm.js')).href}?heap=${n}`);
+  const wasm = module.initSync({ module: readFileSync(wasmFile) });
+  const client = new module.WasmClient(CONFIG, 'bench', {}, { disableOffline: true });
+  global.gc();
+  const memoryBefore = wasm.memory.buffer.byteLength;
+  const jsBefore = process.memoryUsage().heapUsed;
+  await client.writeQuery(request, JSON.parse(text).data);
+  global.gc();
+  const mib = (bytes) => Math.round((bytes / (1024 * 1024)) * 100) / 100;
+  const linear = wasm.memory.buffer.byteLength - memoryBefore;
+  const js = process.memoryUsage().heapUsed - jsBefore;
+  // Linear memory only grows: its growth is the write's high-water mark (the JSON text and
+  // parsed tree inside wasm included), an upper bound of what the cache holds.
+  console.log(
+    JSON.stringify({ bench: 'heap', impl: IMPL, n, heap_mib: mib(linear + js), linear_memory_mib: mib(linear), js_heap_mib: mib(js), runs: 1 }),
+  );
+  client.free();
+}
+
+const sizes = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--n') sizes.push(...args[++i].split(',').map(Number));
+}
+try {
+  for (const n of sizes.length > 0 ? sizes : [1000, 10000, 100000]) await bench(n);
+  await heap(10000);
+} catch (error) {
+  console.error(`benchmark failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
