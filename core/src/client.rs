@@ -509,6 +509,17 @@ struct RawResponse {
     error_message: Option<String>,
 }
 
+/// `Retry-After` as milliseconds: delta-seconds, or an HTTP date (relative to the device clock).
+fn retry_after_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds.saturating_mul(1000));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64;
+    Some(at_ms.saturating_sub(runtime::now_ms()).max(0) as u64)
+}
+
 fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLResponse, AppSyncError> {
     let status = response.status;
     if !(200..300).contains(&status) {
@@ -523,11 +534,13 @@ fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLRespo
             .map(|e| e.message.clone())
             .or_else(|| parsed.as_ref().and_then(|b| b.error_message.clone()))
             .unwrap_or_else(|| text.chars().take(200).collect());
+        let retry_after_ms = response.header("retry-after").and_then(retry_after_ms);
         return Err(AppSyncError::Http {
             status,
             error_type,
             message,
             body: text,
+            retry_after_ms,
         });
     }
     let raw: RawResponse =
@@ -615,6 +628,7 @@ mod tests {
                 error_type,
                 message,
                 body,
+                ..
             } => {
                 assert_eq!(status, 401);
                 assert_eq!(error_type.as_deref(), Some("UnauthorizedException"));

@@ -35,6 +35,8 @@ pub enum AppSyncError {
         error_type: Option<String>,
         message: String,
         body: String,
+        /// The server's `Retry-After` (429, 503), in milliseconds from when it answered.
+        retry_after_ms: Option<u64>,
     },
     /// The server answered with GraphQL errors; `data` keeps any partial result.
     #[error("GraphQL error: {}", first_message(errors))]

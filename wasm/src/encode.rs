@@ -162,6 +162,7 @@ mod tests {
             error_type: Some("UnauthorizedException".into()),
             message: "no".into(),
             body: "{}".into(),
+            retry_after_ms: None,
         };
         let fields = error_to_json(&http);
         assert_eq!(fields["name"], "HttpError");

@@ -284,7 +284,62 @@ impl Cache {
         self.write_normalized(written).await
     }
 
+    /// Writes `data` as the result of `operation` and applies `extra` changes in the SAME store
+    /// transaction (the outbox removes its entry this way). Without a store nothing is
+    /// persisted, and `extra` comes back for the caller to apply to its own store.
+    pub async fn write_query_and(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &Value,
+        extra: Vec<Change>,
+    ) -> Result<(Vec<String>, Vec<Change>), CacheError> {
+        let written = {
+            let walk = Walk::new(operation, variables);
+            let mut state = self.state();
+            normalize_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                data,
+                &self.keys,
+            )
+        };
+        if self.store.is_none() {
+            let warnings = self.write_normalized_with(written, Vec::new()).await?;
+            return Ok((warnings, extra));
+        }
+        let warnings = self.write_normalized_with(written, extra).await?;
+        Ok((warnings, Vec::new()))
+    }
+
+    /// The keys of the records in memory whose id part is `id` (`Todo:<id>`, ...).
+    pub fn keys_with_id(&self, id: &str) -> Vec<String> {
+        let suffix = format!(":{id}");
+        let state = self.state();
+        state
+            .base
+            .keys()
+            .map(|k| state.interner.name(*k))
+            .filter(|name| name.ends_with(&suffix))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The store this cache persists in, if any (the outbox shares it for its transactions).
+    pub fn store_handle(&self) -> Option<&StoreHandle> {
+        self.store.as_ref()
+    }
+
     async fn write_normalized(&self, written: Written) -> Result<Vec<String>, CacheError> {
+        self.write_normalized_with(written, Vec::new()).await
+    }
+
+    async fn write_normalized_with(
+        &self,
+        written: Written,
+        extra: Vec<Change>,
+    ) -> Result<Vec<String>, CacheError> {
         let Written { records, warnings } = written;
         let changed: FastSet<Sym> = records.keys().copied().collect();
         // Merging needs the stored records (fields not in this result are kept).
@@ -294,6 +349,7 @@ impl Cache {
         let changes = {
             let mut state = self.state();
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
+            changes.extend(extra);
             for (key, fields) in records {
                 state.absent.remove(&key);
                 let mut record = state.base.remove(&key).unwrap_or_default();

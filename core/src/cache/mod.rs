@@ -29,6 +29,15 @@ use serde_json::{Map, Value};
 /// A record: field keys to values, where nested entities are `{"__ref": "<key>"}`.
 pub type Record = Map<String, Value>;
 
+/// A field's arguments in `operation` with `variables` substituted (absent variables left out).
+pub(crate) fn field_arguments(
+    operation: &crate::graphql::Operation,
+    variables: Option<&Value>,
+    field: &crate::graphql::ast::Field,
+) -> Map<String, Value> {
+    selection::Walk::new(operation, variables).arguments(field)
+}
+
 /// The record of a root type.
 pub fn root_key(kind: crate::graphql::OperationKind) -> &'static str {
     match kind {

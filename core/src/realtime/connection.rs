@@ -377,6 +377,7 @@ impl Connection {
             error_type: errors.first().and_then(|e| e.error_type.clone()),
             message: describe(&errors),
             body: serde_json::to_string(&errors).unwrap_or_default(),
+            retry_after_ms: None,
         };
         self.fail_all(error);
         *retried = false;

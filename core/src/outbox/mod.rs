@@ -1,0 +1,1107 @@
+//! The durable offline mutation queue.
+//!
+//! [`Outbox::enqueue`] appends a mutation (document, variables, auth mode, client mutation id,
+//! optimistic response) to the store's outbox in one transaction and shows its optimistic
+//! response at once as a cache layer named after the mutation's id. The layer is not stored
+//! separately: it is rebuilt from the entry when the app starts again, so the entry and its
+//! optimistic data can never disagree.
+//!
+//! One task drains the queue: one mutation in flight at a time, in enqueue order, whenever the
+//! network is up. On the server's answer, ONE store transaction removes the entry and writes the
+//! result to the cache; then the layer is dropped. Every mutation ends in an [`Outcome`] the app
+//! receives ([`Outbox::events`], [`PendingMutation::outcome`]), also for mutations queued in an
+//! earlier run.
+//!
+//! - Network errors, timeouts, 5xx, 429 (honouring `Retry-After`) and garbage answers are
+//!   retried with exponential backoff and full jitter, capped, for as long as it takes.
+//! - A mutation the server rejects for good (a GraphQL error, unauthorized after the client's
+//!   one refresh, a conflict nobody resolves) is *parked*: kept with a typed [`ParkReason`], its
+//!   optimistic layer rolled back, listed by [`Outbox::entries`], and retried, edited or
+//!   discarded by the app. Nothing is dropped silently.
+//! - Conflicts arrive as `ConflictUnhandled` (with the server's item, fetched when `data` is
+//!   null) or as the legacy `DynamoDB:ConditionalCheckFailedException`. A [`ConflictResolver`]
+//!   returns new variables to retry with, or discard; after `max_conflict_retries` (10) retries
+//!   the mutation is parked. Without a resolver the default is to park (reason `Conflict`, with the
+//!   server's item), on every platform.
+//!
+//! ## Exactly once
+//! The entry is removed only after the answer is recorded, so a crash in between sends the
+//! mutation again on restart. Its effect is not applied twice:
+//! - creates carry client-generated ids; a duplicate create (the item exists) whose stored item
+//!   matches the input is recognised as this mutation's own earlier success;
+//! - updates and deletes carry `_version`; a conflict whose server item is at the expected
+//!   version + 1 and matches the input is likewise recognised as done;
+//! - the remaining case, a mutation with neither (no id in a create, no `_version`), is a custom
+//!   mutation the server cannot deduplicate; the client mutation id is sent in the
+//!   `x-amz-client-mutation-id` header so a resolver can (documented for apps that need it).
+
+mod model;
+
+pub use model::{OutboxEvent, Outcome, ParkReason, Parked, QueuedMutation};
+
+use crate::cache::{Cache, CacheError};
+use crate::client::AppSyncClient;
+use crate::error::AppSyncError;
+use crate::graphql::ast::{
+    Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Type,
+    Value as QValue, VariableDefinition,
+};
+use crate::graphql::{Operation, OperationKind};
+use crate::request::{FetchPolicy, GraphQLRequest};
+use crate::response::{GraphQLError, GraphQLResponse};
+use crate::runtime::{self, BoxFuture, SendSyncOutsideWasm};
+use crate::storage::{Change, MemoryStore, OutboxEntry, Store, StoreError, StoreHandle};
+use futures::channel::{mpsc, oneshot};
+use futures::future::{select, Either};
+use futures::StreamExt;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// What the app decides about a conflict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConflictDecision {
+    /// Send the mutation again with these variables (e.g. the server's `_version` merged in).
+    Retry(Value),
+    /// Give the mutation up: it is removed, its optimistic layer rolled back, the server's item
+    /// written to the cache.
+    Discard,
+}
+
+/// A conflict, as the resolver sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub mutation: QueuedMutation,
+    /// The server's current item (fetched when the error did not carry it); `None` when it
+    /// could not be had.
+    pub server_data: Option<Value>,
+    /// How many times this mutation was already retried after a conflict.
+    pub retries: u32,
+    /// `ConflictUnhandled` or `DynamoDB:ConditionalCheckFailedException`.
+    pub error_type: String,
+}
+
+/// Resolves conflicts (implemented by the app, in any language the bindings serve).
+pub trait ConflictResolver: SendSyncOutsideWasm {
+    fn resolve(&self, conflict: Conflict) -> BoxFuture<'static, ConflictDecision>;
+}
+
+/// A mutation to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewMutation {
+    pub request: GraphQLRequest,
+    /// What the server is expected to answer (the mutation's `data`), shown at once.
+    pub optimistic_response: Option<Value>,
+    /// The client mutation id; generated when absent. Unique within the outbox.
+    pub id: Option<String>,
+}
+
+impl NewMutation {
+    pub fn new(request: GraphQLRequest) -> Self {
+        NewMutation {
+            request,
+            optimistic_response: None,
+            id: None,
+        }
+    }
+
+    pub fn optimistic(mut self, response: Value) -> Self {
+        self.optimistic_response = Some(response);
+        self
+    }
+
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+}
+
+/// Timings and limits of the outbox.
+#[derive(Clone)]
+pub struct OutboxOptions {
+    /// The first retry's upper bound; doubles per attempt (full jitter).
+    pub backoff_base: Duration,
+    /// The longest wait between attempts.
+    pub backoff_cap: Duration,
+    /// Conflict retries before a mutation is parked.
+    pub max_conflict_retries: u32,
+    pub resolver: Option<Arc<dyn ConflictResolver>>,
+}
+
+impl Default for OutboxOptions {
+    fn default() -> Self {
+        OutboxOptions {
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(60),
+            max_conflict_retries: 10,
+            resolver: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for OutboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxOptions")
+            .field("backoff_base", &self.backoff_base)
+            .field("backoff_cap", &self.backoff_cap)
+            .field("max_conflict_retries", &self.max_conflict_retries)
+            .field("resolver", &self.resolver.is_some())
+            .finish()
+    }
+}
+
+/// A mutation in the outbox: its id, and its outcome when it has one.
+#[derive(Debug)]
+pub struct PendingMutation {
+    pub id: String,
+    outcome: oneshot::Receiver<Outcome>,
+}
+
+impl PendingMutation {
+    /// Waits for the mutation's outcome (it may take as long as the device is offline).
+    pub async fn outcome(self) -> Outcome {
+        self.outcome.await.unwrap_or(Outcome::Discarded)
+    }
+}
+
+struct State {
+    /// The queue in order (parked entries included), once loaded from the store.
+    entries: Vec<QueuedMutation>,
+    loaded: bool,
+    waiters: HashMap<String, Vec<oneshot::Sender<Outcome>>>,
+    listeners: Vec<mpsc::UnboundedSender<OutboxEvent>>,
+    /// What the app says (Android, iOS and browsers report connectivity changes).
+    app_online: bool,
+    /// What the last request said.
+    learned_online: bool,
+}
+
+struct Inner {
+    client: AppSyncClient,
+    cache: Arc<Cache>,
+    /// The cache's store when it persists (so an entry's removal and the cache write are one
+    /// transaction); a memory store otherwise.
+    store: StoreHandle,
+    options: OutboxOptions,
+    state: Mutex<State>,
+    wake: mpsc::UnboundedSender<()>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+/// The durable offline mutation queue of one client (see the module docs).
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn store_error(e: StoreError) -> AppSyncError {
+    AppSyncError::Cache(CacheError::Store(e))
+}
+
+const CONFLICT_TYPES: [&str; 2] = [
+    "ConflictUnhandled",
+    "DynamoDB:ConditionalCheckFailedException",
+];
+
+impl Outbox {
+    /// The outbox of `client`, persisted in the client cache's store (memory when the cache has
+    /// none). Starts draining at once: entries of an earlier run are loaded, their optimistic
+    /// layers shown again, and sent when the network allows.
+    pub fn new(client: AppSyncClient, options: OutboxOptions) -> Outbox {
+        let cache = client.cache().clone();
+        let store = cache.store_handle().cloned().unwrap_or_else(|| {
+            let memory: Arc<dyn Store> = Arc::new(MemoryStore::new("outbox"));
+            StoreHandle::ready(memory)
+        });
+        let (wake, woken) = mpsc::unbounded();
+        let outbox = Outbox {
+            inner: Arc::new(Inner {
+                client,
+                cache,
+                store,
+                options,
+                state: Mutex::new(State {
+                    entries: Vec::new(),
+                    loaded: false,
+                    waiters: HashMap::new(),
+                    listeners: Vec::new(),
+                    app_online: true,
+                    learned_online: true,
+                }),
+                wake,
+                next_id: Default::default(),
+            }),
+        };
+        let drainer = outbox.clone();
+        runtime::spawn(async move { drainer.drain(woken).await });
+        outbox
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wake(&self) {
+        let _ = self.inner.wake.unbounded_send(());
+    }
+
+    fn emit(&self, event: OutboxEvent) {
+        let mut state = self.state();
+        state
+            .listeners
+            .retain(|l| l.unbounded_send(event.clone()).is_ok());
+    }
+
+    /// Every event from now on: enqueued, sending, retry scheduled, network changes, and each
+    /// mutation's outcome (also for mutations queued in an earlier run).
+    pub fn events(&self) -> mpsc::UnboundedReceiver<OutboxEvent> {
+        let (sender, receiver) = mpsc::unbounded();
+        self.state().listeners.push(sender);
+        receiver
+    }
+
+    /// Tells the outbox whether the device is online (connectivity callbacks of the platform).
+    /// Offline, nothing is sent; back online, the queue drains at once.
+    pub fn set_online(&self, online: bool) {
+        let changed = {
+            let mut state = self.state();
+            let changed = state.app_online != online;
+            state.app_online = online;
+            if online {
+                state.learned_online = true;
+            }
+            changed
+        };
+        if changed {
+            self.emit(OutboxEvent::Network { online });
+        }
+        self.wake();
+    }
+
+    /// Whether the outbox currently believes the device is online.
+    pub fn is_online(&self) -> bool {
+        let state = self.state();
+        state.app_online && state.learned_online
+    }
+
+    async fn ensure_loaded(&self) -> Result<(), AppSyncError> {
+        if self.state().loaded {
+            return Ok(());
+        }
+        let store = self.inner.store.get().await.map_err(store_error)?;
+        let stored = store.outbox().await.map_err(store_error)?;
+        let mut entries = Vec::with_capacity(stored.len());
+        for OutboxEntry { id, payload, .. } in stored {
+            match serde_json::from_slice::<QueuedMutation>(&payload) {
+                Ok(entry) => entries.push(entry),
+                // A damaged entry is kept visible (parked), never dropped.
+                Err(e) => entries.push(QueuedMutation::damaged(id, e.to_string())),
+            }
+        }
+        let layers: Vec<QueuedMutation> = {
+            let mut state = self.state();
+            if state.loaded {
+                return Ok(());
+            }
+            state.entries = entries;
+            state.loaded = true;
+            state
+                .entries
+                .iter()
+                .filter(|e| e.parked.is_none())
+                .cloned()
+                .collect()
+        };
+        for entry in layers {
+            self.show_optimistic(&entry).await;
+        }
+        Ok(())
+    }
+
+    async fn show_optimistic(&self, entry: &QueuedMutation) {
+        let Some(optimistic) = &entry.optimistic else {
+            return;
+        };
+        let Ok(operation) = Operation::parse(&entry.document, entry.operation_name.as_deref())
+        else {
+            return;
+        };
+        self.inner
+            .cache
+            .write_optimistic(&entry.id, &operation, entry.variables(), optimistic)
+            .await;
+    }
+
+    /// Appends a mutation durably (committed before this returns) and shows its optimistic
+    /// response. The document is checked first: a bad one is an error here, not a parked entry.
+    pub async fn enqueue(&self, mutation: NewMutation) -> Result<PendingMutation, AppSyncError> {
+        let NewMutation {
+            request,
+            optimistic_response,
+            id,
+        } = mutation;
+        let operation = Operation::parse(&request.document, request.operation_name.as_deref())?;
+        if operation.kind() != OperationKind::Mutation {
+            return Err(AppSyncError::InvalidDocument(
+                crate::graphql::DocumentError::new(format!(
+                    "the outbox takes mutations; this document is a {}",
+                    operation.kind()
+                )),
+            ));
+        }
+        operation.check_variables(request.variables.as_ref())?;
+        self.ensure_loaded().await?;
+        let id = id.unwrap_or_else(|| self.new_id());
+        let entry = QueuedMutation {
+            id: id.clone(),
+            document: request.document.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone().unwrap_or(Value::Null),
+            auth_mode: request.auth_mode.map(|m| m.appsync_name().to_owned()),
+            optimistic: optimistic_response,
+            enqueued_at_ms: runtime::now_ms(),
+            attempts: 0,
+            conflict_retries: 0,
+            parked: None,
+        };
+        let store = self.inner.store.get().await.map_err(store_error)?;
+        store
+            .apply(vec![Change::OutboxPush {
+                id: id.clone(),
+                payload: entry.to_bytes(),
+            }])
+            .await
+            .map_err(store_error)?;
+        let (sender, receiver) = oneshot::channel();
+        {
+            let mut state = self.state();
+            state.entries.push(entry.clone());
+            state.waiters.entry(id.clone()).or_default().push(sender);
+        }
+        self.show_optimistic(&entry).await;
+        self.emit(OutboxEvent::Enqueued { id: id.clone() });
+        self.wake();
+        Ok(PendingMutation {
+            id,
+            outcome: receiver,
+        })
+    }
+
+    fn new_id(&self) -> String {
+        let n = self
+            .inner
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("m-{:x}-{:x}-{n}", runtime::now_ms(), random_u64())
+    }
+
+    /// Every queued mutation in order, pending and parked.
+    pub async fn entries(&self) -> Result<Vec<QueuedMutation>, AppSyncError> {
+        self.ensure_loaded().await?;
+        Ok(self.state().entries.clone())
+    }
+
+    /// Waits for the outcome of a queued mutation (one of an earlier run included).
+    pub async fn outcome(&self, id: &str) -> Result<Outcome, AppSyncError> {
+        self.ensure_loaded().await?;
+        let receiver = {
+            let mut state = self.state();
+            if !state.entries.iter().any(|e| e.id == id) {
+                return Err(unknown_id(id));
+            }
+            let (sender, receiver) = oneshot::channel();
+            state.waiters.entry(id.to_owned()).or_default().push(sender);
+            receiver
+        };
+        Ok(receiver.await.unwrap_or(Outcome::Discarded))
+    }
+
+    /// Sends a parked mutation again (its optimistic response shown again).
+    pub async fn retry(&self, id: &str) -> Result<(), AppSyncError> {
+        let entry = self
+            .update_entry(id, |entry| {
+                entry.parked = None;
+                entry.attempts = 0;
+                entry.conflict_retries = 0;
+            })
+            .await?;
+        self.show_optimistic(&entry).await;
+        self.wake();
+        Ok(())
+    }
+
+    /// Replaces a queued mutation's variables (and optimistic response, when given).
+    pub async fn edit(
+        &self,
+        id: &str,
+        variables: Value,
+        optimistic_response: Option<Value>,
+    ) -> Result<(), AppSyncError> {
+        let entry = self
+            .update_entry(id, |entry| {
+                entry.variables = variables;
+                if optimistic_response.is_some() {
+                    entry.optimistic = optimistic_response;
+                }
+            })
+            .await?;
+        if entry.parked.is_none() {
+            self.inner.cache.remove_layer(id).await;
+            self.show_optimistic(&entry).await;
+        }
+        self.wake();
+        Ok(())
+    }
+
+    /// Removes a queued mutation (pending or parked) for good; its optimistic layer is rolled
+    /// back and its outcome is `Discarded`.
+    pub async fn discard(&self, id: &str) -> Result<(), AppSyncError> {
+        self.ensure_loaded().await?;
+        if !self.state().entries.iter().any(|e| e.id == id) {
+            return Err(unknown_id(id));
+        }
+        let store = self.inner.store.get().await.map_err(store_error)?;
+        store
+            .apply(vec![Change::OutboxRemove { id: id.to_owned() }])
+            .await
+            .map_err(store_error)?;
+        self.finish(id, Outcome::Discarded).await;
+        Ok(())
+    }
+
+    async fn update_entry(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut QueuedMutation),
+    ) -> Result<QueuedMutation, AppSyncError> {
+        self.ensure_loaded().await?;
+        let mut entry = self
+            .state()
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
+            .ok_or_else(|| unknown_id(id))?;
+        change(&mut entry);
+        self.persist(&entry).await?;
+        Ok(entry)
+    }
+
+    /// Writes `entry` to the store and to memory.
+    async fn persist(&self, entry: &QueuedMutation) -> Result<(), AppSyncError> {
+        let store = self.inner.store.get().await.map_err(store_error)?;
+        store
+            .apply(vec![Change::OutboxUpdate {
+                id: entry.id.clone(),
+                payload: entry.to_bytes(),
+            }])
+            .await
+            .map_err(store_error)?;
+        let mut state = self.state();
+        if let Some(slot) = state.entries.iter_mut().find(|e| e.id == entry.id) {
+            *slot = entry.clone();
+        }
+        Ok(())
+    }
+
+    /// Ends a mutation: memory, layer, waiters, listeners. (The store was updated by the caller.)
+    async fn finish(&self, id: &str, outcome: Outcome) {
+        let waiters = {
+            let mut state = self.state();
+            state.entries.retain(|e| e.id != id);
+            state.waiters.remove(id).unwrap_or_default()
+        };
+        self.inner.cache.remove_layer(id).await;
+        for waiter in waiters {
+            let _ = waiter.send(outcome.clone());
+        }
+        self.emit(OutboxEvent::Done {
+            id: id.to_owned(),
+            outcome,
+        });
+    }
+
+    async fn park(&self, mut entry: QueuedMutation, reason: ParkReason, error: AppSyncError) {
+        let (error_type, server_data) = match &error {
+            AppSyncError::GraphQl { errors, .. } => (
+                errors.first().and_then(|e| e.error_type.clone()),
+                errors.first().and_then(|e| e.data.clone()),
+            ),
+            AppSyncError::Http { error_type, .. } => (error_type.clone(), None),
+            _ => (None, None),
+        };
+        entry.parked = Some(Parked {
+            reason,
+            message: error.to_string(),
+            error_type,
+            server_data,
+            at_ms: runtime::now_ms(),
+        });
+        if let Err(e) = self.persist(&entry).await {
+            tracing::warn!(error = %e, "recording a parked mutation failed; it stays pending");
+            return;
+        }
+        let waiters = {
+            let mut state = self.state();
+            state.waiters.remove(&entry.id).unwrap_or_default()
+        };
+        self.inner.cache.remove_layer(&entry.id).await;
+        let outcome = Outcome::Parked { reason, error };
+        for waiter in waiters {
+            let _ = waiter.send(outcome.clone());
+        }
+        self.emit(OutboxEvent::Done {
+            id: entry.id,
+            outcome,
+        });
+    }
+
+    /// The next mutation to send: the first that is not parked.
+    fn head(&self) -> Option<QueuedMutation> {
+        self.state()
+            .entries
+            .iter()
+            .find(|e| e.parked.is_none())
+            .cloned()
+    }
+
+    async fn drain(self, mut woken: mpsc::UnboundedReceiver<()>) {
+        // Loading retries with backoff: a store that cannot open now may open later.
+        let mut attempt = 0;
+        while let Err(e) = self.ensure_loaded().await {
+            attempt += 1;
+            tracing::warn!(error = %e, "the outbox cannot be loaded yet");
+            if !self
+                .wait(&mut woken, Some(self.backoff(attempt, None)))
+                .await
+            {
+                return;
+            }
+        }
+        loop {
+            let online = self.state().app_online;
+            let head = if online { self.head() } else { None };
+            let Some(entry) = head else {
+                if !self.wait(&mut woken, None).await {
+                    return;
+                }
+                continue;
+            };
+            if let Some(delay) = self.send(entry).await {
+                if !self.wait(&mut woken, Some(delay)).await {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits for a wake-up or `timeout`; false when the outbox is gone.
+    async fn wait(
+        &self,
+        woken: &mut mpsc::UnboundedReceiver<()>,
+        timeout: Option<Duration>,
+    ) -> bool {
+        match timeout {
+            None => woken.next().await.is_some(),
+            Some(delay) => {
+                let sleep = Box::pin(runtime::sleep(delay));
+                match select(woken.next(), sleep).await {
+                    Either::Left((Some(()), _)) | Either::Right(_) => true,
+                    Either::Left((None, _)) => false,
+                }
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let base = self.inner.options.backoff_base.as_millis() as u64;
+        let cap = self.inner.options.backoff_cap.as_millis() as u64;
+        let ceiling = base
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30))
+            .min(cap)
+            .max(1);
+        let jittered = random_u64() % (ceiling + 1);
+        let delay = Duration::from_millis(jittered);
+        match retry_after {
+            Some(after) => delay.max(after),
+            None => delay,
+        }
+    }
+
+    fn set_learned(&self, online: bool) {
+        let changed = {
+            let mut state = self.state();
+            let changed = state.learned_online != online;
+            state.learned_online = online;
+            changed
+        };
+        if changed {
+            self.emit(OutboxEvent::Network { online });
+        }
+    }
+
+    /// Sends `entry` once and records what happened. Returns how long to wait before the next
+    /// attempt (`None`: go on at once).
+    async fn send(&self, entry: QueuedMutation) -> Option<Duration> {
+        let attempt = entry.attempts + 1;
+        self.emit(OutboxEvent::Sending {
+            id: entry.id.clone(),
+            attempt,
+        });
+        let result = self.inner.client.mutate(entry.request()).await;
+        match result {
+            Ok(response) => {
+                self.set_learned(true);
+                self.succeed(entry, response).await;
+                None
+            }
+            Err(error) if is_retryable(&error) => {
+                if matches!(
+                    error,
+                    AppSyncError::Network { .. } | AppSyncError::Timeout { .. }
+                ) {
+                    self.set_learned(false);
+                }
+                let retry_after = match &error {
+                    AppSyncError::Http { retry_after_ms, .. } => {
+                        retry_after_ms.map(Duration::from_millis)
+                    }
+                    _ => None,
+                };
+                let delay = self.backoff(attempt, retry_after);
+                let mut updated = entry;
+                updated.attempts = attempt;
+                if let Err(e) = self.persist(&updated).await {
+                    tracing::warn!(error = %e, "recording an attempt failed");
+                }
+                self.emit(OutboxEvent::Retrying {
+                    id: updated.id,
+                    attempt,
+                    delay_ms: delay.as_millis() as u64,
+                    error,
+                });
+                Some(delay)
+            }
+            Err(AppSyncError::GraphQl { errors, data }) => {
+                self.set_learned(true);
+                self.rejected(entry, errors, data).await
+            }
+            Err(error @ AppSyncError::Http { .. }) | Err(error @ AppSyncError::Auth { .. }) => {
+                self.park(entry, ParkReason::Unauthorized, error).await;
+                None
+            }
+            Err(error) => {
+                self.park(entry, ParkReason::Rejected, error).await;
+                None
+            }
+        }
+    }
+
+    async fn rejected(
+        &self,
+        entry: QueuedMutation,
+        errors: Vec<GraphQLError>,
+        data: Option<Value>,
+    ) -> Option<Duration> {
+        let conflict = errors.iter().find(|e| {
+            e.error_type
+                .as_deref()
+                .is_some_and(|t| CONFLICT_TYPES.contains(&t))
+        });
+        let Some(conflict) = conflict.cloned() else {
+            let error = AppSyncError::GraphQl { errors, data };
+            // "The write did succeed" (AppSync's own words for DeltaSyncWriteError).
+            if let AppSyncError::GraphQl { errors, data } = &error {
+                if errors
+                    .iter()
+                    .all(|e| e.error_type.as_deref() == Some("DeltaSyncWriteError"))
+                {
+                    let response = GraphQLResponse {
+                        data: data.clone(),
+                        errors: errors.clone(),
+                    };
+                    self.succeed(entry, response).await;
+                    return None;
+                }
+            }
+            self.park(entry, ParkReason::Rejected, error).await;
+            return None;
+        };
+        let error_type = conflict.error_type.clone().unwrap_or_default();
+        let server_data = match conflict.data.clone().filter(|d| !d.is_null()) {
+            Some(item) => Some(item),
+            None => self.fetch_server_item(&entry).await,
+        };
+        if let Some(item) = &server_data {
+            if is_own_write(&entry, item) {
+                let response = GraphQLResponse {
+                    data: root_field_data(&entry, item.clone()),
+                    errors: Vec::new(),
+                };
+                self.succeed(entry, response).await;
+                return None;
+            }
+        }
+        let error = AppSyncError::GraphQl {
+            errors: errors.clone(),
+            data,
+        };
+        let Some(resolver) = self.inner.options.resolver.clone() else {
+            self.park(entry, ParkReason::Conflict, error).await;
+            return None;
+        };
+        if entry.conflict_retries >= self.inner.options.max_conflict_retries {
+            self.park(entry, ParkReason::Conflict, error).await;
+            return None;
+        }
+        let decision = resolver
+            .resolve(Conflict {
+                mutation: entry.clone(),
+                server_data: server_data.clone(),
+                retries: entry.conflict_retries,
+                error_type,
+            })
+            .await;
+        match decision {
+            ConflictDecision::Retry(variables) => {
+                let mut updated = entry;
+                updated.variables = variables;
+                updated.conflict_retries += 1;
+                if let Err(e) = self.persist(&updated).await {
+                    tracing::warn!(error = %e, "recording a conflict retry failed");
+                }
+                None
+            }
+            ConflictDecision::Discard => {
+                let mut changes = vec![Change::OutboxRemove {
+                    id: entry.id.clone(),
+                }];
+                if let Some(item) = server_data {
+                    if let Ok(operation) =
+                        Operation::parse(&entry.document, entry.operation_name.as_deref())
+                    {
+                        if let Some(data) = root_field_data(&entry, item) {
+                            changes = self
+                                .write_with(&operation, entry.variables(), &data, changes)
+                                .await;
+                        }
+                    }
+                }
+                self.apply_rest(changes).await;
+                self.finish(&entry.id, Outcome::Discarded).await;
+                None
+            }
+        }
+    }
+
+    /// Writes `data` to the cache with `changes` in the same transaction; returns the changes
+    /// that still need applying (when the cache does not persist, or its write failed).
+    async fn write_with(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &Value,
+        changes: Vec<Change>,
+    ) -> Vec<Change> {
+        let backup = changes.clone();
+        match self
+            .inner
+            .cache
+            .write_query_and(operation, variables, data, changes)
+            .await
+        {
+            Ok((_, rest)) => rest,
+            Err(e) => {
+                tracing::warn!(error = %e, "writing the server's result to the cache failed");
+                backup
+            }
+        }
+    }
+
+    async fn apply_rest(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        match self.inner.store.get().await {
+            Ok(store) => {
+                if let Err(e) = store.apply(changes).await {
+                    tracing::warn!(error = %e, "removing a finished mutation failed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "the outbox store is not open"),
+        }
+    }
+
+    /// Records the server's answer: entry removed and result cached in one transaction, later
+    /// entries' temporary ids rewritten, layer dropped, outcome delivered.
+    async fn succeed(&self, entry: QueuedMutation, response: GraphQLResponse) {
+        let mut changes = vec![Change::OutboxRemove {
+            id: entry.id.clone(),
+        }];
+        let renamed = match (&entry.optimistic, &response.data) {
+            (Some(optimistic), Some(data)) => temporary_id(optimistic, data),
+            _ => None,
+        };
+        let mut rewritten = Vec::new();
+        if let Some((temporary, real)) = &renamed {
+            let state = self.state();
+            for later in state.entries.iter().filter(|e| e.id != entry.id) {
+                let mut updated = later.clone();
+                if replace_string(&mut updated.variables, temporary, real) {
+                    changes.push(Change::OutboxUpdate {
+                        id: updated.id.clone(),
+                        payload: updated.to_bytes(),
+                    });
+                    rewritten.push(updated);
+                }
+            }
+        }
+        if let (Some(data), Ok(operation)) = (
+            &response.data,
+            Operation::parse(&entry.document, entry.operation_name.as_deref()),
+        ) {
+            changes = self
+                .write_with(&operation, entry.variables(), data, changes)
+                .await;
+        }
+        self.apply_rest(changes).await;
+        if let Some((temporary, _)) = &renamed {
+            let keys = self.inner.cache.keys_with_id(temporary);
+            for key in keys {
+                if let Err(e) = self.inner.cache.evict(&key).await {
+                    tracing::warn!(error = %e, "evicting a temporary record failed");
+                }
+            }
+        }
+        {
+            let mut state = self.state();
+            for updated in rewritten {
+                if let Some(slot) = state.entries.iter_mut().find(|e| e.id == updated.id) {
+                    *slot = updated;
+                }
+            }
+        }
+        self.finish(&entry.id, Outcome::Succeeded { response })
+            .await;
+    }
+
+    /// The server's item for a conflicted mutation whose error carried none: `get<Model>(id:)`
+    /// with the mutation's own selection set.
+    async fn fetch_server_item(&self, entry: &QueuedMutation) -> Option<Value> {
+        let (document, id) = get_query_for(entry)?;
+        let request = GraphQLRequest {
+            document,
+            variables: Some(json!({ "id": id })),
+            operation_name: None,
+            auth_mode: entry.request().auth_mode,
+            headers: Vec::new(),
+            timeout: None,
+            error_policy: crate::request::ErrorPolicy::None,
+            fetch_policy: FetchPolicy::NoCache,
+        };
+        let response = self.inner.client.query(request).await.ok()?;
+        let data = response.data?;
+        let object = data.as_object()?;
+        object.values().next().cloned().filter(|v| !v.is_null())
+    }
+}
+
+fn unknown_id(id: &str) -> AppSyncError {
+    AppSyncError::InvalidDocument(crate::graphql::DocumentError::new(format!(
+        "no queued mutation has the id `{id}`"
+    )))
+}
+
+/// Network trouble, timeouts, 429, 5xx and answers that are not GraphQL: try again later.
+fn is_retryable(error: &AppSyncError) -> bool {
+    error.is_transient() || matches!(error, AppSyncError::InvalidResponse { .. })
+}
+
+/// A pseudo-random number for ids and jitter (no crate, no OS call: wasm has neither). Seeded
+/// per process from the clock and an address, mixed with a counter.
+fn random_u64() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let seed = (runtime::now_ms() as u64) ^ (&COUNTER as *const AtomicU64 as u64).rotate_left(17);
+    let mut x = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The mutation's root field and its `input` argument (Amplify's `createX(input: {...})`).
+fn root_field_and_input(entry: &QueuedMutation) -> Option<(Operation, String, Map<String, Value>)> {
+    let operation = Operation::parse(&entry.document, entry.operation_name.as_deref()).ok()?;
+    let field = root_field(&operation)?.clone();
+    let arguments = crate::cache::field_arguments(&operation, entry.variables(), &field);
+    let input = arguments.get("input")?.as_object()?.clone();
+    Some((operation, field.name, input))
+}
+
+fn root_field(operation: &Operation) -> Option<&Field> {
+    operation
+        .document()
+        .definitions
+        .iter()
+        .find_map(|d| match d {
+            Definition::Operation(op) if op.name.as_deref() == operation.name() => {
+                op.selection_set.items.iter().find_map(|s| match s {
+                    Selection::Field(f) if f.name != "__typename" => Some(f),
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+}
+
+/// `{rootResponseKey: item}`: the data the mutation would have answered. A server item from a
+/// conflict error carries no `__typename`; it is taken from the optimistic response, else from
+/// the mutation's name (`updateTodo` → `Todo`), so the cache can key the item.
+fn root_field_data(entry: &QueuedMutation, mut item: Value) -> Option<Value> {
+    let operation = Operation::parse(&entry.document, entry.operation_name.as_deref()).ok()?;
+    let field = root_field(&operation)?;
+    let key = field.response_key().to_owned();
+    if let Some(object) = item.as_object_mut() {
+        if !object.contains_key("__typename") {
+            let typename = entry
+                .optimistic
+                .as_ref()
+                .and_then(|o| o.get(&key))
+                .and_then(|o| o.get("__typename"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| {
+                    ["create", "update", "delete"]
+                        .iter()
+                        .find_map(|p| field.name.strip_prefix(p))
+                        .map(str::to_owned)
+                });
+            if let Some(typename) = typename {
+                object.insert("__typename".into(), Value::String(typename));
+            }
+        }
+    }
+    let mut data = Map::new();
+    data.insert(key, item);
+    Some(Value::Object(data))
+}
+
+/// Whether the server's item already shows this mutation's effect (a replay after a crash):
+/// every input field (but `_version`) equal, and for versioned writes the version one past the
+/// expected one; for creates the item exists with the input's fields.
+fn is_own_write(entry: &QueuedMutation, item: &Value) -> bool {
+    let Some((_, field, input)) = root_field_and_input(entry) else {
+        return false;
+    };
+    let Some(item) = item.as_object() else {
+        return false;
+    };
+    let fields_match = input
+        .iter()
+        .filter(|(k, _)| k.as_str() != "_version")
+        .all(|(k, v)| item.get(k).is_some_and(|have| have == v));
+    if !fields_match {
+        return false;
+    }
+    if field.starts_with("create") {
+        return input.contains_key("id");
+    }
+    let expected = input.get("_version").and_then(Value::as_i64);
+    let actual = item.get("_version").and_then(Value::as_i64);
+    match (expected, actual) {
+        (Some(expected), Some(actual)) => actual == expected + 1,
+        _ => false,
+    }
+}
+
+/// `query($id: ID!) { getX(id: $id) { <the mutation's selection> } }` and the id, for
+/// `createX` / `updateX` / `deleteX` mutations.
+fn get_query_for(entry: &QueuedMutation) -> Option<(String, Value)> {
+    let (operation, field_name, input) = root_field_and_input(entry)?;
+    let id = input.get("id")?.clone();
+    let model = ["create", "update", "delete"]
+        .iter()
+        .find_map(|p| field_name.strip_prefix(p))?;
+    let field = root_field(&operation)?;
+    let mut definitions = vec![Definition::Operation(OperationDefinition {
+        kind: OperationKind::Query,
+        name: None,
+        variable_definitions: vec![VariableDefinition {
+            name: "id".into(),
+            var_type: Type::NonNull(Box::new(Type::Named("ID".into()))),
+            default_value: None,
+            directives: Vec::new(),
+        }],
+        directives: Vec::new(),
+        selection_set: SelectionSet {
+            items: vec![Selection::Field(Field {
+                alias: None,
+                name: format!("get{model}"),
+                arguments: vec![("id".into(), QValue::Variable("id".into()))],
+                directives: Vec::new(),
+                selection_set: field.selection_set.clone(),
+            })],
+        },
+    })];
+    definitions.extend(
+        operation
+            .document()
+            .definitions
+            .iter()
+            .filter(|d| matches!(d, Definition::Fragment(_)))
+            .cloned(),
+    );
+    Some((Document { definitions }.to_string(), id))
+}
+
+/// The optimistic root item's id and the server's, when they differ (a temporary id).
+fn temporary_id(optimistic: &Value, data: &Value) -> Option<(String, String)> {
+    let optimistic = optimistic
+        .as_object()?
+        .values()
+        .next()?
+        .get("id")?
+        .as_str()?;
+    let real = data.as_object()?.values().next()?.get("id")?.as_str()?;
+    (optimistic != real).then(|| (optimistic.to_owned(), real.to_owned()))
+}
+
+/// Replaces every string equal to `from` inside `value`; true when anything changed.
+fn replace_string(value: &mut Value, from: &str, to: &str) -> bool {
+    match value {
+        Value::String(s) if s == from => {
+            *s = to.to_owned();
+            true
+        }
+        Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= replace_string(item, from, to);
+            }
+            changed
+        }
+        Value::Object(map) => {
+            let mut changed = false;
+            for item in map.values_mut() {
+                changed |= replace_string(item, from, to);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,121 @@
+use super::*;
+
+fn entry(document: &str, variables: Value) -> QueuedMutation {
+    QueuedMutation {
+        id: "m1".into(),
+        document: document.into(),
+        operation_name: None,
+        variables,
+        auth_mode: None,
+        optimistic: None,
+        enqueued_at_ms: 0,
+        attempts: 0,
+        conflict_retries: 0,
+        parked: None,
+    }
+}
+
+const UPDATE: &str =
+    "mutation U($input: UpdateTodoInput!) { updateTodo(input: $input) { id name _version } }";
+const CREATE: &str =
+    "mutation C($input: CreateTodoInput!) { createTodo(input: $input) { id name } }";
+
+#[test]
+fn own_writes_are_recognised_by_fields_and_version() {
+    let update = entry(
+        UPDATE,
+        json!({"input": {"id": "1", "name": "b", "_version": 3}}),
+    );
+    assert!(is_own_write(
+        &update,
+        &json!({"id": "1", "name": "b", "_version": 4})
+    ));
+    assert!(
+        !is_own_write(&update, &json!({"id": "1", "name": "b", "_version": 5})),
+        "someone else wrote after us"
+    );
+    assert!(!is_own_write(
+        &update,
+        &json!({"id": "1", "name": "c", "_version": 4})
+    ));
+    let create = entry(CREATE, json!({"input": {"id": "n1", "name": "new"}}));
+    assert!(is_own_write(
+        &create,
+        &json!({"id": "n1", "name": "new", "_version": 1})
+    ));
+    assert!(!is_own_write(
+        &create,
+        &json!({"id": "n1", "name": "other"})
+    ));
+    let no_id = entry(CREATE, json!({"input": {"name": "new"}}));
+    assert!(
+        !is_own_write(&no_id, &json!({"id": "x", "name": "new"})),
+        "no client id: cannot tell"
+    );
+}
+
+#[test]
+fn a_get_query_is_derived_from_the_mutation() {
+    let update = entry(
+        UPDATE,
+        json!({"input": {"id": "1", "name": "b", "_version": 3}}),
+    );
+    let (document, id) = get_query_for(&update).unwrap();
+    assert_eq!(id, json!("1"));
+    let operation = Operation::parse(&document, None).unwrap();
+    assert_eq!(operation.root_fields(), ["getTodo"]);
+    assert!(document.contains("_version"), "{document}");
+    assert!(get_query_for(&entry("mutation { doSomething { id } }", Value::Null)).is_none());
+}
+
+#[test]
+fn temporary_ids_are_found_and_replaced() {
+    assert_eq!(
+        temporary_id(
+            &json!({"createTodo": {"id": "tmp-1"}}),
+            &json!({"createTodo": {"id": "real"}})
+        ),
+        Some(("tmp-1".to_owned(), "real".to_owned()))
+    );
+    assert_eq!(
+        temporary_id(
+            &json!({"createTodo": {"id": "same"}}),
+            &json!({"createTodo": {"id": "same"}})
+        ),
+        None
+    );
+    let mut variables = json!({"input": {"todoId": "tmp-1", "tags": ["tmp-1", "x"], "n": 1}});
+    assert!(replace_string(&mut variables, "tmp-1", "real"));
+    assert_eq!(
+        variables,
+        json!({"input": {"todoId": "real", "tags": ["real", "x"], "n": 1}})
+    );
+    assert!(!replace_string(&mut variables, "absent", "x"));
+}
+
+#[test]
+fn stored_entries_round_trip_and_carry_no_secrets() {
+    let mut queued = entry(UPDATE, json!({"input": {"id": "1"}}));
+    queued.auth_mode = Some("AWS_IAM".into());
+    let bytes = queued.to_bytes();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("\"authMode\":\"AWS_IAM\""), "{text}");
+    assert_eq!(
+        serde_json::from_slice::<QueuedMutation>(&bytes).unwrap(),
+        queued
+    );
+    let request = queued.request();
+    assert_eq!(request.auth_mode, Some(crate::auth::AuthMode::Iam));
+    assert_eq!(request.fetch_policy, FetchPolicy::NoCache);
+    assert!(request
+        .headers
+        .iter()
+        .any(|(k, v)| k == "x-amz-client-mutation-id" && v == "m1"));
+}
+
+#[test]
+fn ids_and_jitter_vary() {
+    let a = random_u64();
+    let b = random_u64();
+    assert_ne!(a, b);
+}

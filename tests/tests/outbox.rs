@@ -1,0 +1,676 @@
+//! The offline mutation queue end to end against the mock: optimistic updates shown at once and
+//! drained in order when the network is back, retries through server faults, conflicts with and
+//! without a resolver, parked mutations retried, edited and discarded, exactly-once replay of a
+//! create the server already has, temporary ids rewritten, and a restarted app draining what an
+//! earlier run queued.
+
+// Test code: a failed expectation should stop the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use appsync_core::outbox::{
+    Conflict, ConflictDecision, ConflictResolver, NewMutation, Outbox, OutboxEvent, OutboxOptions,
+    Outcome, ParkReason,
+};
+use appsync_core::runtime::BoxFuture;
+use appsync_core::storage::{SqliteStore, Store, StoreHandle};
+use appsync_core::{AppSyncClient, AuthProviders, ClientOptions, FetchPolicy, GraphQLRequest};
+use appsync_mock::{ConflictMode, MockServer};
+use appsync_scenarios::*;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const CREATE: &str =
+    "mutation C($input: CreateTodoInput!) { createTodo(input: $input) { id name priority _version } }";
+const UPDATE: &str =
+    "mutation U($input: UpdateTodoInput!) { updateTodo(input: $input) { id name priority _version } }";
+const GET: &str = "query G($id: ID!) { getTodo(id: $id) { id name priority _version } }";
+
+fn fast() -> OutboxOptions {
+    OutboxOptions {
+        backoff_base: Duration::from_millis(20),
+        backoff_cap: Duration::from_millis(200),
+        ..OutboxOptions::default()
+    }
+}
+
+fn create(id: &str, name: &str) -> NewMutation {
+    NewMutation::new(
+        GraphQLRequest::new(CREATE).variables(json!({"input": {"id": id, "name": name}})),
+    )
+    .optimistic(json!({"createTodo": {"__typename": "Todo", "id": id, "name": name, "priority": null, "_version": 0}}))
+    .id(format!("create-{id}"))
+}
+
+fn update(id: &str, name: &str, version: i64) -> NewMutation {
+    NewMutation::new(
+        GraphQLRequest::new(UPDATE)
+            .variables(json!({"input": {"id": id, "name": name, "_version": version}})),
+    )
+    .optimistic(json!({"updateTodo": {"__typename": "Todo", "id": id, "name": name, "priority": null, "_version": version}}))
+}
+
+async fn server_item(server: &MockServer, id: &str) -> Value {
+    server_item_by(server, GET, id).await
+}
+
+async fn server_item_by(server: &MockServer, document: &str, id: &str) -> Value {
+    let client = AppSyncClient::new(gen2_config(server), AuthProviders::new());
+    let response = client
+        .query(
+            GraphQLRequest::new(document)
+                .variables(json!({"id": id}))
+                .fetch_policy(FetchPolicy::NetworkOnly),
+        )
+        .await
+        .unwrap();
+    response.data.unwrap()["getTodo"].clone()
+}
+
+async fn cached_name(client: &AppSyncClient, id: &str) -> Option<Value> {
+    let fragment =
+        appsync_core::graphql::Fragment::parse("fragment N on Todo { name }", None).unwrap();
+    client
+        .cache()
+        .read_fragment(&fragment, &format!("Todo:{id}"), None)
+        .await
+        .unwrap()
+        .data
+        .map(|d| d["name"].clone())
+}
+
+async fn outcome_of(outbox: &Outbox, pending: appsync_core::outbox::PendingMutation) -> Outcome {
+    let _ = outbox;
+    tokio::time::timeout(Duration::from_secs(20), pending.outcome())
+        .await
+        .expect("an outcome in time")
+}
+
+/// The `createTodo`/`updateTodo` names of the mutations the server received, in order.
+fn received(server: &MockServer) -> Vec<String> {
+    server
+        .recorded_requests()
+        .iter()
+        .filter_map(|r| {
+            let body: Value = serde_json::from_str(&r.body).ok()?;
+            let query = body["query"].as_str()?;
+            if !query.starts_with("mutation") {
+                return None;
+            }
+            let input = &body["variables"]["input"];
+            Some(format!(
+                "{}:{}",
+                if query.contains("createTodo") {
+                    "create"
+                } else {
+                    "update"
+                },
+                input["name"].as_str().unwrap_or_default()
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn offline_changes_show_at_once_and_drain_in_order_when_back_online() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    let mut events = outbox.events();
+    outbox.set_online(false);
+
+    let first = outbox.enqueue(create("o1", "first")).await.unwrap();
+    let second = outbox.enqueue(update("o1", "second", 1)).await.unwrap();
+    let third = outbox.enqueue(create("o2", "third")).await.unwrap();
+    assert_eq!(
+        cached_name(&client, "o1").await,
+        Some(json!("second")),
+        "optimistic, at once"
+    );
+    assert_eq!(cached_name(&client, "o2").await, Some(json!("third")));
+    assert!(received(&server).is_empty(), "nothing sent while offline");
+    assert_eq!(outbox.entries().await.unwrap().len(), 3);
+
+    outbox.set_online(true);
+    for pending in [first, second, third] {
+        assert!(matches!(
+            outcome_of(&outbox, pending).await,
+            Outcome::Succeeded { .. }
+        ));
+    }
+    assert_eq!(
+        received(&server),
+        ["create:first", "update:second", "create:third"]
+    );
+    assert_eq!(server_item(&server, "o1").await["name"], "second");
+    assert_eq!(server_item(&server, "o1").await["_version"], 2);
+    assert!(outbox.entries().await.unwrap().is_empty());
+    assert_eq!(
+        cached_name(&client, "o1").await,
+        Some(json!("second")),
+        "the server's result replaced the optimistic layer"
+    );
+
+    let mut seen = Vec::new();
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.next()).await
+    {
+        seen.push(event);
+    }
+    assert!(seen.contains(&OutboxEvent::Network { online: false }));
+    assert!(seen.contains(&OutboxEvent::Network { online: true }));
+    let done = seen
+        .iter()
+        .filter(|e| matches!(e, OutboxEvent::Done { .. }))
+        .count();
+    assert_eq!(done, 3);
+}
+
+#[tokio::test]
+async fn server_faults_are_retried_with_backoff_until_the_mutation_goes_through() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    let mut events = outbox.events();
+
+    server.faults().fail_next(2, 500, None);
+    let pending = outbox.enqueue(create("f1", "after 500s")).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+
+    server.faults().fail_next(1, 429, Some(1));
+    let started = std::time::Instant::now();
+    let pending = outbox.enqueue(create("f2", "after 429")).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After: 1 honoured"
+    );
+
+    server.faults().reset_next(2);
+    let pending = outbox.enqueue(create("f3", "after resets")).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+
+    server.faults().set_latency(Duration::from_millis(300));
+    let pending = outbox.enqueue(create("f4", "slow")).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+    server.faults().clear();
+
+    let mut retries = Vec::new();
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(50), events.next()).await
+    {
+        if let OutboxEvent::Retrying {
+            attempt,
+            delay_ms,
+            error,
+            ..
+        } = event
+        {
+            retries.push((attempt, delay_ms, error.code()));
+        }
+    }
+    assert_eq!(retries.len(), 5, "{retries:?}");
+    assert!(retries.iter().any(|r| r.2 == "HTTP"));
+    assert!(retries.iter().any(|r| r.2 == "NETWORK"));
+    assert!(
+        retries.iter().any(|r| r.1 >= 1000),
+        "the 429 waited its Retry-After"
+    );
+    for name in ["f1", "f2", "f3", "f4"] {
+        assert_eq!(
+            server_item(&server, name).await["_version"],
+            1,
+            "{name} applied once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_rejected_once_is_refreshed_and_the_mutation_goes_through() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let counter = Counter::default();
+    let token = mint(&server, appsync_mock::AuthMode::UserPools);
+    let counted = counter.clone();
+    let providers = AuthProviders::new().user_pools(appsync_core::auth::TokenFn(move |_| {
+        counted.bump();
+        let token = token.clone();
+        async move { Ok(appsync_core::AuthToken::new(token)) }
+    }));
+    let client = AppSyncClient::new(gen2_config(&server), providers);
+    let outbox = Outbox::new(client.clone(), fast());
+    server.faults().fail_next(1, 401, None);
+    let mut mutation = create("a1", "with a fresh token");
+    mutation.request.auth_mode = Some(appsync_core::AuthMode::UserPools);
+    let pending = outbox.enqueue(mutation).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert!(
+        counter.get() >= 2,
+        "the token was fetched again after the 401"
+    );
+}
+
+struct ServerWins;
+
+impl ConflictResolver for ServerWins {
+    fn resolve(&self, conflict: Conflict) -> BoxFuture<'static, ConflictDecision> {
+        // Keep our name, take the server's version: retry.
+        let mut variables = conflict.mutation.variables.clone();
+        let version = conflict
+            .server_data
+            .as_ref()
+            .and_then(|d| d["_version"].as_i64());
+        variables["input"]["_version"] = json!(version);
+        Box::pin(async move { ConflictDecision::Retry(variables) })
+    }
+}
+
+struct Recorder(Mutex<Vec<u32>>, ConflictDecision);
+
+impl ConflictResolver for Recorder {
+    fn resolve(&self, conflict: Conflict) -> BoxFuture<'static, ConflictDecision> {
+        self.0.lock().unwrap().push(conflict.retries);
+        let decision = match &self.1 {
+            // Retry with the same stale variables: never resolves.
+            ConflictDecision::Retry(_) => {
+                ConflictDecision::Retry(conflict.mutation.variables.clone())
+            }
+            other => other.clone(),
+        };
+        Box::pin(async move { decision })
+    }
+}
+
+#[tokio::test]
+async fn conflicts_park_by_default_and_a_resolver_retries_discards_or_gives_up() {
+    let server = start_mock(ConflictMode::Optimistic).await;
+    let other = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    for id in ["c1", "c2", "c3", "c4"] {
+        other
+            .mutate(
+                GraphQLRequest::new(CREATE).variables(json!({"input": {"id": id, "name": "v1"}})),
+            )
+            .await
+            .unwrap();
+        other
+            .mutate(
+                GraphQLRequest::new(UPDATE)
+                    .variables(json!({"input": {"id": id, "name": "v2 elsewhere", "_version": 1}})),
+            )
+            .await
+            .unwrap();
+    }
+
+    // No resolver: parked with the server's item, optimistic layer rolled back.
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    let pending = outbox.enqueue(update("c1", "mine", 1)).await.unwrap();
+    match outcome_of(&outbox, pending).await {
+        Outcome::Parked { reason, error } => {
+            assert_eq!(reason, ParkReason::Conflict);
+            assert_eq!(error.code(), "GRAPHQL");
+        }
+        other => panic!("{other:?}"),
+    }
+    let parked = outbox.entries().await.unwrap();
+    assert_eq!(parked.len(), 1);
+    let info = parked[0].parked.clone().unwrap();
+    assert_eq!(info.error_type.as_deref(), Some("ConflictUnhandled"));
+    assert_eq!(info.server_data.unwrap()["_version"], 2);
+    assert_ne!(
+        cached_name(&client, "c1").await,
+        Some(json!("mine")),
+        "layer rolled back"
+    );
+
+    // The app edits it (the server's version) and retries: it goes through.
+    let id = parked[0].id.clone();
+    outbox
+        .edit(
+            &id,
+            json!({"input": {"id": "c1", "name": "mine", "_version": 2}}),
+            None,
+        )
+        .await
+        .unwrap();
+    let waiting = outbox.clone();
+    let outcome = tokio::spawn(async move { waiting.outcome(&id).await });
+    outbox.retry(&parked[0].id).await.unwrap();
+    assert!(matches!(
+        outcome.await.unwrap().unwrap(),
+        Outcome::Succeeded { .. }
+    ));
+    assert_eq!(server_item(&server, "c1").await["name"], "mine");
+
+    // A resolver that retries with the server's version.
+    let resolved = Outbox::new(
+        client.clone(),
+        OutboxOptions {
+            resolver: Some(Arc::new(ServerWins)),
+            ..fast()
+        },
+    );
+    let pending = resolved.enqueue(update("c2", "mine too", 1)).await.unwrap();
+    assert!(matches!(
+        outcome_of(&resolved, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert_eq!(server_item(&server, "c2").await["name"], "mine too");
+
+    // A resolver that discards: the server's item ends up in the cache.
+    let discarding = Outbox::new(
+        client.clone(),
+        OutboxOptions {
+            resolver: Some(Arc::new(Recorder(
+                Mutex::default(),
+                ConflictDecision::Discard,
+            ))),
+            ..fast()
+        },
+    );
+    let pending = discarding
+        .enqueue(update("c3", "dropped", 1))
+        .await
+        .unwrap();
+    assert_eq!(outcome_of(&discarding, pending).await, Outcome::Discarded);
+    assert_eq!(
+        cached_name(&client, "c3").await,
+        Some(json!("v2 elsewhere"))
+    );
+    assert!(discarding.entries().await.unwrap().is_empty());
+
+    // A resolver that never settles it: bounded retries, then parked.
+    let stubborn = Arc::new(Recorder(
+        Mutex::default(),
+        ConflictDecision::Retry(Value::Null),
+    ));
+    let bounded = Outbox::new(
+        client.clone(),
+        OutboxOptions {
+            resolver: Some(stubborn.clone()),
+            max_conflict_retries: 3,
+            ..fast()
+        },
+    );
+    let pending = bounded
+        .enqueue(update("c4", "stale forever", 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome_of(&bounded, pending).await,
+        Outcome::Parked {
+            reason: ParkReason::Conflict,
+            ..
+        }
+    ));
+    assert_eq!(*stubborn.0.lock().unwrap(), [0, 1, 2]);
+}
+
+#[tokio::test]
+async fn rejected_mutations_are_parked_listed_retried_and_discarded() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    // `name` is required: the server rejects the input.
+    let bad = NewMutation::new(
+        GraphQLRequest::new(CREATE).variables(json!({"input": {"id": "r1", "priority": 1}})),
+    )
+    .optimistic(json!({"createTodo": {"__typename": "Todo", "id": "r1", "name": "?", "priority": 1, "_version": 0}}));
+    let pending = outbox.enqueue(bad).await.unwrap();
+    let id = pending.id.clone();
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Parked {
+            reason: ParkReason::Rejected,
+            ..
+        }
+    ));
+    assert_eq!(
+        cached_name(&client, "r1").await,
+        None,
+        "the optimistic item is gone"
+    );
+    // A later mutation is not blocked by the parked one.
+    let later = outbox.enqueue(create("r2", "later")).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, later).await,
+        Outcome::Succeeded { .. }
+    ));
+    let entries = outbox.entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].id, id);
+
+    outbox.discard(&id).await.unwrap();
+    assert!(outbox.entries().await.unwrap().is_empty());
+    assert!(outbox.discard("no-such-id").await.is_err());
+
+    let fixable = outbox
+        .enqueue(NewMutation::new(
+            GraphQLRequest::new(CREATE).variables(json!({"input": {"id": "r3"}})),
+        ))
+        .await
+        .unwrap();
+    let fixable_id = fixable.id.clone();
+    assert!(matches!(
+        outcome_of(&outbox, fixable).await,
+        Outcome::Parked { .. }
+    ));
+    outbox
+        .edit(
+            &fixable_id,
+            json!({"input": {"id": "r3", "name": "fixed"}}),
+            None,
+        )
+        .await
+        .unwrap();
+    let waiting = outbox.clone();
+    let wait_id = fixable_id.clone();
+    let outcome = tokio::spawn(async move { waiting.outcome(&wait_id).await });
+    outbox.retry(&fixable_id).await.unwrap();
+    assert!(matches!(
+        outcome.await.unwrap().unwrap(),
+        Outcome::Succeeded { .. }
+    ));
+    assert_eq!(server_item(&server, "r3").await["name"], "fixed");
+
+    // Documents are checked before anything is queued.
+    assert!(outbox
+        .enqueue(NewMutation::new(GraphQLRequest::new(
+            "query { listTodos { items { id } } }"
+        )))
+        .await
+        .is_err());
+    assert!(outbox
+        .enqueue(NewMutation::new(GraphQLRequest::new("mutation {")))
+        .await
+        .is_err());
+    assert!(
+        outbox
+            .enqueue(NewMutation::new(GraphQLRequest::new(CREATE)))
+            .await
+            .is_err(),
+        "missing $input"
+    );
+}
+
+#[tokio::test]
+async fn a_create_the_server_already_has_is_recognised_as_done_not_applied_twice() {
+    let server = start_mock(ConflictMode::Optimistic).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    // The app sent it, then crashed before recording the answer.
+    client
+        .mutate(
+            GraphQLRequest::new(CREATE).variables(json!({"input": {"id": "x1", "name": "once"}})),
+        )
+        .await
+        .unwrap();
+    let outbox = Outbox::new(client.clone(), fast());
+    let pending = outbox.enqueue(create("x1", "once")).await.unwrap();
+    match outcome_of(&outbox, pending).await {
+        Outcome::Succeeded { response } => {
+            assert_eq!(response.data.unwrap()["createTodo"]["name"], "once")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server_item(&server, "x1").await["_version"],
+        1,
+        "applied once"
+    );
+
+    // An update replayed after its success is recognised by its version.
+    client
+        .mutate(
+            GraphQLRequest::new(UPDATE)
+                .variables(json!({"input": {"id": "x1", "name": "twice?", "_version": 1}})),
+        )
+        .await
+        .unwrap();
+    let replay = outbox.enqueue(update("x1", "twice?", 1)).await.unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, replay).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert_eq!(server_item(&server, "x1").await["_version"], 2);
+
+    // A different item under the same id is a real conflict, not "done".
+    let clash = outbox
+        .enqueue(create("x1", "someone else's"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome_of(&outbox, clash).await,
+        Outcome::Parked { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_temporary_id_is_replaced_in_later_queued_mutations() {
+    let server = start_mock(ConflictMode::None).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    outbox.set_online(false);
+    // The server assigns the id; the app shows a temporary one.
+    let create = NewMutation::new(
+        GraphQLRequest::new(
+            "mutation C($input: CreateTodoInput!) { createTodo(input: $input) { id name } }",
+        )
+        .variables(json!({"input": {"name": "server id"}})),
+    )
+    .optimistic(json!({"createTodo": {"__typename": "Todo", "id": "tmp-1", "name": "server id"}}));
+    let created = outbox.enqueue(create).await.unwrap();
+    let rename = outbox
+        .enqueue(
+            NewMutation::new(
+                GraphQLRequest::new("mutation U($input: UpdateTodoInput!) { updateTodo(input: $input) { id name } }")
+                    .variables(json!({"input": {"id": "tmp-1", "name": "renamed"}})),
+            )
+            .optimistic(json!({"updateTodo": {"__typename": "Todo", "id": "tmp-1", "name": "renamed"}})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(cached_name(&client, "tmp-1").await, Some(json!("renamed")));
+    outbox.set_online(true);
+    let real = match outcome_of(&outbox, created).await {
+        Outcome::Succeeded { response } => response.data.unwrap()["createTodo"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(real, "tmp-1");
+    assert!(matches!(
+        outcome_of(&outbox, rename).await,
+        Outcome::Succeeded { .. }
+    ));
+    let plain = "query G($id: ID!) { getTodo(id: $id) { id name } }";
+    assert_eq!(
+        server_item_by(&server, plain, &real).await["name"],
+        "renamed"
+    );
+    assert_eq!(
+        cached_name(&client, "tmp-1").await,
+        None,
+        "the temporary record is gone"
+    );
+    assert_eq!(cached_name(&client, &real).await, Some(json!("renamed")));
+}
+
+#[tokio::test]
+async fn a_restarted_app_drains_what_an_earlier_run_queued() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let path = std::env::temp_dir().join(format!("appsync-outbox-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    let open = |path: std::path::PathBuf| ClientOptions {
+        cache_store: Some(StoreHandle::opening(async move {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await?);
+            Ok(store)
+        })),
+        ..ClientOptions::default()
+    };
+    let id = {
+        let client = AppSyncClient::with_options(
+            gen2_config(&server),
+            AuthProviders::new(),
+            open(path.clone()),
+        );
+        let outbox = Outbox::new(client.clone(), fast());
+        outbox.set_online(false);
+        let pending = outbox
+            .enqueue(create("p1", "queued before the restart"))
+            .await
+            .unwrap();
+        outbox
+            .enqueue(update("p1", "and changed", 1))
+            .await
+            .unwrap();
+        pending.id
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(received(&server).is_empty());
+
+    let client = AppSyncClient::with_options(
+        gen2_config(&server),
+        AuthProviders::new(),
+        open(path.clone()),
+    );
+    let outbox = Outbox::new(client.clone(), fast());
+    let entries = outbox.entries().await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].id, id);
+    assert_eq!(
+        cached_name(&client, "p1").await,
+        Some(json!("and changed")),
+        "optimistic layers come back with the entries"
+    );
+    let outcome = outbox.outcome(&id).await.unwrap();
+    assert!(matches!(outcome, Outcome::Succeeded { .. }));
+    for _ in 0..100 {
+        if outbox.entries().await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(outbox.entries().await.unwrap().is_empty());
+    assert_eq!(
+        received(&server),
+        ["create:queued before the restart", "update:and changed"]
+    );
+    assert_eq!(server_item(&server, "p1").await["name"], "and changed");
+    drop(outbox);
+    drop(client);
+    SqliteStore::reset(&path).unwrap();
+}
