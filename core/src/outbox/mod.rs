@@ -241,8 +241,8 @@ impl Outbox {
                 next_id: Default::default(),
             }),
         };
-        let drainer = outbox.clone();
-        runtime::spawn(async move { drainer.drain(woken).await });
+        // The drain task holds the outbox weakly: dropping the last `Outbox` ends it.
+        runtime::spawn(drain(Arc::downgrade(&outbox.inner), woken));
         outbox
     }
 
@@ -574,52 +574,21 @@ impl Outbox {
             .cloned()
     }
 
-    async fn drain(self, mut woken: mpsc::UnboundedReceiver<()>) {
-        // Loading retries with backoff: a store that cannot open now may open later.
-        let mut attempt = 0;
-        while let Err(e) = self.ensure_loaded().await {
-            attempt += 1;
+    /// One step of the drain: what to wait for before the next (`None`: go on at once;
+    /// `Some(None)`: a wake-up; `Some(Some(delay))`: a wake-up or the delay).
+    async fn step(&self, load_failures: &mut u32) -> Option<Option<Duration>> {
+        if let Err(e) = self.ensure_loaded().await {
+            // A store that cannot open now may open later.
+            *load_failures += 1;
             tracing::warn!(error = %e, "the outbox cannot be loaded yet");
-            if !self
-                .wait(&mut woken, Some(self.backoff(attempt, None)))
-                .await
-            {
-                return;
-            }
+            return Some(Some(self.backoff(*load_failures, None)));
         }
-        loop {
-            let online = self.state().app_online;
-            let head = if online { self.head() } else { None };
-            let Some(entry) = head else {
-                if !self.wait(&mut woken, None).await {
-                    return;
-                }
-                continue;
-            };
-            if let Some(delay) = self.send(entry).await {
-                if !self.wait(&mut woken, Some(delay)).await {
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Waits for a wake-up or `timeout`; false when the outbox is gone.
-    async fn wait(
-        &self,
-        woken: &mut mpsc::UnboundedReceiver<()>,
-        timeout: Option<Duration>,
-    ) -> bool {
-        match timeout {
-            None => woken.next().await.is_some(),
-            Some(delay) => {
-                let sleep = Box::pin(runtime::sleep(delay));
-                match select(woken.next(), sleep).await {
-                    Either::Left((Some(()), _)) | Either::Right(_) => true,
-                    Either::Left((None, _)) => false,
-                }
-            }
-        }
+        let online = self.state().app_online;
+        let head = if online { self.head() } else { None };
+        let Some(entry) = head else {
+            return Some(None);
+        };
+        self.send(entry).await.map(Some)
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -912,6 +881,36 @@ impl Outbox {
         let data = response.data?;
         let object = data.as_object()?;
         object.values().next().cloned().filter(|v| !v.is_null())
+    }
+}
+
+/// The drain task: one mutation in flight at a time, for as long as an `Outbox` exists.
+async fn drain(outbox: std::sync::Weak<Inner>, mut woken: mpsc::UnboundedReceiver<()>) {
+    let mut load_failures = 0;
+    loop {
+        let Some(inner) = outbox.upgrade() else {
+            return;
+        };
+        let wait = Outbox { inner }.step(&mut load_failures).await;
+        if let Some(timeout) = wait {
+            if !wait_for(&mut woken, timeout).await {
+                return;
+            }
+        }
+    }
+}
+
+/// Waits for a wake-up or `timeout`; false when every `Outbox` is gone.
+async fn wait_for(woken: &mut mpsc::UnboundedReceiver<()>, timeout: Option<Duration>) -> bool {
+    match timeout {
+        None => woken.next().await.is_some(),
+        Some(delay) => {
+            let sleep = Box::pin(runtime::sleep(delay));
+            match select(woken.next(), sleep).await {
+                Either::Left((Some(()), _)) | Either::Right(_) => true,
+                Either::Left((None, _)) => false,
+            }
+        }
     }
 }
 
