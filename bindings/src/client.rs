@@ -18,6 +18,7 @@ pub trait SubscriptionListener: Send + Sync {
 #[derive(Debug, uniffi::Object)]
 pub struct AppSyncClient {
     pub(crate) inner: core::AppSyncClient,
+    pub(crate) outbox: crate::outbox::OutboxSlot,
 }
 
 pub(crate) fn internal(message: String) -> AppSyncException {
@@ -86,7 +87,10 @@ impl AppSyncClient {
             core::AppSyncClient::with_options(config, providers.into(), options)
         })
         .map_err(internal)?;
-        Ok(Arc::new(AppSyncClient { inner: client }))
+        Ok(Arc::new(AppSyncClient {
+            inner: client,
+            outbox: Default::default(),
+        }))
     }
 
     /// Runs a query.

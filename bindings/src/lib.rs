@@ -9,6 +9,7 @@
 mod cache;
 mod client;
 mod error;
+mod outbox;
 mod providers;
 mod runtime;
 mod types;
@@ -16,6 +17,10 @@ mod types;
 pub use cache::{reset_database, ClientOptions, FetchPolicy, WatchHandle, WatchListener};
 pub use client::{AppSyncClient, SubscriptionHandle, SubscriptionListener};
 pub use error::{AppSyncException, ProviderException};
+pub use outbox::{
+    ConflictHandler, ConflictInfo, ConflictResolution, MutationOutcome, OutboxEvent,
+    OutboxListener, OutboxListenerHandle, ParkReason, ParkedInfo, QueuedMutation,
+};
 pub use providers::{
     AuthProviders, AuthToken, AwsCredentials, CredentialsProvider, HeaderProvider, TokenProvider,
 };

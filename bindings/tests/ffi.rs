@@ -379,3 +379,143 @@ async fn a_corrupt_database_is_a_cache_exception_and_reset_recovers() {
     open().hydrated().await.unwrap();
     reset_database(path.display().to_string()).unwrap();
 }
+
+struct Events(Mutex<Vec<OutboxEvent>>);
+
+impl OutboxListener for Events {
+    fn on_event(&self, event: OutboxEvent) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+struct Discarding(Mutex<Vec<ConflictInfo>>);
+
+#[async_trait::async_trait]
+impl ConflictHandler for Discarding {
+    async fn resolve(&self, conflict: ConflictInfo) -> ConflictResolution {
+        self.0.lock().unwrap().push(conflict);
+        ConflictResolution::Discard
+    }
+}
+
+/// The shared `outbox` scenario of tests/fixtures/scenarios.json through the exported API.
+#[tokio::test]
+async fn the_outbox_scenario_through_the_exported_api() {
+    let text = include_str!("../../tests/fixtures/scenarios.json").replace("{prefix}", "ffi-");
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let s = &all["outbox"];
+    let req = |step: &serde_json::Value| {
+        request(
+            step["document"].as_str().unwrap(),
+            Some(&step["variables"].to_string()),
+        )
+    };
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let client = AppSyncClient::new(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+    )
+    .unwrap();
+    let events = Arc::new(Events(Mutex::new(Vec::new())));
+    let _watching = client.watch_outbox(events.clone()).unwrap();
+
+    client.set_network_online(false).unwrap();
+    let created = client
+        .enqueue_mutation(
+            req(&s["create"]),
+            Some(s["create"]["optimistic"].to_string()),
+            None,
+        )
+        .await
+        .unwrap();
+    let updated = client
+        .enqueue_mutation(
+            req(&s["update"]),
+            Some(s["update"]["optimistic"].to_string()),
+            None,
+        )
+        .await
+        .unwrap();
+    let shown = client
+        .read_fragment(
+            s["fragment"]["document"].as_str().unwrap().into(),
+            s["fragment"]["key"].as_str().unwrap().into(),
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .map(|t| serde_json::from_str::<serde_json::Value>(&t).unwrap());
+    assert_eq!(
+        shown.as_ref(),
+        Some(&s["expectShown"]),
+        "optimistic, at once"
+    );
+    assert_eq!(client.outbox_entries().await.unwrap().len(), 2);
+
+    client.set_network_online(true).unwrap();
+    for id in [created, updated] {
+        assert!(matches!(
+            client.mutation_outcome(id).await.unwrap(),
+            MutationOutcome::Succeeded { .. }
+        ));
+    }
+    let on_server = client
+        .query(GraphQlRequest {
+            fetch_policy: Some(FetchPolicy::NetworkOnly),
+            ..req(&s["get"])
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&on_server.data_json.unwrap()).unwrap(),
+        s["expectServer"]
+    );
+
+    let rejected = client
+        .enqueue_mutation(req(&s["rejected"]), None, None)
+        .await
+        .unwrap();
+    match client.mutation_outcome(rejected.clone()).await.unwrap() {
+        MutationOutcome::Parked { reason, code, .. } => {
+            assert_eq!((reason, code.as_str()), (ParkReason::Rejected, "GRAPHQL"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let entries = client.outbox_entries().await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].parked.is_some());
+    client.discard_mutation(rejected).await.unwrap();
+    assert!(client.outbox_entries().await.unwrap().is_empty());
+
+    let handler = Arc::new(Discarding(Mutex::new(Vec::new())));
+    client.set_conflict_handler(Some(handler.clone()));
+    let conflicted = client
+        .enqueue_mutation(req(&s["conflict"]), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        client.mutation_outcome(conflicted).await.unwrap(),
+        MutationOutcome::Discarded
+    );
+    let seen = handler.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].error_type,
+        s["expectConflictType"].as_str().unwrap()
+    );
+    let server_item: serde_json::Value =
+        serde_json::from_str(seen[0].server_data_json.as_deref().unwrap()).unwrap();
+    assert_eq!(server_item["name"], "edited offline");
+
+    let events = events.0.lock().unwrap().clone();
+    assert!(events.contains(&OutboxEvent::Network { online: false }));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, OutboxEvent::Done { .. }))
+            .count(),
+        4
+    );
+}

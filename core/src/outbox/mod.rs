@@ -67,6 +67,8 @@ pub enum ConflictDecision {
     /// Give the mutation up: it is removed, its optimistic layer rolled back, the server's item
     /// written to the cache.
     Discard,
+    /// Leave it to the app: parked with reason `Conflict` and the server's item.
+    Park,
 }
 
 /// A conflict, as the resolver sees it.
@@ -748,6 +750,10 @@ impl Outbox {
                 if let Err(e) = self.persist(&updated).await {
                     tracing::warn!(error = %e, "recording a conflict retry failed");
                 }
+                None
+            }
+            ConflictDecision::Park => {
+                self.park(entry, ParkReason::Conflict, error).await;
                 None
             }
             ConflictDecision::Discard => {
