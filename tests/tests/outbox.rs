@@ -674,3 +674,48 @@ async fn a_restarted_app_drains_what_an_earlier_run_queued() {
     drop(client);
     SqliteStore::reset(&path).unwrap();
 }
+
+#[tokio::test]
+async fn an_outcome_asked_after_the_fact_is_still_known() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let outbox = Outbox::new(client.clone(), fast());
+    let done = outbox
+        .enqueue(create("late-1", "done early"))
+        .await
+        .unwrap();
+    let id = done.id.clone();
+    drop(done);
+    let bad = outbox
+        .enqueue(NewMutation::new(
+            GraphQLRequest::new(CREATE).variables(json!({"input": {"id": "late-2"}})),
+        ))
+        .await
+        .unwrap();
+    let bad_id = bad.id.clone();
+    drop(bad);
+    for _ in 0..200 {
+        if outbox
+            .entries()
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.parked.is_some())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(matches!(
+        outbox.outcome(&id).await.unwrap(),
+        Outcome::Succeeded { .. }
+    ));
+    assert!(matches!(
+        outbox.outcome(&bad_id).await.unwrap(),
+        Outcome::Parked {
+            reason: ParkReason::Rejected,
+            ..
+        }
+    ));
+    assert!(outbox.outcome("never-queued").await.is_err());
+}

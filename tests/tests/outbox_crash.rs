@@ -114,7 +114,10 @@ async fn killed_at_random_points_every_mutation_reaches_the_server_once_in_order
         let line = lines.recv_timeout(Duration::from_secs(30));
         let mut child = child;
         let status = child.wait().unwrap();
-        assert!(status.success() && line.as_deref() == Ok("drained"), "run {run}: the last drain failed ({line:?})");
+        assert!(
+            status.success() && line.as_deref() == Ok("drained"),
+            "run {run}: the last drain failed ({line:?})"
+        );
 
         let response = checker
             .query(
@@ -135,7 +138,11 @@ async fn killed_at_random_points_every_mutation_reaches_the_server_once_in_order
             applied == acknowledged || applied == acknowledged + 1 && acknowledged < steps,
             "run {run}: {acknowledged} acknowledged, the server applied {applied}: {got}"
         );
-        assert_eq!(got["name"], format!("step {}", applied - 1), "run {run}: in order");
+        assert_eq!(
+            got["name"],
+            format!("step {}", applied - 1),
+            "run {run}: in order"
+        );
         acknowledged_total += acknowledged;
         let _ = std::fs::remove_file(&db);
         let _ = std::fs::remove_file(format!("{db}-wal"));

@@ -172,6 +172,8 @@ struct State {
     entries: Vec<QueuedMutation>,
     loaded: bool,
     waiters: HashMap<String, Vec<oneshot::Sender<Outcome>>>,
+    /// Recent outcomes, for `outcome()` asked after the fact (bounded).
+    finished: std::collections::VecDeque<(String, Outcome)>,
     listeners: Vec<mpsc::UnboundedSender<OutboxEvent>>,
     /// What the app says (Android, iOS and browsers report connectivity changes).
     app_online: bool,
@@ -235,6 +237,7 @@ impl Outbox {
                     entries: Vec::new(),
                     loaded: false,
                     waiters: HashMap::new(),
+                    finished: std::collections::VecDeque::new(),
                     listeners: Vec::new(),
                     app_online: true,
                     learned_online: true,
@@ -412,13 +415,30 @@ impl Outbox {
         Ok(self.state().entries.clone())
     }
 
-    /// Waits for the outcome of a queued mutation (one of an earlier run included).
+    /// Waits for the outcome of a queued mutation (one of an earlier run included). A parked
+    /// mutation's outcome is its parking; one that ended recently is remembered.
     pub async fn outcome(&self, id: &str) -> Result<Outcome, AppSyncError> {
         self.ensure_loaded().await?;
         let receiver = {
             let mut state = self.state();
-            if !state.entries.iter().any(|e| e.id == id) {
-                return Err(unknown_id(id));
+            match state.entries.iter().find(|e| e.id == id) {
+                Some(entry) => {
+                    if let Some(parked) = &entry.parked {
+                        let known = state.finished.iter().rev().find(|(done, _)| done == id);
+                        return Ok(known
+                            .map(|(_, outcome)| outcome.clone())
+                            .unwrap_or_else(|| parked_outcome(parked)));
+                    }
+                }
+                None => {
+                    return state
+                        .finished
+                        .iter()
+                        .rev()
+                        .find(|(done, _)| done == id)
+                        .map(|(_, outcome)| outcome.clone())
+                        .ok_or_else(|| unknown_id(id));
+                }
             }
             let (sender, receiver) = oneshot::channel();
             state.waiters.entry(id.to_owned()).or_default().push(sender);
@@ -520,6 +540,7 @@ impl Outbox {
         let waiters = {
             let mut state = self.state();
             state.entries.retain(|e| e.id != id);
+            remember(&mut state, id, &outcome);
             state.waiters.remove(id).unwrap_or_default()
         };
         self.inner.cache.remove_layer(id).await;
@@ -552,12 +573,13 @@ impl Outbox {
             tracing::warn!(error = %e, "recording a parked mutation failed; it stays pending");
             return;
         }
+        let outcome = Outcome::Parked { reason, error };
         let waiters = {
             let mut state = self.state();
+            remember(&mut state, &entry.id, &outcome);
             state.waiters.remove(&entry.id).unwrap_or_default()
         };
         self.inner.cache.remove_layer(&entry.id).await;
-        let outcome = Outcome::Parked { reason, error };
         for waiter in waiters {
             let _ = waiter.send(outcome.clone());
         }
@@ -917,6 +939,32 @@ async fn wait_for(woken: &mut mpsc::UnboundedReceiver<()>, timeout: Option<Durat
                 Either::Left((None, _)) => false,
             }
         }
+    }
+}
+
+/// Keeps the last outcomes for `outcome()` calls that come after the fact.
+fn remember(state: &mut State, id: &str, outcome: &Outcome) {
+    const KEEP: usize = 1024;
+    state.finished.retain(|(done, _)| done != id);
+    if state.finished.len() >= KEEP {
+        state.finished.pop_front();
+    }
+    state.finished.push_back((id.to_owned(), outcome.clone()));
+}
+
+/// The outcome of a parked entry (one parked in an earlier run included), from what it keeps.
+fn parked_outcome(parked: &Parked) -> Outcome {
+    let error = GraphQLError {
+        error_type: parked.error_type.clone(),
+        data: parked.server_data.clone(),
+        ..GraphQLError::new(parked.message.clone())
+    };
+    Outcome::Parked {
+        reason: parked.reason,
+        error: AppSyncError::GraphQl {
+            errors: vec![error],
+            data: None,
+        },
     }
 }
 

@@ -69,7 +69,9 @@ async fn main() {
     match args[3].as_str() {
         "enqueue" if args.len() == 7 => {
             let item = &args[4];
-            let first: u64 = args[5].parse().unwrap_or_else(|_| fail("first step".into()));
+            let first: u64 = args[5]
+                .parse()
+                .unwrap_or_else(|_| fail("first step".into()));
             let steps: u64 = args[6].parse().unwrap_or_else(|_| fail("steps".into()));
             for step in first..first + steps {
                 if let Err(e) = outbox.enqueue(mutation(item, step)).await {
@@ -92,7 +94,10 @@ async fn main() {
 
 async fn drain(outbox: &Outbox) {
     loop {
-        let entries = outbox.entries().await.unwrap_or_else(|e| fail(e.to_string()));
+        let entries = outbox
+            .entries()
+            .await
+            .unwrap_or_else(|e| fail(e.to_string()));
         if let Some(parked) = entries.iter().find(|e| e.parked.is_some()) {
             fail(format!("a mutation was parked: {parked:?}"));
         }

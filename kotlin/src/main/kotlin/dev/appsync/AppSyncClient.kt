@@ -2,6 +2,7 @@ package dev.appsync
 
 import dev.appsync.ffi.AppSyncException
 import dev.appsync.ffi.GraphQlRequest
+import dev.appsync.ffi.OutboxListener
 import dev.appsync.ffi.SubscriptionListener
 import dev.appsync.ffi.WatchListener
 import kotlinx.coroutines.channels.awaitClose
@@ -161,6 +162,56 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
             }
         }
         val handle = mapped { ffi.subscribe(request(document, variables, operationName, authMode, emptyMap(), null, false, null), listener) }
+        awaitClose { handle.cancel(); handle.close() }
+    }.buffer(Channel.UNLIMITED)
+
+    /**
+     * Queues a mutation in the durable outbox (committed before this returns) and shows
+     * [optimisticResponse] at once; returns its id. It is sent in order whenever the network
+     * allows, retried through network trouble, and its [MutationOutcome] comes through
+     * [mutationOutcome] and [outboxEvents], also after the app restarts.
+     */
+    suspend fun enqueue(
+        document: String,
+        variables: JsonObject? = null,
+        optimisticResponse: JsonObject? = null,
+        operationName: String? = null,
+        authMode: AuthMode? = null,
+        mutationId: String? = null,
+    ): String = mapped {
+        ffi.enqueueMutation(request(document, variables, operationName, authMode, emptyMap(), null, false, null), optimisticResponse?.toString(), mutationId)
+    }
+
+    /** Waits for a queued mutation's outcome (for as long as the device is offline). */
+    suspend fun mutationOutcome(id: String): MutationOutcome = mapped { ffi.mutationOutcome(id).toOutcome() }
+
+    /** Every queued mutation in order, pending and parked. */
+    suspend fun outboxEntries(): List<QueuedMutation> = mapped { ffi.outboxEntries().map { it.toQueued() } }
+
+    /** Sends a parked mutation again. */
+    suspend fun retryMutation(id: String) = mapped { ffi.retryMutation(id) }
+
+    /** Replaces a queued mutation's variables (and optimistic response, when given). */
+    suspend fun editMutation(id: String, variables: JsonObject, optimisticResponse: JsonObject? = null) =
+        mapped { ffi.editMutation(id, variables.toString(), optimisticResponse?.toString()) }
+
+    /** Removes a queued mutation for good; its optimistic response is rolled back. */
+    suspend fun discardMutation(id: String) = mapped { ffi.discardMutation(id) }
+
+    /** Reports connectivity (from `ConnectivityManager.NetworkCallback`): offline nothing is sent; back online the queue drains. */
+    fun setNetworkOnline(online: Boolean) = mapped { ffi.setNetworkOnline(online) }
+
+    /** Sets (or clears) the conflict resolver; without one, conflicts park the mutation. */
+    fun setConflictResolver(resolver: ConflictResolver?) = ffi.setConflictHandler(resolver?.let { ResolverHandler(it) })
+
+    /** The outbox's events from now on, until the collector is cancelled. */
+    fun outboxEvents(): Flow<OutboxEvent> = callbackFlow {
+        val listener = object : OutboxListener {
+            override fun onEvent(event: dev.appsync.ffi.OutboxEvent) {
+                trySend(event.toEvent())
+            }
+        }
+        val handle = mapped { ffi.watchOutbox(listener) }
         awaitClose { handle.cancel(); handle.close() }
     }.buffer(Channel.UNLIMITED)
 
