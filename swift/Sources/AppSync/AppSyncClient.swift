@@ -10,6 +10,8 @@ import Foundation
 /// ```
 public final class AppSyncClient: Sendable {
     private let ffi: AppSyncFFI.AppSyncClient
+    /// The generated client, for the layer's extensions.
+    var ffiClient: AppSyncFFI.AppSyncClient { ffi }
 
     /// From the text of `amplify_outputs.json`, `amplifyconfiguration.json` or aws-exports JSON. With
     /// `options.databaseURL` the cache persists; the database opens in the background (`hydrated()` waits).
