@@ -32,7 +32,7 @@ fn config_error(key: &str, expected: &str, value: &JsValue) -> AppSyncError {
     })
 }
 
-fn read_request(value: &JsValue) -> Result<GraphQLRequest, AppSyncError> {
+pub(crate) fn read_request(value: &JsValue) -> Result<GraphQLRequest, AppSyncError> {
     let json = to_json(value).map_err(|e| {
         AppSyncError::InvalidDocument(DocumentError {
             message: format!("the request cannot be read as JSON: {e}"),
@@ -46,6 +46,8 @@ fn read_request(value: &JsValue) -> Result<GraphQLRequest, AppSyncError> {
 #[derive(Debug)]
 pub struct WasmClient {
     client: AppSyncClient,
+    outbox: std::cell::OnceCell<appsync_core::outbox::Outbox>,
+    pub(crate) resolver: crate::outbox::ResolverSlot,
 }
 
 #[wasm_bindgen]
@@ -82,6 +84,8 @@ impl WasmClient {
         };
         Ok(WasmClient {
             client: AppSyncClient::with_options(config, providers, options),
+            outbox: std::cell::OnceCell::new(),
+            resolver: Default::default(),
         })
     }
 
@@ -484,6 +488,13 @@ async fn deliver_watch(
 }
 
 impl WasmClient {
+    /// The client's outbox, started on first use (loading what an earlier page queued).
+    pub(crate) fn outbox(&self) -> appsync_core::outbox::Outbox {
+        self.outbox
+            .get_or_init(|| crate::outbox::new_outbox(&self.client, self.resolver.clone()))
+            .clone()
+    }
+
     fn execute(&self, request: JsValue, mutation: bool) -> js_sys::Promise {
         let client = self.client.clone();
         let request = read_request(&request);
@@ -522,6 +533,14 @@ async fn deliver(
 #[derive(Debug)]
 pub struct WasmSubscription {
     cancel: RefCell<Option<oneshot::Sender<()>>>,
+}
+
+impl WasmSubscription {
+    pub(crate) fn new(cancel: oneshot::Sender<()>) -> WasmSubscription {
+        WasmSubscription {
+            cancel: RefCell::new(Some(cancel)),
+        }
+    }
 }
 
 #[wasm_bindgen]

@@ -123,6 +123,78 @@ fn state_to_json(state: &ConnectionState) -> Value {
     }
 }
 
+/// A mutation's outcome: `{type: 'succeeded', data, errors}`, `{type: 'parked', reason, code,
+/// message, error}` or `{type: 'discarded'}` (`error` is replaced by a JS `Error` at the boundary).
+pub fn outcome_to_json(outcome: &appsync_core::outbox::Outcome) -> Value {
+    use appsync_core::outbox::Outcome;
+    match outcome {
+        Outcome::Succeeded { response } => json!({
+            "type": "succeeded",
+            "data": response.data.clone().unwrap_or(Value::Null),
+            "errors": errors_to_json(&response.errors),
+        }),
+        Outcome::Parked { reason, error } => json!({
+            "type": "parked",
+            "reason": park_reason(*reason),
+            "code": error.code(),
+            "message": error.to_string(),
+        }),
+        Outcome::Discarded => json!({"type": "discarded"}),
+    }
+}
+
+fn park_reason(reason: appsync_core::outbox::ParkReason) -> &'static str {
+    use appsync_core::outbox::ParkReason;
+    match reason {
+        ParkReason::Rejected => "REJECTED",
+        ParkReason::Unauthorized => "UNAUTHORIZED",
+        ParkReason::Conflict => "CONFLICT",
+    }
+}
+
+/// An outbox event: `{type: 'enqueued' | 'sending' | 'retrying' | 'done' | 'network', ...}`.
+pub fn outbox_event_to_json(event: &appsync_core::outbox::OutboxEvent) -> Value {
+    use appsync_core::outbox::OutboxEvent;
+    match event {
+        OutboxEvent::Enqueued { id } => json!({"type": "enqueued", "id": id}),
+        OutboxEvent::Sending { id, attempt } => {
+            json!({"type": "sending", "id": id, "attempt": attempt})
+        }
+        OutboxEvent::Retrying {
+            id,
+            attempt,
+            delay_ms,
+            error,
+        } => json!({
+            "type": "retrying", "id": id, "attempt": attempt, "delayMs": delay_ms,
+            "code": error.code(), "message": error.to_string(),
+        }),
+        OutboxEvent::Done { id, outcome } => {
+            json!({"type": "done", "id": id, "outcome": outcome_to_json(outcome)})
+        }
+        OutboxEvent::Network { online } => json!({"type": "network", "online": online}),
+    }
+}
+
+/// A queued mutation: `{id, document, variables, optimisticResponse, enqueuedAtMs, attempts,
+/// parked: null | {reason, message, errorType, serverData}}`.
+pub fn queued_to_json(entry: &appsync_core::outbox::QueuedMutation) -> Value {
+    json!({
+        "id": entry.id,
+        "document": entry.document,
+        "variables": entry.variables().cloned().unwrap_or(Value::Null),
+        "optimisticResponse": entry.optimistic.clone().unwrap_or(Value::Null),
+        "enqueuedAtMs": entry.enqueued_at_ms,
+        "attempts": entry.attempts,
+        "parked": entry.parked.as_ref().map_or(Value::Null, |p| json!({
+            "reason": park_reason(p.reason),
+            "message": p.message,
+            "errorType": p.error_type,
+            "serverData": p.server_data.clone().unwrap_or(Value::Null),
+        })),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +225,29 @@ mod tests {
         assert_eq!(fields["errors"][0]["errorType"], "Unauthorized");
         assert_eq!(fields["errors"][0]["path"], json!(["listSecrets"]));
         assert_eq!(fields["data"], json!({"listTodos": null}));
+    }
+
+    #[test]
+    fn outbox_outcomes_and_events_have_their_js_shapes() {
+        use appsync_core::outbox::{OutboxEvent, Outcome, ParkReason};
+        let parked = Outcome::Parked {
+            reason: ParkReason::Conflict,
+            error: AppSyncError::Network {
+                message: "x".into(),
+            },
+        };
+        let value = outcome_to_json(&parked);
+        assert_eq!(value["type"], "parked");
+        assert_eq!(value["reason"], "CONFLICT");
+        assert_eq!(value["code"], "NETWORK");
+        let event = outbox_event_to_json(&OutboxEvent::Done {
+            id: "m".into(),
+            outcome: Outcome::Discarded,
+        });
+        assert_eq!(
+            event,
+            json!({"type": "done", "id": "m", "outcome": {"type": "discarded"}})
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ mod fetch;
 #[cfg(target_family = "wasm")]
 mod js;
 #[cfg(target_family = "wasm")]
+mod outbox;
+#[cfg(target_family = "wasm")]
 mod providers;
 #[cfg(target_family = "wasm")]
 mod websocket;

@@ -19,6 +19,8 @@ import {
   type JsonValue,
   type Subscription,
   type SubscriptionEvent,
+  type Conflict,
+  type OutboxEvent,
   type WatchResult,
 } from '@appsync-rs/client';
 import initRaw, { WasmClient } from 'appsync-wasm-raw';
@@ -58,6 +60,17 @@ interface Fixture {
     evictKey: string;
     expectMissType: string;
     offlineEndpoint: string;
+  };
+  outbox: {
+    create: Operation & { optimistic: JsonObject };
+    update: Operation & { optimistic: JsonObject };
+    fragment: { document: string; key: string };
+    expectShown: JsonObject;
+    get: Operation;
+    expectServer: JsonObject;
+    rejected: Operation;
+    conflict: Operation;
+    expectConflictType: string;
   };
 }
 
@@ -604,7 +617,94 @@ async function main(): Promise<void> {
       },
     ],
   ];
+  // ---- the offline mutation queue (the shared `outbox` scenario), persisted in IndexedDB ----
+  const ob = fixture.outbox;
+  const reloadMutation = `${prefix}reload-mutation`;
+  const reloadCreate = {
+    query: ob.create.document,
+    variables: { input: { id: `${prefix}reload-1`, name: 'queued before the reload' } },
+  };
+  cacheScenarios.push(
+    [
+      'outbox: offline changes show at once, drain in order, park, discard, and a JS resolver settles a conflict',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { keyPrefix: `${prefix}outbox` });
+        const events = new EventLog<OutboxEvent>();
+        const watching = c.outboxEvents(events.push);
+        try {
+          c.setNetworkOnline(false);
+          const created = await c.enqueue({ query: ob.create.document, variables: ob.create.variables, optimisticResponse: ob.create.optimistic });
+          const updated = await c.enqueue({ query: ob.update.document, variables: ob.update.variables, optimisticResponse: ob.update.optimistic });
+          checkSame(await c.readFragment({ fragment: ob.fragment.document, key: ob.fragment.key }), ob.expectShown, 'optimistic, at once');
+          checkSame((await c.outboxEntries()).length, 2, 'queued');
+          c.setNetworkOnline(true);
+          for (const id of [created, updated]) {
+            const outcome = await c.mutationOutcome(id);
+            check(outcome.type === 'succeeded', `${id}: ${JSON.stringify(outcome)}`);
+          }
+          const onServer = await c.query({ query: ob.get.document, variables: ob.get.variables, fetchPolicy: 'network-only' });
+          checkSame(onServer.data, ob.expectServer, 'on the server');
+
+          const rejected = await c.enqueue({ query: ob.rejected.document, variables: ob.rejected.variables });
+          const parked = await c.mutationOutcome(rejected);
+          check(parked.type === 'parked' && parked.reason === 'REJECTED' && parked.code === 'GRAPHQL', JSON.stringify(parked));
+          check(parked.type === 'parked' && parked.error instanceof GraphQLResponseError, 'the parked error is a GraphQLResponseError');
+          const entries = await c.outboxEntries();
+          check(entries.length === 1 && entries[0]?.parked?.reason === 'REJECTED', JSON.stringify(entries));
+          await c.discardMutation(rejected);
+          checkSame(await c.outboxEntries(), [], 'nothing left after discard');
+
+          const seen: Conflict[] = [];
+          c.setConflictResolver(async (conflict) => {
+            seen.push(conflict);
+            return { type: 'discard' };
+          });
+          const conflicted = await c.enqueue({ query: ob.conflict.document, variables: ob.conflict.variables });
+          checkSame(await c.mutationOutcome(conflicted), { type: 'discarded' }, 'the conflict outcome');
+          checkSame(seen.length, 1, 'the resolver was asked once');
+          checkSame(seen[0]?.errorType, ob.expectConflictType, 'errorType');
+          checkSame(seen[0]?.serverData?.['name'], 'edited offline', "the server's item");
+          await events.wait((e) => e.type === 'network' && !e.online, 'the offline event');
+          check(events.events.filter((e) => e.type === 'done').length === 5, JSON.stringify(events.events));
+        } finally {
+          watching.unsubscribe();
+        }
+      },
+    ],
+    [
+      'outbox: a mutation queued offline waits in IndexedDB for the page reload',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { keyPrefix: `${prefix}reload` });
+        c.setNetworkOnline(false);
+        await c.enqueue({ ...reloadCreate, mutationId: reloadMutation });
+        checkSame((await c.outboxEntries()).map((e) => e.id), [reloadMutation], 'queued');
+        const bad = await rejection(c.enqueue({ query: 'query { listTodos { items { id } } }' }));
+        checkError(bad, InvalidDocumentError, 'INVALID_DOCUMENT');
+      },
+    ],
+  );
+
   const reloadScenarios: [string, () => Promise<void>][] = [
+    [
+      'after a page reload, the mutation queued before it is sent and succeeds',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { keyPrefix: `${prefix}reload` });
+        const entries = await c.outboxEntries();
+        checkSame(entries.map((e) => e.id), [reloadMutation], 'still queued after the reload');
+        const outcome = await c.mutationOutcome(reloadMutation);
+        check(outcome.type === 'succeeded', JSON.stringify(outcome));
+        const onServer = await c.query({
+          query: 'query Get($id: ID!) { getTodo(id: $id) { id name } }',
+          variables: { id: `${prefix}reload-1` },
+          fetchPolicy: 'network-only',
+        });
+        checkSame(
+          (onServer.data?.['getTodo'] as JsonObject | null)?.['name'],
+          'queued before the reload',
+          'on the server',
+        );
+      },
+    ],
     [
       'after a page reload, a client with the endpoint unreachable answers cache-only from IndexedDB',
       async () => {

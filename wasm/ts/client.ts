@@ -2,10 +2,16 @@
 // core, and turns what it rejects with into `AppSyncError` subclasses.
 import initWasm, { WasmClient } from '../pkg/appsync_wasm.js';
 import { toAppSyncError } from './errors.js';
-import { Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
+import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
 import type {
   AuthProviders,
   ClientOptions,
+  Conflict,
+  ConflictResolver,
+  MutationOutcome,
+  OfflineMutation,
+  OutboxEvent,
+  QueuedMutation,
   FragmentOptions,
   GraphQLRequest,
   GraphQLResponse,
@@ -70,8 +76,89 @@ export class AppSyncClient {
   ): Promise<AppSyncClient> {
     await initAppSync();
     const text = typeof config === 'string' ? config : JSON.stringify(config);
+    let client: AppSyncClient;
     try {
-      return new AppSyncClient(new WasmClient(text, sourceName, providers, options));
+      client = new AppSyncClient(new WasmClient(text, sourceName, providers, options));
+    } catch (error) {
+      throw toAppSyncError(error);
+    }
+    client.#followConnectivity();
+    return client;
+  }
+
+  /** Follows the browser's connectivity (`navigator.onLine`, `online` / `offline` events) for the outbox. */
+  #followConnectivity(): void {
+    const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; navigator?: { onLine?: boolean } };
+    if (typeof target.addEventListener !== 'function') return;
+    const inner = this.#inner;
+    if (target.navigator?.onLine === false) inner.setNetworkOnline(false);
+    target.addEventListener('online', () => inner.setNetworkOnline(true));
+    target.addEventListener('offline', () => inner.setNetworkOnline(false));
+  }
+
+  /**
+   * Queues a mutation in the durable outbox (IndexedDB; committed before this resolves) and shows
+   * `optimisticResponse` at once; resolves to its id. It is sent in order whenever the network
+   * allows, retried through network trouble, and its outcome comes through `mutationOutcome`
+   * and `outboxEvents`, also after the page reloads.
+   */
+  enqueue<TVariables extends object = JsonObject>(mutation: OfflineMutation<TVariables>): Promise<string> {
+    const { optimisticResponse, mutationId, ...request } = mutation;
+    return mapped(() => this.#inner.enqueueMutation(request, optimisticResponse ?? null, mutationId ?? null));
+  }
+
+  /** Resolves to a queued mutation's outcome (for as long as the device is offline). */
+  async mutationOutcome<TData = JsonObject>(id: string): Promise<MutationOutcome<TData>> {
+    return toOutcome<TData>(await mapped(() => this.#inner.mutationOutcome(id)));
+  }
+
+  /** Every queued mutation in order, pending and parked. */
+  outboxEntries(): Promise<QueuedMutation[]> {
+    return mapped(() => this.#inner.outboxEntries());
+  }
+
+  /** Sends a parked mutation again. */
+  retryMutation(id: string): Promise<void> {
+    return mapped(() => this.#inner.retryMutation(id));
+  }
+
+  /** Replaces a queued mutation's variables (and optimistic response, when given). */
+  editMutation(id: string, variables: JsonObject, optimisticResponse?: JsonObject): Promise<void> {
+    return mapped(() => this.#inner.editMutation(id, variables, optimisticResponse ?? null));
+  }
+
+  /** Removes a queued mutation for good; its optimistic response is rolled back. */
+  discardMutation(id: string): Promise<void> {
+    return mapped(() => this.#inner.discardMutation(id));
+  }
+
+  /** Reports connectivity yourself (the browser's events are followed already). */
+  setNetworkOnline(online: boolean): void {
+    this.#inner.setNetworkOnline(online);
+  }
+
+  /** Sets (or clears, with `null`) the conflict resolver; without one, conflicts park the mutation. */
+  setConflictResolver(resolver: ConflictResolver | null): void {
+    const wrapped =
+      resolver === null
+        ? null
+        : async (raw: unknown) => await resolver(raw as Conflict);
+    try {
+      this.#inner.setConflictResolver(wrapped);
+    } catch (error) {
+      throw toAppSyncError(error);
+    }
+  }
+
+  /**
+   * The outbox's events from now on. With `onEvent` they go to it and the handle's `unsubscribe`
+   * stops them; without, iterate the returned stream with `for await`.
+   */
+  outboxEvents(onEvent: (event: OutboxEvent) => void): SubscriptionHandle;
+  outboxEvents(): OutboxEvents;
+  outboxEvents(onEvent?: (event: OutboxEvent) => void): OutboxEvents {
+    try {
+      return new OutboxEvents((deliver) => this.#inner.watchOutbox(deliver), onEvent);
     } catch (error) {
       throw toAppSyncError(error);
     }

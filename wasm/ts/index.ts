@@ -1,6 +1,6 @@
 // @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API.
 export { AppSyncClient, initAppSync, type WasmSource } from './client.js';
-export { Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
+export { OutboxEvents, Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
 export {
   AppSyncError,
   AuthError,
@@ -20,6 +20,9 @@ export type {
   AuthToken,
   AwsCredentials,
   ClientOptions,
+  Conflict,
+  ConflictResolution,
+  ConflictResolver,
   ConnectionState,
   CredentialsProvider,
   ErrorLocation,
@@ -32,6 +35,11 @@ export type {
   HeaderProvider,
   JsonObject,
   JsonValue,
+  MutationOutcome,
+  OfflineMutation,
+  OutboxEvent,
+  ParkReason,
+  QueuedMutation,
   SubscriptionEvent,
   TokenProvider,
   WatchResult,

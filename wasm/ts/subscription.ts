@@ -2,7 +2,7 @@
 // pulled with `for await` (an async iterator whose `return()` cancels). Either way
 // `unsubscribe()` stops it, and no event is delivered after it returns.
 import { AppSyncError, NetworkError, toAppSyncError } from './errors.js';
-import type { GraphQLError, JsonObject, SubscriptionEvent, WatchResult } from './types.js';
+import type { GraphQLError, JsonObject, MutationOutcome, OutboxEvent, SubscriptionEvent, WatchResult } from './types.js';
 
 /** What the wasm module hands back from `subscribe`. */
 export interface Cancellable {
@@ -140,5 +140,29 @@ export class WatchedQuery<TData = JsonObject> extends EventStream<WatchResult<TD
     listener?: (result: WatchResult<TData>) => void,
   ) {
     super(start, toWatchResult<TData>, listener);
+  }
+}
+
+/** Reads a mutation outcome from the wasm module (a parked one's error becomes an `AppSyncError`). */
+export function toOutcome<TData = JsonObject>(raw: unknown): MutationOutcome<TData> {
+  const outcome = raw as MutationOutcome<TData> | { type: 'parked'; error: unknown };
+  if (outcome.type === 'parked') {
+    const parked = raw as { reason: 'REJECTED' | 'UNAUTHORIZED' | 'CONFLICT'; code: string; message: string; error: unknown };
+    return { type: 'parked', reason: parked.reason, code: parked.code, message: parked.message, error: asAppSyncError(parked.error) };
+  }
+  return outcome;
+}
+
+function toOutboxEvent(raw: unknown): [OutboxEvent, boolean] {
+  const event = raw as OutboxEvent;
+  if (event.type === 'done') return [{ type: 'done', id: event.id, outcome: toOutcome(event.outcome) }, false];
+  return [event, false];
+}
+
+/** The outbox's events: iterate with `for await` (leaving the loop stops it) or pass a callback. */
+export class OutboxEvents extends EventStream<OutboxEvent> {
+  /** @internal Built by `AppSyncClient.outboxEvents`. */
+  constructor(start: (onEvent: (raw: unknown) => void) => Cancellable, listener?: (event: OutboxEvent) => void) {
+    super(start, toOutboxEvent, listener);
   }
 }

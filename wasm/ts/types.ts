@@ -138,3 +138,64 @@ export type SubscriptionEvent<TData = JsonObject> =
   | { type: 'connectionState'; state: ConnectionState }
   | { type: 'completed' }
   | { type: 'failed'; error: AppSyncError };
+
+/** Why a queued mutation waits for the app. */
+export type ParkReason = 'REJECTED' | 'UNAUTHORIZED' | 'CONFLICT';
+
+/** How a queued mutation ended. */
+export type MutationOutcome<TData = JsonObject> =
+  | { type: 'succeeded'; data: TData | null; errors: GraphQLError[] }
+  /** Waiting for the app: `retryMutation`, `editMutation` or `discardMutation`. */
+  | { type: 'parked'; reason: ParkReason; code: string; message: string; error: AppSyncError }
+  | { type: 'discarded' };
+
+/** What the outbox reports, in order. */
+export type OutboxEvent =
+  | { type: 'enqueued'; id: string }
+  | { type: 'sending'; id: string; attempt: number }
+  /** A retryable failure; the next attempt after `delayMs`, sooner when back online. */
+  | { type: 'retrying'; id: string; attempt: number; delayMs: number; code: string; message: string }
+  | { type: 'done'; id: string; outcome: MutationOutcome }
+  /** The network status changed (the browser's `online` / `offline` events, or learned from a request). */
+  | { type: 'network'; online: boolean };
+
+/** A queued mutation, pending or parked. */
+export interface QueuedMutation {
+  id: string;
+  document: string;
+  variables: JsonObject | null;
+  optimisticResponse: JsonObject | null;
+  enqueuedAtMs: number;
+  attempts: number;
+  parked: null | { reason: ParkReason; message: string; errorType: string | null; serverData: JsonValue };
+}
+
+/** A mutation for the outbox: the request, what to show at once, and an optional client id. */
+export interface OfflineMutation<TVariables extends object = JsonObject> extends GraphQLRequest<TVariables> {
+  /** The expected `data`, shown at once (as a cache layer) until the server answers. */
+  optimisticResponse?: JsonObject;
+  /** The client mutation id (generated when absent). */
+  mutationId?: string;
+}
+
+/** A conflict, for the app's resolver. */
+export interface Conflict {
+  mutationId: string;
+  document: string;
+  variables: JsonObject | null;
+  /** The server's current item, when it could be had. */
+  serverData: JsonObject | null;
+  /** How often this mutation was already retried after a conflict. */
+  retries: number;
+  /** `ConflictUnhandled` or `DynamoDB:ConditionalCheckFailedException`. */
+  errorType: string;
+}
+
+/** What the resolver decides. */
+export type ConflictResolution =
+  | { type: 'retry'; variables: JsonObject }
+  | { type: 'discard' }
+  | { type: 'park' };
+
+/** Settles conflicts. Without one, a conflicted mutation is parked (the same default on every platform). */
+export type ConflictResolver = (conflict: Conflict) => Promise<ConflictResolution> | ConflictResolution;
