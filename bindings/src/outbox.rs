@@ -321,6 +321,7 @@ impl AppSyncClient {
             request,
             optimistic_response: optimistic,
             id: mutation_id,
+            update: None,
         };
         let pending = runtime::run(async move { outbox.enqueue(mutation).await })
             .await

@@ -719,3 +719,78 @@ async fn an_outcome_asked_after_the_fact_is_still_known() {
     ));
     assert!(outbox.outcome("never-queued").await.is_err());
 }
+
+#[tokio::test]
+async fn an_update_function_adds_the_new_item_to_a_cached_list_optimistically_then_for_real() {
+    use appsync_core::graphql::Operation;
+    use appsync_core::outbox::UpdateCache;
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let list = "query L { listTodos { items { id name } } }";
+    client
+        .query(GraphQLRequest::new(list).fetch_policy(FetchPolicy::NetworkOnly))
+        .await
+        .unwrap();
+    let outbox = Outbox::new(client.clone(), fast());
+    outbox.set_online(false);
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    let update: appsync_core::outbox::UpdateFn =
+        Arc::new(move |cache: UpdateCache, data: Value| {
+            let seen = seen.clone();
+            Box::pin(async move {
+                seen.lock().unwrap().push(cache.is_optimistic());
+                let op =
+                    Operation::parse("query L { listTodos { items { id name } } }", None).unwrap();
+                let Some(mut current) = cache.read_query(&op, None).await.unwrap().data else {
+                    return;
+                };
+                let item = data["createTodo"].clone();
+                let items = current["listTodos"]["items"].as_array_mut().unwrap();
+                // Idempotent: replace an entry with the same id, else append.
+                items.retain(|i| i["id"] != item["id"]);
+                items.push(json!({"__typename": "Todo", "id": item["id"], "name": item["name"]}));
+                cache.write_query(&op, None, &current).await.unwrap();
+            })
+        });
+    let pending = outbox
+        .enqueue(create("u1", "listed at once").update(update))
+        .await
+        .unwrap();
+    let names = |data: Option<Value>| -> Vec<String> {
+        data.unwrap()["listTodos"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let cached = client
+        .query(GraphQLRequest::new(list).fetch_policy(FetchPolicy::CacheOnly))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(cached.data),
+        ["listed at once"],
+        "the optimistic layer holds it"
+    );
+    outbox.set_online(true);
+    assert!(matches!(
+        outcome_of(&outbox, pending).await,
+        Outcome::Succeeded { .. }
+    ));
+    let cached = client
+        .query(GraphQLRequest::new(list).fetch_policy(FetchPolicy::CacheOnly))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(cached.data),
+        ["listed at once"],
+        "the base holds it once, after the layer is gone"
+    );
+    assert_eq!(
+        *calls.lock().unwrap(),
+        [true, false],
+        "optimistic pass, then the server's"
+    );
+}

@@ -129,6 +129,7 @@ impl WasmClient {
                 request: request.map_err(|e| error_value(&e))?,
                 optimistic_response: optimistic.map_err(|e| error_value(&e))?,
                 id: id.map_err(|e| error_value(&e))?,
+                update: None,
             };
             let pending = outbox
                 .enqueue(mutation)

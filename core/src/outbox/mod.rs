@@ -89,14 +89,75 @@ pub trait ConflictResolver: SendSyncOutsideWasm {
     fn resolve(&self, conflict: Conflict) -> BoxFuture<'static, ConflictDecision>;
 }
 
-/// A mutation to enqueue.
+/// The cache as an update function sees it: reads see everything (optimistic layers too);
+/// writes go to the mutation's optimistic layer on the optimistic pass and to the cache itself
+/// on the server's pass.
 #[derive(Debug, Clone)]
+pub struct UpdateCache {
+    cache: Arc<Cache>,
+    layer: Option<String>,
+}
+
+impl UpdateCache {
+    pub async fn read_query(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<crate::cache::ReadResult, CacheError> {
+        self.cache.read_query(operation, variables).await
+    }
+
+    pub async fn write_query(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &Value,
+    ) -> Result<Vec<String>, CacheError> {
+        match &self.layer {
+            Some(layer) => Ok(self
+                .cache
+                .write_optimistic(layer, operation, variables, data)
+                .await),
+            None => self.cache.write_query(operation, variables, data).await,
+        }
+    }
+
+    /// True on the optimistic pass.
+    pub fn is_optimistic(&self) -> bool {
+        self.layer.is_some()
+    }
+}
+
+/// Like Apollo's `update(cache, result)`: runs on the optimistic response and again on the
+/// server's answer, so it must be idempotent (write what the list should hold, don't append
+/// blindly). It lives in memory only: a mutation queued in an earlier run of the app is
+/// replayed without it (its server result is still normalized into the cache).
+#[cfg(not(target_family = "wasm"))]
+pub type UpdateFn = Arc<dyn Fn(UpdateCache, Value) -> BoxFuture<'static, ()> + Send + Sync>;
+#[cfg(target_family = "wasm")]
+pub type UpdateFn = Arc<dyn Fn(UpdateCache, Value) -> BoxFuture<'static, ()>>;
+
+/// A mutation to enqueue.
+#[derive(Clone)]
 pub struct NewMutation {
     pub request: GraphQLRequest,
     /// What the server is expected to answer (the mutation's `data`), shown at once.
     pub optimistic_response: Option<Value>,
     /// The client mutation id; generated when absent. Unique within the outbox.
     pub id: Option<String>,
+    /// Runs on the optimistic response and on the server's (see [`UpdateFn`]).
+    pub update: Option<UpdateFn>,
+}
+
+impl std::fmt::Debug for NewMutation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMutation")
+            .field("request", &self.request)
+            .field("optimistic_response", &self.optimistic_response)
+            .field("id", &self.id)
+            .field("update", &self.update.is_some())
+            .finish()
+    }
 }
 
 impl NewMutation {
@@ -105,7 +166,13 @@ impl NewMutation {
             request,
             optimistic_response: None,
             id: None,
+            update: None,
         }
+    }
+
+    pub fn update(mut self, update: UpdateFn) -> Self {
+        self.update = Some(update);
+        self
     }
 
     pub fn optimistic(mut self, response: Value) -> Self {
@@ -172,6 +239,8 @@ struct State {
     entries: Vec<QueuedMutation>,
     loaded: bool,
     waiters: HashMap<String, Vec<oneshot::Sender<Outcome>>>,
+    /// Update functions of mutations queued in this run, by id.
+    updates: HashMap<String, UpdateFn>,
     /// Recent outcomes, for `outcome()` asked after the fact (bounded).
     finished: std::collections::VecDeque<(String, Outcome)>,
     listeners: Vec<mpsc::UnboundedSender<OutboxEvent>>,
@@ -237,6 +306,7 @@ impl Outbox {
                     entries: Vec::new(),
                     loaded: false,
                     waiters: HashMap::new(),
+                    updates: HashMap::new(),
                     finished: std::collections::VecDeque::new(),
                     listeners: Vec::new(),
                     app_online: true,
@@ -344,6 +414,18 @@ impl Outbox {
             .cache
             .write_optimistic(&entry.id, &operation, entry.variables(), optimistic)
             .await;
+        self.run_update(&entry.id, optimistic.clone(), true).await;
+    }
+
+    async fn run_update(&self, id: &str, data: Value, optimistic: bool) {
+        let update = self.state().updates.get(id).cloned();
+        if let Some(update) = update {
+            let cache = UpdateCache {
+                cache: self.inner.cache.clone(),
+                layer: optimistic.then(|| id.to_owned()),
+            };
+            update(cache, data).await;
+        }
     }
 
     /// Appends a mutation durably (committed before this returns) and shows its optimistic
@@ -353,6 +435,7 @@ impl Outbox {
             request,
             optimistic_response,
             id,
+            update,
         } = mutation;
         let operation = Operation::parse(&request.document, request.operation_name.as_deref())?;
         if operation.kind() != OperationKind::Mutation {
@@ -391,6 +474,9 @@ impl Outbox {
             let mut state = self.state();
             state.entries.push(entry.clone());
             state.waiters.entry(id.clone()).or_default().push(sender);
+            if let Some(update) = update {
+                state.updates.insert(id.clone(), update);
+            }
         }
         self.show_optimistic(&entry).await;
         self.emit(OutboxEvent::Enqueued { id: id.clone() });
@@ -540,6 +626,7 @@ impl Outbox {
         let waiters = {
             let mut state = self.state();
             state.entries.retain(|e| e.id != id);
+            state.updates.remove(id);
             remember(&mut state, id, &outcome);
             state.waiters.remove(id).unwrap_or_default()
         };
@@ -871,6 +958,9 @@ impl Outbox {
                 .await;
         }
         self.apply_rest(changes).await;
+        if let Some(data) = &response.data {
+            self.run_update(&entry.id, data.clone(), false).await;
+        }
         if let Some((temporary, _)) = &renamed {
             let keys = self.inner.cache.keys_with_id(temporary);
             for key in keys {
