@@ -4,8 +4,10 @@
 
 use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
-use super::normalize::{normalize_into, Written};
-use super::read::{read_fragment_from, read_query_from, ReadResult, RecordSource};
+use super::normalize::{normalize_into, normalize_text_into, Written};
+use super::read::{
+    read_fragment_from, read_query_from, read_text_from, ReadResult, RecordSource, Start, TextRead,
+};
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::selection::Walk;
 use super::{root_key, Record};
@@ -97,6 +99,33 @@ pub enum CacheError {
     Store(#[from] StoreError),
     #[error("cached record `{key}` is damaged: {message}")]
     Damaged { key: String, message: String },
+}
+
+/// A write from JSON text failed: the text is not JSON (nothing was written), or the cache
+/// failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextWriteError {
+    #[error("the data is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+/// What a read reached (so the records it lacked can be loaded and the read done again).
+trait Reached {
+    fn reached(&self) -> &FastSet<Sym>;
+}
+
+impl Reached for ReadResult {
+    fn reached(&self) -> &FastSet<Sym> {
+        &self.dependencies
+    }
+}
+
+impl Reached for TextRead {
+    fn reached(&self) -> &FastSet<Sym> {
+        &self.info.dependencies
+    }
 }
 
 fn encode(record: &Record) -> Vec<u8> {
@@ -214,6 +243,34 @@ impl Cache {
         .await
     }
 
+    /// Reads `operation` as JSON text, written straight from the records: the text
+    /// `serde_json` writes of [`Cache::read_query`]'s data (no `Value` tree on the way), or
+    /// `None` with the same missing paths and partial result when something is missing.
+    pub async fn read_query_text(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<TextRead, CacheError> {
+        self.read_loaded(|source, interner| {
+            read_text_from(Start::Query(operation), variables, source, interner)
+        })
+        .await
+    }
+
+    /// Reads entity `key` through `fragment` as JSON text (see [`Cache::read_query_text`]).
+    pub async fn read_fragment_text(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<TextRead, CacheError> {
+        let sym = self.state().interner.intern(key);
+        self.read_loaded(|source, interner| {
+            read_text_from(Start::Fragment(fragment, sym), variables, source, interner)
+        })
+        .await
+    }
+
     /// The keys of the records a read of this cache depended on, sorted.
     pub fn dependency_keys(&self, read: &ReadResult) -> std::collections::BTreeSet<String> {
         let state = self.state();
@@ -225,15 +282,15 @@ impl Cache {
 
     /// Runs `reading` until every record it reached is in memory: each round loads what the last
     /// one reached but memory lacked (the document's depth bounds the rounds).
-    async fn read_loaded(
+    async fn read_loaded<R: Reached>(
         &self,
-        reading: impl Fn(&View<'_>, &Interner) -> ReadResult,
-    ) -> Result<ReadResult, CacheError> {
+        reading: impl Fn(&View<'_>, &Interner) -> R,
+    ) -> Result<R, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {
                 let state = self.state();
                 let result = reading(&View(&state), &state.interner);
-                let unknown = Self::unknown(&state, &result.dependencies);
+                let unknown = Self::unknown(&state, result.reached());
                 (result, unknown)
             };
             if unknown.is_empty() || self.store.is_none() {
@@ -282,6 +339,46 @@ impl Cache {
             )
         };
         self.write_normalized(written).await
+    }
+
+    /// [`Cache::write_query`] from the data's JSON text, normalized straight from the text (no
+    /// `Value` tree of the result): the same records and warnings.
+    pub async fn write_query_text(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = {
+            let walk = Walk::new(operation, variables);
+            let mut state = self.state();
+            normalize_text_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                data,
+                &self.keys,
+            )
+        }
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        Ok(self.write_normalized(written).await?)
+    }
+
+    /// [`Cache::write_fragment`] from the data's JSON text (see [`Cache::write_query_text`]).
+    pub async fn write_fragment_text(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = {
+            let walk = Walk::fragment(fragment, variables);
+            let mut state = self.state();
+            normalize_text_into(&mut state.interner, &walk, key, data, &self.keys)
+        }
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        Ok(self.write_normalized(written).await?)
     }
 
     async fn write_normalized(&self, written: Written) -> Result<Vec<String>, CacheError> {

@@ -11,6 +11,7 @@ use crate::graphql::{Fragment, Operation, OperationKind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Where records come from (owned when a source has to merge layers).
 pub(crate) trait RecordSource {
@@ -85,12 +86,56 @@ pub fn read_fragment(
     }
 }
 
+/// [`read`] as JSON text (see [`TextRead`]).
+pub fn read_text(
+    operation: &Operation,
+    variables: Option<&Value>,
+    records: &RecordSet,
+) -> TextRead {
+    read_text_from(
+        Start::Query(operation),
+        variables,
+        &records.records,
+        &records.interner,
+    )
+}
+
+/// [`read_fragment`] as JSON text (see [`TextRead`]).
+pub fn read_fragment_text(
+    fragment: &Fragment,
+    key: &str,
+    variables: Option<&Value>,
+    records: &RecordSet,
+) -> TextRead {
+    match records.interner.get(key) {
+        Some(sym) => read_text_from(
+            Start::Fragment(fragment, sym),
+            variables,
+            &records.records,
+            &records.interner,
+        ),
+        None => TextRead {
+            data: None,
+            info: read_fragment(fragment, key, variables, records),
+        },
+    }
+}
+
 fn root_typename(kind: OperationKind) -> &'static str {
     match kind {
         OperationKind::Query => "Query",
         OperationKind::Mutation => "Mutation",
         OperationKind::Subscription => "Subscription",
     }
+}
+
+/// Where a read starts.
+#[derive(Clone, Copy)]
+pub(crate) enum Start<'a> {
+    /// An operation's root record.
+    Query(&'a Operation),
+    /// An entity record through a fragment.
+    Fragment(&'a Fragment, Sym),
 }
 
 /// Reads `operation` from `source`, whose symbols are `interner`'s.
@@ -100,22 +145,7 @@ pub(crate) fn read_query_from<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    let walk = Walk::new(operation, variables);
-    let root = root_key(operation.kind());
-    match interner.get(root) {
-        Some(sym) => read_at(
-            &walk,
-            sym,
-            Some(root_typename(operation.kind())),
-            source,
-            interner,
-        ),
-        None => ReadResult {
-            partial: Value::Object(Map::new()),
-            missing: vec![root.to_owned()],
-            ..ReadResult::default()
-        },
-    }
+    read_value(Start::Query(operation), variables, source, interner)
 }
 
 /// Reads record `key` through `fragment`.
@@ -126,31 +156,123 @@ pub(crate) fn read_fragment_from<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    if source.record(key).is_none() {
-        let mut result = ReadResult {
-            partial: Value::Null,
-            missing: vec![interner.name(key).to_owned()],
-            ..ReadResult::default()
-        };
-        result.dependencies.insert(key);
-        return result;
-    }
-    read_at(
-        &Walk::fragment(fragment, variables),
-        key,
-        Some(fragment.type_condition()),
-        source,
-        interner,
-    )
+    read_value(Start::Fragment(fragment, key), variables, source, interner)
 }
 
-fn read_at<S: RecordSource>(
+/// A read as a `serde_json::Value`.
+pub(crate) fn read_value<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+) -> ReadResult {
+    let mut out = ValueSink::default();
+    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out);
+    let value = out.done;
+    let (data, partial) = if missing.is_empty() {
+        (Some(value), Value::Null)
+    } else {
+        (None, value)
+    };
+    ReadResult {
+        data,
+        partial,
+        missing,
+        dependencies,
+    }
+}
+
+/// A read as JSON text: the complete result's text (`None` when anything is missing), and
+/// what [`read_value`] reports besides its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextRead {
+    /// The complete result as JSON text (the text `serde_json` writes of
+    /// [`ReadResult::data`]), or `None` when anything was missing.
+    pub data: Option<String>,
+    /// The rest: `data` is always `None` here; when something was missing, `partial` and
+    /// `missing` are [`ReadResult`]'s. Its dependencies are the read's in both cases.
+    pub info: ReadResult,
+}
+
+/// A read as JSON text, written straight from the records (no `Value` tree). When something
+/// is missing, the read is done again as a tree for the exact partial result and missing paths.
+pub(crate) fn read_text_from<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+) -> TextRead {
+    let mut out = TextSink::default();
+    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out);
+    if !missing.is_empty() {
+        let mut info = read_value(start, variables, source, interner);
+        info.data = None;
+        return TextRead { data: None, info };
+    }
+    TextRead {
+        data: Some(out.finish()),
+        info: ReadResult {
+            dependencies,
+            ..ReadResult::default()
+        },
+    }
+}
+
+/// Reads from `start` into `out`; returns the missing paths and the dependencies.
+fn read_with<S: RecordSource, O: Sink>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+    out: &mut O,
+) -> (Vec<String>, FastSet<Sym>) {
+    match start {
+        Start::Query(operation) => {
+            let root = root_key(operation.kind());
+            match interner.get(root) {
+                Some(sym) => read_at(
+                    &Walk::new(operation, variables),
+                    sym,
+                    Some(root_typename(operation.kind())),
+                    source,
+                    interner,
+                    out,
+                ),
+                None => {
+                    out.begin_object();
+                    out.end_object();
+                    (vec![root.to_owned()], FastSet::default())
+                }
+            }
+        }
+        Start::Fragment(fragment, key) => {
+            if source.record(key).is_none() {
+                out.null();
+                return (
+                    vec![interner.name(key).to_owned()],
+                    FastSet::from_iter([key]),
+                );
+            }
+            read_at(
+                &Walk::fragment(fragment, variables),
+                key,
+                Some(fragment.type_condition()),
+                source,
+                interner,
+                out,
+            )
+        }
+    }
+}
+
+fn read_at<S: RecordSource, O: Sink>(
     walk: &Walk<'_>,
     root: Sym,
     typename: Option<&str>,
     source: &S,
     interner: &Interner,
-) -> ReadResult {
+    out: &mut O,
+) -> (Vec<String>, FastSet<Sym>) {
     let mut reader = Reader {
         walk,
         source,
@@ -160,22 +282,220 @@ fn read_at<S: RecordSource>(
         dependencies: FastSet::default(),
         path: Vec::new(),
         syms: FastMap::default(),
+        plans: FastMap::default(),
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
-    let value = reader.read_fields(walk.root, &record, typename);
-    let (data, partial) = if reader.missing.is_empty() {
-        (Some(value), Value::Null)
-    } else {
-        (None, value)
-    };
-    ReadResult {
-        data,
-        partial,
-        missing: reader.missing,
-        dependencies: reader.dependencies,
+    reader.read_fields(out, walk.root, &record, typename);
+    (reader.missing, reader.dependencies)
+}
+
+/// Where a read's result goes: a `Value` tree or JSON text. Values come in order; in an
+/// object each is preceded by its key.
+pub(crate) trait Sink {
+    /// Whether an object's keys must come sorted and once each (the order and the last-wins
+    /// rule of `serde_json`'s map, which a tree gets by itself).
+    const SORTED: bool;
+    fn begin_object(&mut self);
+    fn key(&mut self, key: &str);
+    fn end_object(&mut self);
+    fn begin_list(&mut self, len: usize);
+    fn end_list(&mut self);
+    fn null(&mut self);
+    fn string(&mut self, value: &str);
+    /// A leaf field's stored value, as it is.
+    fn leaf(&mut self, value: &Val, interner: &Interner);
+    /// Until `unmute`, nothing is written (a field whose key a later field replaces).
+    fn mute(&mut self) {}
+    fn unmute(&mut self) {}
+}
+
+/// Builds a `Value`.
+#[derive(Default)]
+struct ValueSink {
+    stack: Vec<Frame>,
+    done: Value,
+}
+
+enum Frame {
+    Object(Map<String, Value>, Option<String>),
+    List(Vec<Value>),
+}
+
+impl ValueSink {
+    fn put(&mut self, value: Value) {
+        match self.stack.last_mut() {
+            Some(Frame::Object(map, key)) => {
+                if let Some(key) = key.take() {
+                    map.insert(key, value);
+                }
+            }
+            Some(Frame::List(items)) => items.push(value),
+            None => self.done = value,
+        }
     }
 }
+
+impl Sink for ValueSink {
+    const SORTED: bool = false;
+    fn begin_object(&mut self) {
+        self.stack.push(Frame::Object(Map::new(), None));
+    }
+    fn key(&mut self, key: &str) {
+        if let Some(Frame::Object(_, slot)) = self.stack.last_mut() {
+            *slot = Some(key.to_owned());
+        }
+    }
+    fn end_object(&mut self) {
+        if let Some(Frame::Object(map, _)) = self.stack.pop() {
+            self.put(Value::Object(map));
+        }
+    }
+    fn begin_list(&mut self, len: usize) {
+        self.stack.push(Frame::List(Vec::with_capacity(len)));
+    }
+    fn end_list(&mut self) {
+        if let Some(Frame::List(items)) = self.stack.pop() {
+            self.put(Value::Array(items));
+        }
+    }
+    fn null(&mut self) {
+        self.put(Value::Null);
+    }
+    fn string(&mut self, value: &str) {
+        self.put(Value::String(value.to_owned()));
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) {
+        self.put(value.to_json(interner));
+    }
+}
+
+/// Writes JSON text, byte for byte what `serde_json::to_string` writes of the same tree.
+#[derive(Default)]
+struct TextSink {
+    out: Vec<u8>,
+    /// Nothing written yet in the current object or list (no comma needed).
+    fresh: bool,
+    /// A key was just written: its value needs no comma.
+    after_key: bool,
+    muted: u32,
+}
+
+impl TextSink {
+    fn finish(self) -> String {
+        match String::from_utf8(self.out) {
+            Ok(text) => text,
+            // Never: every piece is UTF-8.
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
+
+    fn separate(&mut self) {
+        if self.after_key {
+            self.after_key = false;
+        } else if !self.fresh && !self.out.is_empty() {
+            self.out.push(b',');
+        }
+        self.fresh = false;
+    }
+
+    fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        // Writing to a Vec cannot fail; a value that cannot be JSON is not one of ours.
+        let _ = serde_json::to_writer(&mut self.out, value);
+    }
+}
+
+impl Sink for TextSink {
+    const SORTED: bool = true;
+    fn begin_object(&mut self) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.push(b'{');
+            self.fresh = true;
+        }
+    }
+    fn key(&mut self, key: &str) {
+        if self.muted == 0 {
+            if !self.fresh {
+                self.out.push(b',');
+            }
+            self.fresh = false;
+            self.json(key);
+            self.out.push(b':');
+            self.after_key = true;
+        }
+    }
+    fn end_object(&mut self) {
+        if self.muted == 0 {
+            self.out.push(b'}');
+            self.fresh = false;
+        }
+    }
+    fn begin_list(&mut self, _: usize) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.push(b'[');
+            self.fresh = true;
+        }
+    }
+    fn end_list(&mut self) {
+        if self.muted == 0 {
+            self.out.push(b']');
+            self.fresh = false;
+        }
+    }
+    fn null(&mut self) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.extend_from_slice(b"null");
+        }
+    }
+    fn string(&mut self, value: &str) {
+        if self.muted == 0 {
+            self.separate();
+            self.json(value);
+        }
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) {
+        if self.muted != 0 {
+            return;
+        }
+        match value {
+            Val::Null => self.null(),
+            Val::Bool(b) => {
+                self.separate();
+                self.out
+                    .extend_from_slice(if *b { b"true" as &[u8] } else { b"false" });
+            }
+            Val::Num(n) => {
+                self.separate();
+                self.json(n);
+            }
+            Val::Str(s) => self.string(s),
+            Val::List(items) => {
+                self.begin_list(items.len());
+                for item in items.iter() {
+                    self.leaf(item, interner);
+                }
+                self.end_list();
+            }
+            // References and objects as their JSON form (objects' keys sorted, like a tree's).
+            Val::Ref(_) | Val::Obj(_) => {
+                self.separate();
+                self.json(&value.to_json(interner));
+            }
+        }
+    }
+    fn mute(&mut self) {
+        self.muted += 1;
+    }
+    fn unmute(&mut self) {
+        self.muted = self.muted.saturating_sub(1);
+    }
+}
+
+/// The order a sink takes an object's fields in: (position in the field list, written?).
+type Plan = Rc<[(u32, bool)]>;
 
 struct Reader<'r, 'd, S: RecordSource> {
     walk: &'r Walk<'d>,
@@ -187,6 +507,8 @@ struct Reader<'r, 'd, S: RecordSource> {
     path: Vec<Seg<'d>>,
     /// Each field's storage key as a symbol (`None`: never written, so missing everywhere).
     syms: FastMap<*const Field, Option<Sym>>,
+    /// Per field list, the sorted order (for sorted sinks).
+    plans: FastMap<*const &'d Field, Plan>,
 }
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
@@ -205,12 +527,38 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         self.missing.push(format!("{path}{suffix}"));
     }
 
-    fn read_fields(
+    /// The fields sorted by response key (stably), each written only where it is the last
+    /// field with its key.
+    fn plan(&mut self, fields: &[&'d Field]) -> Plan {
+        let id = fields.as_ptr();
+        if let Some(plan) = self.plans.get(&id) {
+            return plan.clone();
+        }
+        let mut order: Vec<u32> = (0..fields.len() as u32).collect();
+        order.sort_by(|a, b| {
+            let key = |i: &u32| fields.get(*i as usize).map_or("", |f| f.response_key());
+            key(a).cmp(key(b))
+        });
+        let key = |i: u32| fields.get(i as usize).map_or("", |f| f.response_key());
+        let plan: Plan = order
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| {
+                let last = order.get(n + 1).is_none_or(|&next| key(next) != key(i));
+                (i, last)
+            })
+            .collect();
+        self.plans.insert(id, plan.clone());
+        plan
+    }
+
+    fn read_fields<O: Sink>(
         &mut self,
+        out: &mut O,
         set: &'d SelectionSet,
         record: &[(Sym, Val)],
         typename: Option<&str>,
-    ) -> Value {
+    ) {
         let stored = self
             .typename
             .and_then(|t| field(record, t))
@@ -220,64 +568,118 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             });
         let typename = stored.or(typename);
         let fields = self.walk.fields(set, typename);
-        let mut out = Map::new();
-        for &f in fields.iter() {
-            let key = f.response_key();
-            self.path.push(Seg::Key(key));
-            if f.name == "__typename" {
-                match typename {
-                    Some(t) => {
-                        out.insert(key.to_owned(), Value::String(t.to_owned()));
+        out.begin_object();
+        if O::SORTED {
+            let plan = self.plan(&fields);
+            for &(position, written) in plan.iter() {
+                if let Some(&f) = fields.get(position as usize) {
+                    if !written {
+                        out.mute();
                     }
-                    None => self.miss(""),
-                }
-            } else {
-                match self.field_sym(f).and_then(|s| field(record, s)) {
-                    Some(value) => {
-                        if let Some(v) = self.read_value(&f.selection_set, value) {
-                            out.insert(key.to_owned(), v);
-                        }
+                    self.read_field(out, f, record, typename);
+                    if !written {
+                        out.unmute();
                     }
-                    None => self.miss(""),
                 }
             }
-            self.path.pop();
+        } else {
+            for &f in fields.iter() {
+                self.read_field(out, f, record, typename);
+            }
         }
-        Value::Object(out)
+        out.end_object();
     }
 
-    fn read_value(&mut self, set: &'d SelectionSet, value: &Val) -> Option<Value> {
+    fn read_field<O: Sink>(
+        &mut self,
+        out: &mut O,
+        f: &'d Field,
+        record: &[(Sym, Val)],
+        typename: Option<&str>,
+    ) {
+        let key = f.response_key();
+        self.path.push(Seg::Key(key));
+        if f.name == "__typename" {
+            match typename {
+                Some(t) => {
+                    out.key(key);
+                    out.string(t);
+                }
+                None => self.miss(""),
+            }
+        } else {
+            match self.field_sym(f).and_then(|s| field(record, s)) {
+                Some(value) => self.read_value(out, Some(key), &f.selection_set, value),
+                None => self.miss(""),
+            }
+        }
+        self.path.pop();
+    }
+
+    /// Reads a stored value through `set`: a field's (preceded by `key`; left out when
+    /// missing) or a list item's (`key` `None`; null when missing).
+    fn read_value<O: Sink>(
+        &mut self,
+        out: &mut O,
+        key: Option<&str>,
+        set: &'d SelectionSet,
+        value: &Val,
+    ) {
+        let missed = |reader: &mut Self, out: &mut O, suffix: &str| {
+            reader.miss(suffix);
+            if key.is_none() {
+                out.null();
+            }
+        };
         if set.items.is_empty() {
-            return Some(value.to_json(self.interner));
+            if let Some(key) = key {
+                out.key(key);
+            }
+            out.leaf(value, self.interner);
+            return;
         }
         match value {
-            Val::Ref(key) => {
-                self.dependencies.insert(*key);
+            Val::Ref(target) => {
+                self.dependencies.insert(*target);
                 let source = self.source;
-                match source.record(*key) {
-                    Some(record) => Some(self.read_fields(set, &record, None)),
+                match source.record(*target) {
+                    Some(record) => {
+                        if let Some(key) = key {
+                            out.key(key);
+                        }
+                        self.read_fields(out, set, &record, None);
+                    }
                     None => {
-                        let suffix = format!(" (record {})", self.interner.name(*key));
-                        self.miss(&suffix);
-                        None
+                        let suffix = format!(" (record {})", self.interner.name(*target));
+                        missed(self, out, &suffix);
                     }
                 }
             }
-            Val::Null => Some(Value::Null),
+            Val::Null => {
+                if let Some(key) = key {
+                    out.key(key);
+                }
+                out.null();
+            }
             Val::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
+                if let Some(key) = key {
+                    out.key(key);
+                }
+                out.begin_list(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(Seg::Index(i));
-                    out.push(self.read_value(set, item).unwrap_or(Value::Null));
+                    self.read_value(out, None, set, item);
                     self.path.pop();
                 }
-                Some(Value::Array(out))
+                out.end_list();
             }
-            Val::Obj(fields) => Some(self.read_fields(set, fields, None)),
-            _ => {
-                self.miss("");
-                None
+            Val::Obj(fields) => {
+                if let Some(key) = key {
+                    out.key(key);
+                }
+                self.read_fields(out, set, fields, None);
             }
+            _ => missed(self, out, ""),
         }
     }
 }
