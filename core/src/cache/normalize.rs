@@ -194,6 +194,8 @@ struct Writer<'w, 'd> {
     key_names: Vec<&'w str>,
     /// From text: where record keys are put together before being interned.
     key_buf: String,
+    /// From text: per field list, its keys for matching.
+    shapes: FastMap<*const &'d Field, std::rc::Rc<text::Shape<'d>>>,
 }
 
 impl<'w, 'd> Writer<'w, 'd> {
@@ -212,6 +214,7 @@ impl<'w, 'd> Writer<'w, 'd> {
             fallback: false,
             key_names: Vec::new(),
             key_buf: String::new(),
+            shapes: FastMap::default(),
         }
     }
 

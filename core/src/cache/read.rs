@@ -281,7 +281,6 @@ fn read_at<S: RecordSource, O: Sink>(
         missing: Vec::new(),
         dependencies: FastSet::default(),
         path: Vec::new(),
-        syms: FastMap::default(),
         plans: FastMap::default(),
     };
     reader.dependencies.insert(root);
@@ -297,7 +296,7 @@ pub(crate) trait Sink {
     /// rule of `serde_json`'s map, which a tree gets by itself).
     const SORTED: bool;
     fn begin_object(&mut self);
-    fn key(&mut self, key: &str);
+    fn key(&mut self, key: Key<'_>);
     fn end_object(&mut self);
     fn begin_list(&mut self, len: usize);
     fn end_list(&mut self);
@@ -308,6 +307,13 @@ pub(crate) trait Sink {
     /// Until `unmute`, nothing is written (a field whose key a later field replaces).
     fn mute(&mut self) {}
     fn unmute(&mut self) {}
+}
+
+/// An object key: as it is, and as JSON text.
+#[derive(Clone, Copy)]
+pub(crate) struct Key<'k> {
+    text: &'k str,
+    escaped: &'k str,
 }
 
 /// Builds a `Value`.
@@ -341,9 +347,9 @@ impl Sink for ValueSink {
     fn begin_object(&mut self) {
         self.stack.push(Frame::Object(Map::new(), None));
     }
-    fn key(&mut self, key: &str) {
+    fn key(&mut self, key: Key<'_>) {
         if let Some(Frame::Object(_, slot)) = self.stack.last_mut() {
-            *slot = Some(key.to_owned());
+            *slot = Some(key.text.to_owned());
         }
     }
     fn end_object(&mut self) {
@@ -414,13 +420,13 @@ impl Sink for TextSink {
             self.fresh = true;
         }
     }
-    fn key(&mut self, key: &str) {
+    fn key(&mut self, key: Key<'_>) {
         if self.muted == 0 {
             if !self.fresh {
                 self.out.push(b',');
             }
             self.fresh = false;
-            self.json(key);
+            self.out.extend_from_slice(key.escaped.as_bytes());
             self.out.push(b':');
             self.after_key = true;
         }
@@ -494,8 +500,19 @@ impl Sink for TextSink {
     }
 }
 
-/// The order a sink takes an object's fields in: (position in the field list, written?).
-type Plan = Rc<[(u32, bool)]>;
+/// How an object's fields are read, per field list, computed once per read.
+struct Step<'d> {
+    field: &'d Field,
+    /// The field's storage symbol (`None`: never written, or `__typename`).
+    sym: Option<Sym>,
+    /// Written to the sink (`false`: a later field with the same key replaces it).
+    written: bool,
+    /// The key as JSON text (`"name"`), for text sinks.
+    escaped: Box<str>,
+}
+
+/// The steps of a field list, in the order a sink takes them.
+type Plan<'d> = Rc<[Step<'d>]>;
 
 struct Reader<'r, 'd, S: RecordSource> {
     walk: &'r Walk<'d>,
@@ -505,51 +522,50 @@ struct Reader<'r, 'd, S: RecordSource> {
     missing: Vec<String>,
     dependencies: FastSet<Sym>,
     path: Vec<Seg<'d>>,
-    /// Each field's storage key as a symbol (`None`: never written, so missing everywhere).
-    syms: FastMap<*const Field, Option<Sym>>,
-    /// Per field list, the sorted order (for sorted sinks).
-    plans: FastMap<*const &'d Field, Plan>,
+    /// Per field list (and sorted or not), its plan.
+    plans: FastMap<(*const &'d Field, bool), Plan<'d>>,
 }
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
-    fn field_sym(&mut self, field: &'d Field) -> Option<Sym> {
-        let id = field as *const Field;
-        if let Some(sym) = self.syms.get(&id) {
-            return *sym;
+    /// The plan of a field list: in the document's order, or for sorted sinks sorted by
+    /// response key (stably), each written only where it is the last field with its key.
+    fn plan(&mut self, fields: &[&'d Field], sorted: bool) -> Plan<'d> {
+        let id = (fields.as_ptr(), sorted);
+        if let Some(plan) = self.plans.get(&id) {
+            return plan.clone();
         }
-        let sym = self.interner.get(&self.walk.storage_key(field));
-        self.syms.insert(id, sym);
-        sym
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        let key = |i: usize| fields.get(i).map_or("", |f| f.response_key());
+        if sorted {
+            order.sort_by(|a, b| key(*a).cmp(key(*b)));
+        }
+        let plan: Plan<'d> = order
+            .iter()
+            .enumerate()
+            .filter_map(|(n, &i)| {
+                let field = *fields.get(i)?;
+                let written = !sorted || order.get(n + 1).is_none_or(|&next| key(next) != key(i));
+                let sym = if field.name == "__typename" {
+                    None
+                } else {
+                    self.interner.get(&self.walk.storage_key(field))
+                };
+                let escaped = serde_json::to_string(field.response_key()).unwrap_or_default();
+                Some(Step {
+                    field,
+                    sym,
+                    written,
+                    escaped: escaped.into(),
+                })
+            })
+            .collect();
+        self.plans.insert(id, plan.clone());
+        plan
     }
 
     fn miss(&mut self, suffix: &str) {
         let path = path_text(&self.path);
         self.missing.push(format!("{path}{suffix}"));
-    }
-
-    /// The fields sorted by response key (stably), each written only where it is the last
-    /// field with its key.
-    fn plan(&mut self, fields: &[&'d Field]) -> Plan {
-        let id = fields.as_ptr();
-        if let Some(plan) = self.plans.get(&id) {
-            return plan.clone();
-        }
-        let mut order: Vec<u32> = (0..fields.len() as u32).collect();
-        order.sort_by(|a, b| {
-            let key = |i: &u32| fields.get(*i as usize).map_or("", |f| f.response_key());
-            key(a).cmp(key(b))
-        });
-        let key = |i: u32| fields.get(i as usize).map_or("", |f| f.response_key());
-        let plan: Plan = order
-            .iter()
-            .enumerate()
-            .map(|(n, &i)| {
-                let last = order.get(n + 1).is_none_or(|&next| key(next) != key(i));
-                (i, last)
-            })
-            .collect();
-        self.plans.insert(id, plan.clone());
-        plan
     }
 
     fn read_fields<O: Sink>(
@@ -568,23 +584,15 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             });
         let typename = stored.or(typename);
         let fields = self.walk.fields(set, typename);
+        let plan = self.plan(&fields, O::SORTED);
         out.begin_object();
-        if O::SORTED {
-            let plan = self.plan(&fields);
-            for &(position, written) in plan.iter() {
-                if let Some(&f) = fields.get(position as usize) {
-                    if !written {
-                        out.mute();
-                    }
-                    self.read_field(out, f, record, typename);
-                    if !written {
-                        out.unmute();
-                    }
-                }
+        for step in plan.iter() {
+            if !step.written {
+                out.mute();
             }
-        } else {
-            for &f in fields.iter() {
-                self.read_field(out, f, record, typename);
+            self.read_field(out, step, record, typename);
+            if !step.written {
+                out.unmute();
             }
         }
         out.end_object();
@@ -593,12 +601,16 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
     fn read_field<O: Sink>(
         &mut self,
         out: &mut O,
-        f: &'d Field,
+        step: &Step<'d>,
         record: &[(Sym, Val)],
         typename: Option<&str>,
     ) {
-        let key = f.response_key();
-        self.path.push(Seg::Key(key));
+        let f = step.field;
+        let key = Key {
+            text: f.response_key(),
+            escaped: &step.escaped,
+        };
+        self.path.push(Seg::Key(f.response_key()));
         if f.name == "__typename" {
             match typename {
                 Some(t) => {
@@ -608,7 +620,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 None => self.miss(""),
             }
         } else {
-            match self.field_sym(f).and_then(|s| field(record, s)) {
+            match step.sym.and_then(|s| field(record, s)) {
                 Some(value) => self.read_value(out, Some(key), &f.selection_set, value),
                 None => self.miss(""),
             }
@@ -621,7 +633,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
     fn read_value<O: Sink>(
         &mut self,
         out: &mut O,
-        key: Option<&str>,
+        key: Option<Key<'_>>,
         set: &'d SelectionSet,
         value: &Val,
     ) {

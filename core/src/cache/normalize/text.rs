@@ -25,6 +25,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::Deserialize;
 use serde_json::{Number, Value};
 use std::fmt;
+use std::rc::Rc;
 
 /// Normalizes the JSON text `data` like [`normalize_into`] does its tree. Invalid JSON is an
 /// error (and nothing is written).
@@ -170,10 +171,73 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_, '_> {
     }
 }
 
+/// A field list's response keys, and per position whether another field shares its key: what
+/// matching an incoming key needs, computed once per list and walk.
+pub(super) struct Shape<'d> {
+    fields: FieldList<'d>,
+    keys: Box<[&'d str]>,
+    shared: Box<[bool]>,
+    /// Each field's storage symbol (`__typename` fields: the typename's).
+    syms: Box<[Sym]>,
+    /// The positions of `__typename` fields.
+    typenames: Box<[usize]>,
+    /// No two fields (but `__typename`s) are stored under one symbol: a field written in order
+    /// is new to its record.
+    distinct: bool,
+}
+
+impl<'d> Shape<'d> {
+    fn new(fields: FieldList<'d>, writer: &mut Writer<'_, 'd>) -> Shape<'d> {
+        let keys: Box<[&'d str]> = fields.iter().map(|f| f.response_key()).collect();
+        let shared = keys
+            .iter()
+            .map(|k| keys.iter().filter(|other| *other == k).count() > 1)
+            .collect();
+        let syms: Box<[Sym]> = fields
+            .iter()
+            .map(|&f| {
+                if f.name == "__typename" {
+                    writer.typename
+                } else {
+                    writer.field_sym(f)
+                }
+            })
+            .collect();
+        let typenames: Box<[usize]> = (0..fields.len())
+            .filter(|&i| fields.get(i).is_some_and(|f| f.name == "__typename"))
+            .collect();
+        let distinct = syms.iter().enumerate().all(|(i, sym)| {
+            typenames.contains(&i) || syms.iter().filter(|other| *other == sym).count() == 1
+        });
+        Shape {
+            fields,
+            keys,
+            shared,
+            syms,
+            typenames,
+            distinct,
+        }
+    }
+
+    /// The field answering to `name` (the first, looking from `from` on, where fields come in
+    /// order: one comparison in the usual case), and whether other fields answer to it too.
+    fn find(&self, name: &str, from: usize) -> Option<(usize, &'d Field, bool)> {
+        let len = self.keys.len();
+        (from..len)
+            .chain(0..from.min(len))
+            .find(|&i| self.keys.get(i).is_some_and(|k| *k == name))
+            .and_then(|i| {
+                let field = *self.fields.get(i)?;
+                Some((i, field, self.shared.get(i).copied().unwrap_or(true)))
+            })
+    }
+}
+
 /// What an object's fields are known to be so far.
 struct Progress<'d> {
     /// The fields that apply, once the type is known (or when they cannot depend on it).
     fields: Option<FieldList<'d>>,
+    shape: Option<Rc<Shape<'d>>>,
     /// The position of the next field to write (fields must come in the document's order).
     next: usize,
     /// Fields later in the list that answer to a key already read (several fields with one
@@ -197,13 +261,17 @@ impl<'d> Writer<'_, 'd> {
     ) -> Result<(Rec, Option<Sym>), A::Error> {
         let any = self.walk.fields(set, None);
         let mut progress = Progress {
-            fields: (!self.walk.type_dependent(set)).then(|| any.clone()),
+            fields: None,
+            shape: None,
             next: 0,
             deferred: Vec::new(),
             values: Vec::new(),
             typenames: Vec::new(),
             record: Rec::with_capacity(any.len()),
         };
+        if !self.walk.type_dependent(set) {
+            self.text_set_fields(&mut progress, any.clone());
+        }
         let mut typename: Option<Val> = None;
         let mut id: Option<Val> = None;
         // The other fields keys are made of: (name, value).
@@ -222,7 +290,8 @@ impl<'d> Writer<'_, 'd> {
                         Val::Str(t) => Some(&**t),
                         _ => None,
                     };
-                    progress.fields = Some(self.walk.fields(set, t));
+                    let fields = self.walk.fields(set, t);
+                    self.text_set_fields(&mut progress, fields);
                     for (key, value) in std::mem::take(&mut pending) {
                         self.text_tree_field(&mut progress, key.as_str(), value)?;
                     }
@@ -248,21 +317,18 @@ impl<'d> Writer<'_, 'd> {
                     }
                     kept.push((key, value));
                 }
-            } else if let Some(fields) = progress.fields.clone() {
-                let mut matching = fields
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, f)| f.response_key() == name);
-                match (matching.next(), matching.next()) {
-                    (None, _) => {
+            } else if let Some(shape) = &progress.shape {
+                match shape.find(name, progress.next) {
+                    None => {
                         map.next_value::<IgnoredAny>()?;
                     }
-                    (Some((position, &field)), None) => {
+                    Some((position, field, false)) => {
+                        let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
                         self.text_field(&mut progress, position, field, |writer| {
-                            map.next_value_seed(FieldSeed { writer, field })
+                            map.next_value_seed(FieldSeed { writer, field, sym })
                         })?;
                     }
-                    (Some(_), Some(_)) => {
+                    Some((_, _, true)) => {
                         let value: Value = map.next_value()?;
                         self.text_tree_field(&mut progress, name, value)?;
                     }
@@ -275,7 +341,7 @@ impl<'d> Writer<'_, 'd> {
             }
         }
         if progress.fields.is_none() {
-            progress.fields = Some(any);
+            self.text_set_fields(&mut progress, any);
             for (key, value) in std::mem::take(&mut pending) {
                 self.text_tree_field(&mut progress, key.as_str(), value)?;
             }
@@ -285,6 +351,21 @@ impl<'d> Writer<'_, 'd> {
         self.text_typenames(&mut progress);
         let key = self.text_key(typename.as_ref(), id.as_ref(), &kept);
         Ok((progress.record, key))
+    }
+
+    /// The fields of the object are known: `fields`.
+    fn text_set_fields(&mut self, progress: &mut Progress<'d>, fields: FieldList<'d>) {
+        let id = fields.as_ptr();
+        let shape = match self.shapes.get(&id) {
+            Some(shape) => shape.clone(),
+            None => {
+                let shape = Rc::new(Shape::new(fields.clone(), self));
+                self.shapes.insert(id, shape.clone());
+                shape
+            }
+        };
+        progress.fields = Some(fields);
+        progress.shape = Some(shape);
     }
 
     /// The record key of an object from its `__typename`, `id` and key fields: what
@@ -337,16 +418,12 @@ impl<'d> Writer<'_, 'd> {
         name: &str,
         value: &Val,
     ) -> Result<(), E> {
-        let Some(fields) = progress.fields.clone() else {
+        let Some(shape) = progress.shape.clone() else {
             return Ok(());
         };
-        let mut matching = fields
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.response_key() == name);
-        match (matching.next(), matching.next()) {
-            (None, _) => Ok(()),
-            (Some((position, &field)), None) if field.selection_set.items.is_empty() => {
+        match shape.find(name, progress.next) {
+            None => Ok(()),
+            Some((position, field, false)) if field.selection_set.items.is_empty() => {
                 // What the tree walk stores of a leaf: the value as it is.
                 self.text_field(progress, position, field, |writer| {
                     let sym = if field.name == "__typename" {
@@ -428,6 +505,8 @@ impl<'d> Writer<'_, 'd> {
         if let Some((sym, value)) = written? {
             if typename {
                 progress.typenames.push((position, value));
+            } else if progress.shape.as_ref().is_some_and(|s| s.distinct) {
+                progress.record.push((sym, value));
             } else {
                 set_field(&mut progress.record, sym, value);
             }
@@ -438,15 +517,16 @@ impl<'d> Writer<'_, 'd> {
     /// The `__typename` fields at the end of an object: the missing ones warned of, the others
     /// written in the document's order.
     fn text_typenames(&mut self, progress: &mut Progress<'d>) {
-        let Some(fields) = progress.fields.clone() else {
+        let Some(shape) = progress.shape.clone() else {
             return;
         };
-        for (position, &field) in fields.iter().enumerate() {
-            if field.name == "__typename" && !progress.typenames.iter().any(|(p, _)| *p == position)
-            {
-                self.enter(Seg::Key(field.response_key()), position);
-                self.warn_missing();
-                self.leave();
+        for &position in shape.typenames.iter() {
+            if !progress.typenames.iter().any(|(p, _)| *p == position) {
+                if let Some(key) = shape.keys.get(position) {
+                    self.enter(Seg::Key(key), position);
+                    self.warn_missing();
+                    self.leave();
+                }
             }
         }
         progress.typenames.sort_by_key(|(p, _)| *p);
@@ -508,17 +588,17 @@ impl<'d> Writer<'_, 'd> {
 struct FieldSeed<'a, 'w, 'd> {
     writer: &'a mut Writer<'w, 'd>,
     field: &'d Field,
+    sym: Sym,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_, '_> {
     type Value = Option<(Sym, Val)>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        let FieldSeed { writer, field } = self;
+        let FieldSeed { writer, field, sym } = self;
         if field.name == "__typename" {
             let value = LeafSeed(&mut *writer.interner).deserialize(d)?;
             return Ok(Some((writer.typename, value)));
         }
-        let sym = writer.field_sym(field);
         let set = &field.selection_set;
         let value = if set.items.is_empty() {
             Some(LeafSeed(&mut *writer.interner).deserialize(d)?)
