@@ -6,7 +6,8 @@ use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
 use super::normalize::{normalize_into, normalize_text_into, Written};
 use super::read::{
-    read_fragment_from, read_query_from, read_text_from, ReadResult, RecordSource, Start, TextRead,
+    read_fragment_from, read_query_from, read_text_from, read_text_memo, Memo, MemoUse, ReadResult,
+    RecordSource, Start, TextRead,
 };
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::selection::Walk;
@@ -40,6 +41,27 @@ struct State {
     layers: Vec<Layer>,
     /// Every record is in memory (after extract / gc / restore).
     fully_loaded: bool,
+    /// Bumped by every change; `stamps` holds, per record, the generation it last changed in
+    /// (base or layers), so memoized text reads know what is stale.
+    generation: u64,
+    stamps: FastMap<Sym, u64>,
+    /// The memo has made entries (set by text reads, under this state's lock): until then,
+    /// stamps are not needed (any later entry is newer than every change before it).
+    memo_used: std::sync::atomic::AtomicBool,
+}
+
+impl State {
+    /// Stamps `changed` records with a new generation.
+    fn touch<'k>(&mut self, changed: impl IntoIterator<Item = &'k Sym>) {
+        self.generation += 1;
+        if !self.memo_used.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let generation = self.generation;
+        for key in changed {
+            self.stamps.insert(*key, generation);
+        }
+    }
 }
 
 /// Base records with the optimistic layers' fields on top.
@@ -79,6 +101,8 @@ pub struct Cache {
     keys: KeyConfig,
     store: Option<StoreHandle>,
     state: Mutex<State>,
+    /// Text reads' serialized objects (locked inside the state's lock, never the other way).
+    memo: Mutex<Memo>,
     watches: Mutex<Vec<Watch>>,
     next_watch: std::sync::atomic::AtomicU64,
 }
@@ -150,6 +174,7 @@ impl Cache {
             keys,
             store,
             state: Mutex::new(state),
+            memo: Mutex::default(),
             watches: Mutex::default(),
             next_watch: Default::default(),
         }
@@ -251,10 +276,30 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<TextRead, CacheError> {
-        self.read_loaded(|source, interner| {
-            read_text_from(Start::Query(operation), variables, source, interner)
-        })
-        .await
+        let read = self
+            .read_state_loaded(|state| {
+                let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+                let memo = MemoUse {
+                    memo: &mut memo,
+                    stamps: &state.stamps,
+                    generation: state.generation,
+                };
+                let read = read_text_memo(
+                    Start::Query(operation),
+                    variables,
+                    &View(state),
+                    &state.interner,
+                    Some(memo),
+                );
+                // From the first entry on, changes are stamped (still under the state's lock,
+                // so no change slips in between).
+                state
+                    .memo_used
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                read
+            })
+            .await?;
+        Ok(read)
     }
 
     /// Reads entity `key` through `fragment` as JSON text (see [`Cache::read_query_text`]).
@@ -286,10 +331,19 @@ impl Cache {
         &self,
         reading: impl Fn(&View<'_>, &Interner) -> R,
     ) -> Result<R, CacheError> {
+        self.read_state_loaded(|state| reading(&View(state), &state.interner))
+            .await
+    }
+
+    /// [`Cache::read_loaded`] with the whole state at hand.
+    async fn read_state_loaded<R: Reached>(
+        &self,
+        reading: impl Fn(&State) -> R,
+    ) -> Result<R, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {
                 let state = self.state();
-                let result = reading(&View(&state), &state.interner);
+                let result = reading(&state);
                 let unknown = Self::unknown(&state, result.reached());
                 (result, unknown)
             };
@@ -299,7 +353,7 @@ impl Cache {
             self.load(unknown).await?;
         }
         let state = self.state();
-        Ok(reading(&View(&state), &state.interner))
+        Ok(reading(&state))
     }
 
     /// Writes `data` as the fields of entity `key` through `fragment` (persisted; watches re-run).
@@ -390,6 +444,7 @@ impl Cache {
         let persist = self.store.is_some();
         let changes = {
             let mut state = self.state();
+            state.touch(&changed);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             for (key, fields) in records {
                 state.absent.remove(&key);
@@ -432,6 +487,7 @@ impl Cache {
                 &self.keys,
             );
             let changed: FastSet<Sym> = records.keys().copied().collect();
+            state.touch(&changed);
             let index = match state.layers.iter().position(|l| l.id == layer_id) {
                 Some(i) => i,
                 None => {
@@ -458,7 +514,9 @@ impl Cache {
             let Some(index) = state.layers.iter().position(|l| l.id == layer_id) else {
                 return;
             };
-            state.layers.remove(index).records.into_keys().collect()
+            let changed: FastSet<Sym> = state.layers.remove(index).records.into_keys().collect();
+            state.touch(&changed);
+            changed
         };
         self.notify(&changed).await;
     }
@@ -470,6 +528,7 @@ impl Cache {
             let sym = state.interner.intern(key);
             state.base.remove(&sym);
             state.absent.insert(sym);
+            state.touch([&sym]);
             sym
         };
         if let Some(store) = self.store().await? {
@@ -532,6 +591,7 @@ impl Cache {
             for key in &removed {
                 state.base.remove(key);
             }
+            state.touch(&removed);
             let mut names: Vec<String> = removed
                 .iter()
                 .map(|k| state.interner.name(*k).to_owned())
@@ -625,6 +685,7 @@ impl Cache {
             state.base = base;
             state.absent.clear();
             state.fully_loaded = true;
+            state.touch(&changed);
             changed
         };
         self.notify(&changed).await;

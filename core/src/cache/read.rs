@@ -167,7 +167,7 @@ pub(crate) fn read_value<S: RecordSource>(
     interner: &Interner,
 ) -> ReadResult {
     let mut out = ValueSink::default();
-    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out);
+    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out, None);
     let value = out.done;
     let (data, partial) = if missing.is_empty() {
         (Some(value), Value::Null)
@@ -202,8 +202,36 @@ pub(crate) fn read_text_from<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> TextRead {
+    read_text_memo(start, variables, source, interner, None)
+}
+
+/// [`read_text_from`], reusing and filling `memo` (the live cache's).
+pub(crate) fn read_text_memo<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+    mut memo: Option<MemoUse<'_>>,
+) -> TextRead {
     let mut out = TextSink::default();
-    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out);
+    if let Some(memo) = &memo {
+        out.out.reserve(memo.memo.last_len);
+    }
+    let (missing, dependencies) = read_with(
+        start,
+        variables,
+        source,
+        interner,
+        &mut out,
+        memo.as_mut().map(|m| MemoUse {
+            memo: &mut *m.memo,
+            stamps: m.stamps,
+            generation: m.generation,
+        }),
+    );
+    if let Some(memo) = memo {
+        memo.memo.last_len = out.out.len();
+    }
     if !missing.is_empty() {
         let mut info = read_value(start, variables, source, interner);
         info.data = None;
@@ -225,6 +253,7 @@ fn read_with<S: RecordSource, O: Sink>(
     source: &S,
     interner: &Interner,
     out: &mut O,
+    memo: Option<MemoUse<'_>>,
 ) -> (Vec<String>, FastSet<Sym>) {
     match start {
         Start::Query(operation) => {
@@ -237,6 +266,7 @@ fn read_with<S: RecordSource, O: Sink>(
                     source,
                     interner,
                     out,
+                    memo.map(|m| m.bind(operation, variables)),
                 ),
                 None => {
                     out.begin_object();
@@ -260,32 +290,43 @@ fn read_with<S: RecordSource, O: Sink>(
                 source,
                 interner,
                 out,
+                None,
             )
         }
     }
 }
 
-fn read_at<S: RecordSource, O: Sink>(
-    walk: &Walk<'_>,
+fn read_at<'d, S: RecordSource, O: Sink>(
+    walk: &Walk<'d>,
     root: Sym,
     typename: Option<&str>,
     source: &S,
     interner: &Interner,
     out: &mut O,
+    memo: Option<Bound<'_, 'd>>,
 ) -> (Vec<String>, FastSet<Sym>) {
+    // A read like the last one reaches as many records.
+    let expected = memo.as_ref().map_or(0, |m| m.memo.last_deps);
+    let mut dependencies = FastSet::default();
+    dependencies.reserve(expected);
     let mut reader = Reader {
+        memo,
+        dep_log: Vec::new(),
         walk,
         source,
         interner,
         typename: interner.get("__typename"),
         missing: Vec::new(),
-        dependencies: FastSet::default(),
+        dependencies,
         path: Vec::new(),
         plans: FastMap::default(),
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
     reader.read_fields(out, walk.root, &record, typename);
+    if let Some(memo) = &mut reader.memo {
+        memo.memo.last_deps = reader.dependencies.len();
+    }
     (reader.missing, reader.dependencies)
 }
 
@@ -307,6 +348,16 @@ pub(crate) trait Sink {
     /// Until `unmute`, nothing is written (a field whose key a later field replaces).
     fn mute(&mut self) {}
     fn unmute(&mut self) {}
+    /// A value is about to be written: where its text starts (`None`: not text, or muted).
+    fn value_start(&mut self) -> Option<usize> {
+        None
+    }
+    /// The text written since `start`.
+    fn text_since(&self, _start: usize) -> &[u8] {
+        &[]
+    }
+    /// A value's JSON text, as it is.
+    fn raw(&mut self, _text: &[u8]) {}
 }
 
 /// An object key: as it is, and as JSON text.
@@ -388,7 +439,10 @@ struct TextSink {
 }
 
 impl TextSink {
-    fn finish(self) -> String {
+    fn finish(mut self) -> String {
+        if self.out.capacity() > 2 * self.out.len() + 4096 {
+            self.out.shrink_to_fit();
+        }
         match String::from_utf8(self.out) {
             Ok(text) => text,
             // Never: every piece is UTF-8.
@@ -498,6 +552,24 @@ impl Sink for TextSink {
     fn unmute(&mut self) {
         self.muted = self.muted.saturating_sub(1);
     }
+    fn value_start(&mut self) -> Option<usize> {
+        if self.muted != 0 {
+            return None;
+        }
+        self.separate();
+        // The value that follows needs no separator of its own.
+        self.after_key = true;
+        Some(self.out.len())
+    }
+    fn text_since(&self, start: usize) -> &[u8] {
+        self.out.get(start..).unwrap_or_default()
+    }
+    fn raw(&mut self, text: &[u8]) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.extend_from_slice(text);
+        }
+    }
 }
 
 /// How an object's fields are read, per field list, computed once per read.
@@ -524,6 +596,11 @@ struct Reader<'r, 'd, S: RecordSource> {
     path: Vec<Seg<'d>>,
     /// Per field list (and sorted or not), its plan.
     plans: FastMap<(*const &'d Field, bool), Plan<'d>>,
+    /// Text reads of the live cache: serialized objects reused across reads.
+    memo: Option<Bound<'r, 'd>>,
+    /// Every record reached, in order, repeats included (an object's dependencies are the
+    /// stretch logged while it was read).
+    dep_log: Vec<Sym>,
 }
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
@@ -653,13 +730,37 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         match value {
             Val::Ref(target) => {
                 self.dependencies.insert(*target);
+                // The object's dependencies: the record itself, then what it reaches.
+                let logged = self.dep_log.len();
+                if self.memo.is_some() {
+                    self.dep_log.push(*target);
+                }
+                if let Some(memo) = &self.memo {
+                    if let Some((text, deps)) = memo.get(set, *target) {
+                        if let Some(key) = key {
+                            out.key(key);
+                        }
+                        out.raw(text);
+                        self.dep_log.extend_from_slice(deps);
+                        self.dependencies.extend(deps.iter().copied());
+                        return;
+                    }
+                }
                 let source = self.source;
                 match source.record(*target) {
                     Some(record) => {
                         if let Some(key) = key {
                             out.key(key);
                         }
+                        let missing = self.missing.len();
+                        let start = self.memo.as_ref().and_then(|_| out.value_start());
                         self.read_fields(out, set, &record, None);
+                        if let (Some(start), Some(memo)) = (start, &mut self.memo) {
+                            if self.missing.len() == missing {
+                                let deps = self.dep_log.get(logged..).unwrap_or_default();
+                                memo.put(set, *target, out.text_since(start), deps);
+                            }
+                        }
                     }
                     None => {
                         let suffix = format!(" (record {})", self.interner.name(*target));
@@ -692,6 +793,163 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 self.read_fields(out, set, fields, None);
             }
             _ => missed(self, out, ""),
+        }
+    }
+}
+
+/// Serialized objects of earlier text reads, by (read context, selection set, record): a read
+/// of a list whose items did not change copies their text instead of walking them again. An
+/// entry holds while none of the records it read changed since it was made (the live cache
+/// stamps every record it changes with a new generation).
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    /// Per document text, operation and variables, a small id.
+    contexts: FastMap<String, u32>,
+    entries: FastMap<(u32, u32, Sym), MemoEntry>,
+    bytes: usize,
+    /// The length of the last text read (the next one is likely the same query again).
+    last_len: usize,
+    /// How many records the last text read reached.
+    last_deps: usize,
+}
+
+#[derive(Debug)]
+struct MemoEntry {
+    text: Box<[u8]>,
+    /// The record itself first, then every record read under it.
+    deps: Box<[Sym]>,
+    made: u64,
+}
+
+/// Past this much text the memo takes no more (it is only ever a shortcut).
+const MEMO_BYTES: usize = 8 << 20;
+const MEMO_CONTEXTS: usize = 256;
+
+/// The memo with the records' change stamps, for one read.
+pub(crate) struct MemoUse<'m> {
+    pub memo: &'m mut Memo,
+    pub stamps: &'m FastMap<Sym, u64>,
+    pub generation: u64,
+}
+
+/// A memo bound to one read's document and variables.
+pub(crate) struct Bound<'m, 'd> {
+    memo: &'m mut Memo,
+    stamps: &'m FastMap<Sym, u64>,
+    generation: u64,
+    context: u32,
+    /// Selection sets by their place in the document (stable across parses of one text).
+    ordinals: FastMap<*const SelectionSet, u32>,
+    /// The last selection set looked up and its ordinal (a list asks for one set many times).
+    last: std::cell::Cell<(*const SelectionSet, u32)>,
+    _document: std::marker::PhantomData<&'d SelectionSet>,
+}
+
+impl<'m> MemoUse<'m> {
+    fn bind<'d>(self, operation: &'d Operation, variables: Option<&Value>) -> Bound<'m, 'd> {
+        let MemoUse {
+            memo,
+            stamps,
+            generation,
+        } = self;
+        let variables = variables.map(Value::to_string).unwrap_or_default();
+        let key = format!(
+            "{}\u{0}{}\u{0}{variables}",
+            operation.text(),
+            operation.name().unwrap_or_default()
+        );
+        if memo.contexts.len() >= MEMO_CONTEXTS && !memo.contexts.contains_key(&key) {
+            *memo = Memo::default();
+        }
+        let next = memo.contexts.len() as u32;
+        let context = *memo.contexts.entry(key).or_insert(next);
+        let mut ordinals = FastMap::default();
+        for definition in &operation.document().definitions {
+            match definition {
+                crate::graphql::ast::Definition::Operation(op) => {
+                    number(&op.selection_set, &mut ordinals)
+                }
+                crate::graphql::ast::Definition::Fragment(f) => {
+                    number(&f.selection_set, &mut ordinals)
+                }
+            }
+        }
+        Bound {
+            memo,
+            stamps,
+            generation,
+            context,
+            ordinals,
+            last: std::cell::Cell::new((std::ptr::null(), 0)),
+            _document: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Numbers every selection set under `set`, depth first.
+fn number(set: &SelectionSet, out: &mut FastMap<*const SelectionSet, u32>) {
+    let next = out.len() as u32;
+    out.insert(set as *const SelectionSet, next);
+    for item in &set.items {
+        match item {
+            crate::graphql::ast::Selection::Field(f) => number(&f.selection_set, out),
+            crate::graphql::ast::Selection::InlineFragment(i) => number(&i.selection_set, out),
+            crate::graphql::ast::Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+impl Bound<'_, '_> {
+    fn key(&self, set: &SelectionSet, record: Sym) -> Option<(u32, u32, Sym)> {
+        let id = set as *const SelectionSet;
+        let (last, ordinal) = self.last.get();
+        if last == id {
+            return Some((self.context, ordinal, record));
+        }
+        let ordinal = *self.ordinals.get(&id)?;
+        self.last.set((id, ordinal));
+        Some((self.context, ordinal, record))
+    }
+
+    /// The text and dependencies of record `record` read through `set`, if none of them
+    /// changed since.
+    fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&[u8], &[Sym])> {
+        let entry = self.memo.entries.get(&self.key(set, record)?)?;
+        let fresh = entry
+            .deps
+            .iter()
+            .all(|d| self.stamps.get(d).is_none_or(|stamp| *stamp <= entry.made));
+        fresh.then_some((&*entry.text, &*entry.deps))
+    }
+
+    fn put(&mut self, set: &SelectionSet, record: Sym, text: &[u8], deps: &[Sym]) {
+        let Some(key) = self.key(set, record) else {
+            return;
+        };
+        if self.memo.bytes + text.len() > MEMO_BYTES {
+            // Full: entries made stale are replaced as their objects are read again.
+            return;
+        }
+        let unique: Vec<Sym> = if deps.len() <= 16 {
+            let mut unique = Vec::with_capacity(deps.len());
+            for &dep in deps {
+                if !unique.contains(&dep) {
+                    unique.push(dep);
+                }
+            }
+            unique
+        } else {
+            let mut seen = FastSet::default();
+            deps.iter().copied().filter(|d| seen.insert(*d)).collect()
+        };
+        self.memo.bytes += text.len();
+        let entry = MemoEntry {
+            text: text.into(),
+            deps: unique.into_boxed_slice(),
+            made: self.generation,
+        };
+        if let Some(old) = self.memo.entries.insert(key, entry) {
+            self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
         }
     }
 }
