@@ -192,14 +192,13 @@ impl AppSyncClient {
         let variables = parse_variables(request.variables_json)?;
         let cache = self.inner.cache().clone();
         // Written as JSON text straight from the records: no tree on the way.
-        let read = runtime::run(async move {
-            cache
-                .read_query_text(&operation, variables.as_ref())
-                .await
-        })
-        .await
-        .map_err(crate::client::internal)?
-        .map_err(cache_error)?;
+        let read =
+            runtime::run(
+                async move { cache.read_query_text(&operation, variables.as_ref()).await },
+            )
+            .await
+            .map_err(crate::client::internal)?
+            .map_err(cache_error)?;
         Ok(read.data)
     }
 
