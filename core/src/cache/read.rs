@@ -166,9 +166,8 @@ pub(crate) fn read_value<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    let mut out = ValueSink::default();
-    let (missing, dependencies) = read_with(start, variables, source, interner, &mut out, None);
-    let value = out.done;
+    let (missing, dependencies, value) =
+        read_with(start, variables, source, interner, &mut ValueSink, None);
     let (data, partial) = if missing.is_empty() {
         (Some(value), Value::Null)
     } else {
@@ -217,7 +216,7 @@ pub(crate) fn read_text_memo<S: RecordSource>(
     if let Some(memo) = &memo {
         out.out.reserve(memo.memo.last_len);
     }
-    let (missing, dependencies) = read_with(
+    let (missing, dependencies, ()) = read_with(
         start,
         variables,
         source,
@@ -246,7 +245,7 @@ pub(crate) fn read_text_memo<S: RecordSource>(
     }
 }
 
-/// Reads from `start` into `out`; returns the missing paths and the dependencies.
+/// Reads from `start` into `out`; returns the missing paths, the dependencies and the value.
 fn read_with<S: RecordSource, O: Sink>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -254,7 +253,7 @@ fn read_with<S: RecordSource, O: Sink>(
     interner: &Interner,
     out: &mut O,
     memo: Option<MemoUse<'_>>,
-) -> (Vec<String>, FastSet<Sym>) {
+) -> (Vec<String>, FastSet<Sym>, O::Out) {
     match start {
         Start::Query(operation) => {
             let root = root_key(operation.kind());
@@ -269,18 +268,19 @@ fn read_with<S: RecordSource, O: Sink>(
                     memo.map(|m| m.bind(operation, variables)),
                 ),
                 None => {
-                    out.begin_object();
-                    out.end_object();
-                    (vec![root.to_owned()], FastSet::default())
+                    let empty = out.begin_object();
+                    let value = out.end_object(empty);
+                    (vec![root.to_owned()], FastSet::default(), value)
                 }
             }
         }
         Start::Fragment(fragment, key) => {
             if source.record(key).is_none() {
-                out.null();
+                let value = out.null();
                 return (
                     vec![interner.name(key).to_owned()],
                     FastSet::from_iter([key]),
+                    value,
                 );
             }
             read_at(
@@ -304,7 +304,7 @@ fn read_at<'d, S: RecordSource, O: Sink>(
     interner: &Interner,
     out: &mut O,
     memo: Option<Bound<'_, 'd>>,
-) -> (Vec<String>, FastSet<Sym>) {
+) -> (Vec<String>, FastSet<Sym>, O::Out) {
     // A read like the last one reaches as many records.
     let expected = memo.as_ref().map_or(0, |m| m.memo.last_deps);
     let mut dependencies = FastSet::default();
@@ -323,28 +323,34 @@ fn read_at<'d, S: RecordSource, O: Sink>(
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
-    reader.read_fields(out, walk.root, &record, typename);
+    let value = reader.read_fields(out, walk.root, &record, typename);
     if let Some(memo) = &mut reader.memo {
         memo.memo.last_deps = reader.dependencies.len();
     }
-    (reader.missing, reader.dependencies)
+    (reader.missing, reader.dependencies, value)
 }
 
-/// Where a read's result goes: a `Value` tree or JSON text. Values come in order; in an
-/// object each is preceded by its key.
+/// Where a read's result goes: a `Value` tree (built on the way back up, like a recursive
+/// reader would) or JSON text (written on the way down; its values are `()`). In an object,
+/// `key` comes right before the value it names, then `field` takes that value.
 pub(crate) trait Sink {
     /// Whether an object's keys must come sorted and once each (the order and the last-wins
     /// rule of `serde_json`'s map, which a tree gets by itself).
     const SORTED: bool;
-    fn begin_object(&mut self);
-    fn key(&mut self, key: Key<'_>);
-    fn end_object(&mut self);
-    fn begin_list(&mut self, len: usize);
-    fn end_list(&mut self);
-    fn null(&mut self);
-    fn string(&mut self, value: &str);
+    type Out;
+    type Obj;
+    type List;
+    fn begin_object(&mut self) -> Self::Obj;
+    fn key(&mut self, obj: &mut Self::Obj, key: Key<'_>);
+    fn field(&mut self, obj: &mut Self::Obj, value: Self::Out);
+    fn end_object(&mut self, obj: Self::Obj) -> Self::Out;
+    fn begin_list(&mut self, len: usize) -> Self::List;
+    fn item(&mut self, list: &mut Self::List, value: Self::Out);
+    fn end_list(&mut self, list: Self::List) -> Self::Out;
+    fn null(&mut self) -> Self::Out;
+    fn string(&mut self, value: &str) -> Self::Out;
     /// A leaf field's stored value, as it is.
-    fn leaf(&mut self, value: &Val, interner: &Interner);
+    fn leaf(&mut self, value: &Val, interner: &Interner) -> Self::Out;
     /// Until `unmute`, nothing is written (a field whose key a later field replaces).
     fn mute(&mut self) {}
     fn unmute(&mut self) {}
@@ -356,8 +362,8 @@ pub(crate) trait Sink {
     fn text_since(&self, _start: usize) -> &[u8] {
         &[]
     }
-    /// A value's JSON text, as it is.
-    fn raw(&mut self, _text: &[u8]) {}
+    /// A value given as its JSON text (only text sinks are given any).
+    fn raw(&mut self, text: &[u8]) -> Self::Out;
 }
 
 /// An object key: as it is, and as JSON text.
@@ -368,62 +374,48 @@ pub(crate) struct Key<'k> {
 }
 
 /// Builds a `Value`.
-#[derive(Default)]
-struct ValueSink {
-    stack: Vec<Frame>,
-    done: Value,
-}
-
-enum Frame {
-    Object(Map<String, Value>, Option<String>),
-    List(Vec<Value>),
-}
-
-impl ValueSink {
-    fn put(&mut self, value: Value) {
-        match self.stack.last_mut() {
-            Some(Frame::Object(map, key)) => {
-                if let Some(key) = key.take() {
-                    map.insert(key, value);
-                }
-            }
-            Some(Frame::List(items)) => items.push(value),
-            None => self.done = value,
-        }
-    }
-}
+struct ValueSink;
 
 impl Sink for ValueSink {
     const SORTED: bool = false;
-    fn begin_object(&mut self) {
-        self.stack.push(Frame::Object(Map::new(), None));
+    type Out = Value;
+    /// The object so far, and the key of the value to come.
+    type Obj = (Map<String, Value>, Option<String>);
+    type List = Vec<Value>;
+    fn begin_object(&mut self) -> Self::Obj {
+        (Map::new(), None)
     }
-    fn key(&mut self, key: Key<'_>) {
-        if let Some(Frame::Object(_, slot)) = self.stack.last_mut() {
-            *slot = Some(key.text.to_owned());
+    fn key(&mut self, obj: &mut Self::Obj, key: Key<'_>) {
+        obj.1 = Some(key.text.to_owned());
+    }
+    fn field(&mut self, obj: &mut Self::Obj, value: Value) {
+        if let Some(key) = obj.1.take() {
+            obj.0.insert(key, value);
         }
     }
-    fn end_object(&mut self) {
-        if let Some(Frame::Object(map, _)) = self.stack.pop() {
-            self.put(Value::Object(map));
-        }
+    fn end_object(&mut self, obj: Self::Obj) -> Value {
+        Value::Object(obj.0)
     }
-    fn begin_list(&mut self, len: usize) {
-        self.stack.push(Frame::List(Vec::with_capacity(len)));
+    fn begin_list(&mut self, len: usize) -> Vec<Value> {
+        Vec::with_capacity(len)
     }
-    fn end_list(&mut self) {
-        if let Some(Frame::List(items)) = self.stack.pop() {
-            self.put(Value::Array(items));
-        }
+    fn item(&mut self, list: &mut Vec<Value>, value: Value) {
+        list.push(value);
     }
-    fn null(&mut self) {
-        self.put(Value::Null);
+    fn end_list(&mut self, list: Vec<Value>) -> Value {
+        Value::Array(list)
     }
-    fn string(&mut self, value: &str) {
-        self.put(Value::String(value.to_owned()));
+    fn null(&mut self) -> Value {
+        Value::Null
     }
-    fn leaf(&mut self, value: &Val, interner: &Interner) {
-        self.put(value.to_json(interner));
+    fn string(&mut self, value: &str) -> Value {
+        Value::String(value.to_owned())
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) -> Value {
+        value.to_json(interner)
+    }
+    fn raw(&mut self, text: &[u8]) -> Value {
+        serde_json::from_slice(text).unwrap_or_default()
     }
 }
 
@@ -467,6 +459,9 @@ impl TextSink {
 
 impl Sink for TextSink {
     const SORTED: bool = true;
+    type Out = ();
+    type Obj = ();
+    type List = ();
     fn begin_object(&mut self) {
         if self.muted == 0 {
             self.separate();
@@ -474,7 +469,7 @@ impl Sink for TextSink {
             self.fresh = true;
         }
     }
-    fn key(&mut self, key: Key<'_>) {
+    fn key(&mut self, _: &mut (), key: Key<'_>) {
         if self.muted == 0 {
             if !self.fresh {
                 self.out.push(b',');
@@ -485,7 +480,8 @@ impl Sink for TextSink {
             self.after_key = true;
         }
     }
-    fn end_object(&mut self) {
+    fn field(&mut self, _: &mut (), _: ()) {}
+    fn end_object(&mut self, _: ()) {
         if self.muted == 0 {
             self.out.push(b'}');
             self.fresh = false;
@@ -498,7 +494,8 @@ impl Sink for TextSink {
             self.fresh = true;
         }
     }
-    fn end_list(&mut self) {
+    fn item(&mut self, _: &mut (), _: ()) {}
+    fn end_list(&mut self, _: ()) {
         if self.muted == 0 {
             self.out.push(b']');
             self.fresh = false;
@@ -537,7 +534,7 @@ impl Sink for TextSink {
                 for item in items.iter() {
                     self.leaf(item, interner);
                 }
-                self.end_list();
+                self.end_list(());
             }
             // References and objects as their JSON form (objects' keys sorted, like a tree's).
             Val::Ref(_) | Val::Obj(_) => {
@@ -651,7 +648,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         set: &'d SelectionSet,
         record: &[(Sym, Val)],
         typename: Option<&str>,
-    ) {
+    ) -> O::Out {
         let stored = self
             .typename
             .and_then(|t| field(record, t))
@@ -662,22 +659,23 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         let typename = stored.or(typename);
         let fields = self.walk.fields(set, typename);
         let plan = self.plan(&fields, O::SORTED);
-        out.begin_object();
+        let mut obj = out.begin_object();
         for step in plan.iter() {
             if !step.written {
                 out.mute();
             }
-            self.read_field(out, step, record, typename);
+            self.read_field(out, &mut obj, step, record, typename);
             if !step.written {
                 out.unmute();
             }
         }
-        out.end_object();
+        out.end_object(obj)
     }
 
     fn read_field<O: Sink>(
         &mut self,
         out: &mut O,
+        obj: &mut O::Obj,
         step: &Step<'d>,
         record: &[(Sym, Val)],
         typename: Option<&str>,
@@ -691,41 +689,44 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         if f.name == "__typename" {
             match typename {
                 Some(t) => {
-                    out.key(key);
-                    out.string(t);
+                    out.key(obj, key);
+                    let value = out.string(t);
+                    out.field(obj, value);
                 }
                 None => self.miss(""),
             }
         } else {
             match step.sym.and_then(|s| field(record, s)) {
-                Some(value) => self.read_value(out, Some(key), &f.selection_set, value),
+                Some(value) => {
+                    let place = Some((&mut *obj, key));
+                    if let Some(value) = self.read_value(out, place, &f.selection_set, value) {
+                        out.field(obj, value);
+                    }
+                }
                 None => self.miss(""),
             }
         }
         self.path.pop();
     }
 
-    /// Reads a stored value through `set`: a field's (preceded by `key`; left out when
-    /// missing) or a list item's (`key` `None`; null when missing).
+    /// Reads a stored value through `set`: a field's (`place` is its object and key, the key
+    /// given to the sink right before the value) or a list item's (`place` `None`). `None`:
+    /// missing (nothing was given to the sink).
     fn read_value<O: Sink>(
         &mut self,
         out: &mut O,
-        key: Option<Key<'_>>,
+        place: Option<(&mut O::Obj, Key<'_>)>,
         set: &'d SelectionSet,
         value: &Val,
-    ) {
-        let missed = |reader: &mut Self, out: &mut O, suffix: &str| {
-            reader.miss(suffix);
-            if key.is_none() {
-                out.null();
+    ) -> Option<O::Out> {
+        let announce = |out: &mut O, place: Option<(&mut O::Obj, Key<'_>)>| {
+            if let Some((obj, key)) = place {
+                out.key(obj, key);
             }
         };
         if set.items.is_empty() {
-            if let Some(key) = key {
-                out.key(key);
-            }
-            out.leaf(value, self.interner);
-            return;
+            announce(out, place);
+            return Some(out.leaf(value, self.interner));
         }
         match value {
             Val::Ref(target) => {
@@ -737,62 +738,61 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 }
                 if let Some(memo) = &self.memo {
                     if let Some((text, deps)) = memo.get(set, *target) {
-                        if let Some(key) = key {
-                            out.key(key);
-                        }
-                        out.raw(text);
+                        announce(out, place);
+                        let value = out.raw(text);
                         self.dep_log.extend_from_slice(deps);
                         self.dependencies.extend(deps.iter().copied());
-                        return;
+                        return Some(value);
                     }
                 }
                 let source = self.source;
                 match source.record(*target) {
                     Some(record) => {
-                        if let Some(key) = key {
-                            out.key(key);
-                        }
+                        announce(out, place);
                         let missing = self.missing.len();
                         let start = self.memo.as_ref().and_then(|_| out.value_start());
-                        self.read_fields(out, set, &record, None);
+                        let value = self.read_fields(out, set, &record, None);
                         if let (Some(start), Some(memo)) = (start, &mut self.memo) {
                             if self.missing.len() == missing {
                                 let deps = self.dep_log.get(logged..).unwrap_or_default();
                                 memo.put(set, *target, out.text_since(start), deps);
                             }
                         }
+                        Some(value)
                     }
                     None => {
                         let suffix = format!(" (record {})", self.interner.name(*target));
-                        missed(self, out, &suffix);
+                        self.miss(&suffix);
+                        None
                     }
                 }
             }
             Val::Null => {
-                if let Some(key) = key {
-                    out.key(key);
-                }
-                out.null();
+                announce(out, place);
+                Some(out.null())
             }
             Val::List(items) => {
-                if let Some(key) = key {
-                    out.key(key);
-                }
-                out.begin_list(items.len());
+                announce(out, place);
+                let mut list = out.begin_list(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(Seg::Index(i));
-                    self.read_value(out, None, set, item);
+                    let value = match self.read_value(out, None, set, item) {
+                        Some(value) => value,
+                        None => out.null(),
+                    };
+                    out.item(&mut list, value);
                     self.path.pop();
                 }
-                out.end_list();
+                Some(out.end_list(list))
             }
             Val::Obj(fields) => {
-                if let Some(key) = key {
-                    out.key(key);
-                }
-                self.read_fields(out, set, fields, None);
+                announce(out, place);
+                Some(self.read_fields(out, set, fields, None))
             }
-            _ => missed(self, out, ""),
+            _ => {
+                self.miss("");
+                None
+            }
         }
     }
 }
