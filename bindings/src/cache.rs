@@ -124,6 +124,16 @@ fn cache_error(e: core::cache::CacheError) -> AppSyncException {
     core::AppSyncError::Cache(e).into()
 }
 
+/// Data that is not JSON is the same error as before the text path: nothing was written.
+fn text_write_error(e: core::cache::TextWriteError) -> AppSyncException {
+    match e {
+        core::cache::TextWriteError::InvalidJson(detail) => AppSyncException::InvalidDocument {
+            detail: format!("data is not valid JSON: {detail}"),
+        },
+        core::cache::TextWriteError::Cache(e) => cache_error(e),
+    }
+}
+
 fn document_error(e: core::graphql::DocumentError) -> AppSyncException {
     core::AppSyncError::InvalidDocument(e).into()
 }
@@ -181,12 +191,15 @@ impl AppSyncClient {
                 .map_err(document_error)?;
         let variables = parse_variables(request.variables_json)?;
         let cache = self.inner.cache().clone();
+        // Written as JSON text straight from the records: no tree on the way.
         let read =
-            runtime::run(async move { cache.read_query(&operation, variables.as_ref()).await })
-                .await
-                .map_err(crate::client::internal)?
-                .map_err(cache_error)?;
-        Ok(read.data.as_ref().map(json_text))
+            runtime::run(
+                async move { cache.read_query_text(&operation, variables.as_ref()).await },
+            )
+            .await
+            .map_err(crate::client::internal)?
+            .map_err(cache_error)?;
+        Ok(read.data)
     }
 
     /// Writes `data_json` as the query's result (normalized, persisted, watches notified).
@@ -200,16 +213,16 @@ impl AppSyncClient {
             core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
                 .map_err(document_error)?;
         let variables = parse_variables(request.variables_json)?;
-        let data = parse_json(&data_json, "data")?;
         let cache = self.inner.cache().clone();
+        // Normalized straight from the text: no tree of the result on the way.
         runtime::run(async move {
             cache
-                .write_query(&operation, variables.as_ref(), &data)
+                .write_query_text(&operation, variables.as_ref(), &data_json)
                 .await
         })
         .await
         .map_err(crate::client::internal)?
-        .map_err(cache_error)
+        .map_err(text_write_error)
     }
 
     /// Reads entity `key` (e.g. `Todo:1`) through a fragment document, as JSON text; `None`
@@ -227,13 +240,13 @@ impl AppSyncClient {
         let cache = self.inner.cache().clone();
         let read = runtime::run(async move {
             cache
-                .read_fragment(&fragment, &key, variables.as_ref())
+                .read_fragment_text(&fragment, &key, variables.as_ref())
                 .await
         })
         .await
         .map_err(crate::client::internal)?
         .map_err(cache_error)?;
-        Ok(read.data.as_ref().map(json_text))
+        Ok(read.data)
     }
 
     /// Writes `data_json` as the fields of entity `key` through a fragment document.
@@ -248,16 +261,15 @@ impl AppSyncClient {
         let fragment = core::graphql::Fragment::parse(&document, fragment_name.as_deref())
             .map_err(document_error)?;
         let variables = parse_variables(variables_json)?;
-        let data = parse_json(&data_json, "data")?;
         let cache = self.inner.cache().clone();
         runtime::run(async move {
             cache
-                .write_fragment(&fragment, &key, variables.as_ref(), &data)
+                .write_fragment_text(&fragment, &key, variables.as_ref(), &data_json)
                 .await
         })
         .await
         .map_err(crate::client::internal)?
-        .map_err(cache_error)
+        .map_err(text_write_error)
     }
 
     /// Removes one record (e.g. `Todo:1`); queries reading it then miss.

@@ -516,6 +516,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
             .iter()
             .filter(|e| matches!(e, OutboxEvent::Done { .. }))
             .count(),
-        4
+        5,
+        "two successes, the parked one, its discard, the conflict's discard"
     );
 }

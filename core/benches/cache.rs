@@ -9,6 +9,10 @@
 //! - `read_after_write` is the first read after that write and ends with a `serde_json::Value`
 //!   (what a Rust app uses);
 //! - `update_one_then_read` writes one item's name through a fragment, then reads the list again;
+//! - `write_text`, `read_text` and `update_one_then_read_text` are the same through the JSON-text
+//!   paths (`write_query_text` from the text of the response's `data` member, normalized
+//!   without a `Value` tree; `read_query_text` ending with the result's JSON text, what the FFI
+//!   and the web package hand over);
 //! - `open_persisted_get` opens a SQLite store holding the 100,000-item list and answers a
 //!   cache-only `getTodo` from it (a cold start: nothing loaded up front);
 //! - `heap` is the memory the cache holds after the write (bytes allocated and not freed, counted
@@ -118,6 +122,12 @@ async fn bench_n(n: usize) {
     let variables = json!({"limit": n});
     let body = list_todos_json(n);
     let (mut write, mut read, mut update) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut write_text, mut read_text, mut update_text) = (Vec::new(), Vec::new(), Vec::new());
+    // The response is `{"data":…}`: its `data` member's text.
+    let data_text = body
+        .strip_prefix(r#"{"data":"#)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .expect("the response's data");
     let k = n / 2;
     for _ in 0..runs_for(n) {
         let cache = Cache::new(KeyConfig::default(), None);
@@ -149,20 +159,66 @@ async fn bench_n(n: usize) {
         let value = cache.read_query(&list, Some(&variables)).await.unwrap();
         update.push(ms_since(start));
         check_list(value.data.as_ref().expect("complete"), n, Some(k));
+        drop(cache);
+
+        let cache = Cache::new(KeyConfig::default(), None);
+        let start = Instant::now();
+        let warnings = cache
+            .write_query_text(&list, Some(&variables), data_text)
+            .await
+            .unwrap();
+        write_text.push(ms_since(start));
+        assert!(warnings.is_empty(), "{warnings:?}");
+
+        let start = Instant::now();
+        let text = cache
+            .read_query_text(&list, Some(&variables))
+            .await
+            .unwrap();
+        read_text.push(ms_since(start));
+        let text = text.data.expect("complete");
+        check_list(&serde_json::from_str(&text).unwrap(), n, None);
+
+        let start = Instant::now();
+        cache
+            .write_fragment_text(
+                &fragment,
+                &format!("Todo:todo-{k}"),
+                None,
+                &format!(r#"{{"__typename":"Todo","name":"Todo {k} (renamed)"}}"#),
+            )
+            .await
+            .unwrap();
+        let text = cache
+            .read_query_text(&list, Some(&variables))
+            .await
+            .unwrap();
+        update_text.push(ms_since(start));
+        let text = text.data.expect("complete");
+        check_list(&serde_json::from_str(&text).unwrap(), n, Some(k));
     }
     report("write", n, write);
     report("read_after_write", n, read);
     report("update_one_then_read", n, update);
+    report("write_text", n, write_text);
+    report("read_text", n, read_text);
+    report("update_one_then_read_text", n, update_text);
 }
 
 /// Bytes the cache holds after writing the list (the parsed response freed).
-async fn heap(n: usize) {
+async fn heap(n: usize, text: bool) {
     let list = Operation::parse(QUERY, None).unwrap();
     let variables = json!({"limit": n});
     let body = list_todos_json(n);
     let before = LIVE.load(Ordering::Relaxed);
     let cache = Cache::new(KeyConfig::default(), None);
-    {
+    if text {
+        let data = &body[r#"{"data":"#.len()..body.len() - 1];
+        cache
+            .write_query_text(&list, Some(&variables), data)
+            .await
+            .unwrap();
+    } else {
         let response: Value = serde_json::from_str(&body).unwrap();
         cache
             .write_query(&list, Some(&variables), &response["data"])
@@ -171,10 +227,25 @@ async fn heap(n: usize) {
     }
     let held = LIVE.load(Ordering::Relaxed) - before;
     let mib = held as f64 / (1024.0 * 1024.0);
+    let bench = if text { "heap_text" } else { "heap" };
     println!(
         "{}",
-        json!({"bench": "heap", "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
+        json!({"bench": bench, "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
     );
+    if text {
+        // Text reads keep the serialized items for the next read: what that costs.
+        let read = cache
+            .read_query_text(&list, Some(&variables))
+            .await
+            .unwrap();
+        drop(read);
+        let held = LIVE.load(Ordering::Relaxed) - before;
+        let mib = held as f64 / (1024.0 * 1024.0);
+        println!(
+            "{}",
+            json!({"bench": "heap_after_read_text", "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
+        );
+    }
     drop(cache);
 }
 
@@ -235,7 +306,8 @@ fn main() {
         for &n in &sizes {
             bench_n(n).await;
         }
-        heap(10_000).await;
+        heap(10_000, false).await;
+        heap(10_000, true).await;
         open_persisted(100_000).await;
     });
 }

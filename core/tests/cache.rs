@@ -287,3 +287,157 @@ async fn fragments_read_and_write_one_entity() {
         .unwrap();
     assert_eq!(persisted.data.unwrap()["name"], "via fragment");
 }
+
+#[tokio::test]
+async fn the_json_text_paths_persist_layer_and_notify_like_the_tree_paths() {
+    use appsync_core::cache::TextWriteError;
+    use appsync_core::graphql::Fragment;
+    let path = std::env::temp_dir().join(format!("appsync-cache-text-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    let text = serde_json::to_string(&list_data()).unwrap();
+    {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
+        let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
+        let warnings = cache
+            .write_query_text(&op(LIST), None, &text)
+            .await
+            .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(matches!(
+            cache
+                .write_query_text(&op(LIST), None, "{\"listTodos\":")
+                .await,
+            Err(TextWriteError::InvalidJson(_))
+        ));
+    }
+    // Read lazily from disk after a restart, as text and as a tree alike.
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "app").await.unwrap());
+    let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
+    let read = cache.read_query_text(&op(LIST), None).await.unwrap();
+    assert_eq!(read.data.as_deref(), Some(text.as_str()));
+    assert_eq!(
+        cache
+            .dependency_keys(&read.info)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["ROOT_QUERY", "Todo:1", "Todo:2", "User:u1"]
+    );
+
+    // A watch sees text writes; text reads see optimistic layers.
+    let mut watch = cache.watch_query(op(LIST), None).await.unwrap();
+    watch.next().await.unwrap();
+    let fragment = Fragment::parse("fragment N on Todo { name }", None).unwrap();
+    cache
+        .write_fragment_text(&fragment, "Todo:2", None, r#"{"name":"b2"}"#)
+        .await
+        .unwrap();
+    let seen = watch.next().await.unwrap();
+    assert_eq!(seen.value()["listTodos"]["items"][1]["name"], "b2");
+    let (update, data) = rename("1", "optimistic");
+    cache.write_optimistic("layer", &update, None, &data).await;
+    let read = cache
+        .read_fragment_text(&fragment, "Todo:1", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        read.data.as_deref(),
+        Some(r#"{"__typename":"Todo","name":"optimistic"}"#)
+    );
+    cache.remove_layer("layer").await;
+    let read = cache.read_query_text(&op(LIST), None).await.unwrap();
+    let value: Value = serde_json::from_str(read.data.as_deref().unwrap()).unwrap();
+    assert_eq!(value["listTodos"]["items"][0]["name"], "a");
+    assert_eq!(value["listTodos"]["items"][1]["name"], "b2");
+
+    // A miss: no text, the same missing paths as the tree read.
+    cache.evict("User:u1").await.unwrap();
+    let text_read = cache.read_query_text(&op(LIST), None).await.unwrap();
+    let tree_read = cache.read_query(&op(LIST), None).await.unwrap();
+    assert_eq!(text_read.data, None);
+    assert_eq!(text_read.info.missing, tree_read.missing);
+    assert_eq!(text_read.info.partial, tree_read.partial);
+    drop(cache);
+    SqliteStore::reset(&path).unwrap();
+}
+
+/// A text read and a tree read of the same moment agree, for every query of `reads`.
+async fn text_equals_tree(cache: &Cache, reads: &[(Arc<Operation>, Option<Value>)]) {
+    for (operation, variables) in reads {
+        let text = cache
+            .read_query_text(operation, variables.as_ref())
+            .await
+            .unwrap();
+        let tree = cache
+            .read_query(operation, variables.as_ref())
+            .await
+            .unwrap();
+        assert_eq!(
+            text.data,
+            tree.data
+                .as_ref()
+                .map(|d| serde_json::to_string(d).unwrap())
+        );
+        assert_eq!(text.info.missing, tree.missing);
+    }
+}
+
+/// Text reads reuse serialized objects across reads: after every kind of change, a text read
+/// must equal the tree read of the same moment.
+#[tokio::test]
+async fn memoized_text_reads_follow_every_change() {
+    use appsync_core::graphql::Fragment;
+    let cache = Cache::new(KeyConfig::default(), None);
+    let list = op("query List { listTodos { items { id name owner { id name } } } }");
+    let get = op("query Get($id: ID!) { getTodo(id: $id) { id name owner { id name } } }");
+    let reads = [
+        (list.clone(), None),
+        (
+            op("query Names { listTodos { items { name owner { name } } } }"),
+            None,
+        ),
+        (get.clone(), Some(json!({"id": "1"}))),
+        (get.clone(), Some(json!({"id": "2"}))),
+    ];
+    let fragment = Fragment::parse("fragment N on Todo { name }", None).unwrap();
+    let user = Fragment::parse("fragment U on User { name }", None).unwrap();
+    text_equals_tree(&cache, &reads).await;
+    let text = serde_json::to_string(&list_data()).unwrap();
+    cache.write_query_text(&list, None, &text).await.unwrap();
+    text_equals_tree(&cache, &reads).await;
+    text_equals_tree(&cache, &reads).await;
+    let item = list_data()["listTodos"]["items"][0].clone();
+    cache
+        .write_query(&get, Some(&json!({"id": "1"})), &json!({ "getTodo": item }))
+        .await
+        .unwrap();
+    text_equals_tree(&cache, &reads).await;
+    cache
+        .write_fragment_text(
+            &fragment,
+            "Todo:2",
+            None,
+            r#"{"__typename":"Todo","name":"b2"}"#,
+        )
+        .await
+        .unwrap();
+    text_equals_tree(&cache, &reads).await;
+    let ann = json!({"__typename": "User", "name": "Ann2"});
+    cache
+        .write_fragment(&user, "User:u1", None, &ann)
+        .await
+        .unwrap();
+    text_equals_tree(&cache, &reads).await;
+    let (update, data) = rename("1", "optimistic");
+    cache.write_optimistic("layer", &update, None, &data).await;
+    text_equals_tree(&cache, &reads).await;
+    cache.remove_layer("layer").await;
+    text_equals_tree(&cache, &reads).await;
+    let snapshot = cache.extract().await.unwrap();
+    cache.evict("User:u1").await.unwrap();
+    text_equals_tree(&cache, &reads).await;
+    cache.restore(&snapshot).await.unwrap();
+    text_equals_tree(&cache, &reads).await;
+    cache.evict("Todo:1").await.unwrap();
+    cache.gc().await.unwrap();
+    text_equals_tree(&cache, &reads).await;
+}

@@ -4,7 +4,7 @@
 //! Every argument arrives as a raw JS value and is checked here, so wrong input from JS is a
 //! typed error (a JS `Error` with `name` and `code`), never a trap.
 
-use crate::js::{error_value, event_value, from_json, to_json};
+use crate::js::{error_value, event_value, from_json, from_json_text, to_json, to_json_text};
 use crate::providers::providers_from_js;
 use crate::request::request_from_json;
 use crate::websocket::BrowserWebSocketConnector;
@@ -205,11 +205,13 @@ impl WasmClient {
         wasm_bindgen_futures::future_to_promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
+            // JSON text straight from the records, parsed by the engine's own JSON.parse into
+            // a plain JS object: no tree on the Rust side.
             let read = cache
-                .read_query(&operation, request.variables.as_ref())
+                .read_query_text(&operation, request.variables.as_ref())
                 .await
                 .map_err(|e| error_value(&e.into()))?;
-            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+            Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
         })
     }
 
@@ -223,15 +225,16 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let request = read_request(&request);
-        let data = read_data(&data);
+        // JSON.stringify's text, normalized straight from the text: no tree on the Rust side.
+        let data = read_data_text(&data);
         wasm_bindgen_futures::future_to_promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let data = data.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
             let warnings = cache
-                .write_query(&operation, request.variables.as_ref(), &data)
+                .write_query_text(&operation, request.variables.as_ref(), &data)
                 .await
-                .map_err(|e| error_value(&e.into()))?;
+                .map_err(|e| error_value(&text_write_error(e)))?;
             Ok(from_json(&Value::from(warnings)))
         })
     }
@@ -248,10 +251,10 @@ impl WasmClient {
         wasm_bindgen_futures::future_to_promise(async move {
             let (fragment, key, variables, _) = options.map_err(|e| error_value(&e))?;
             let read = cache
-                .read_fragment(&fragment, &key, variables.as_ref())
+                .read_fragment_text(&fragment, &key, variables.as_ref())
                 .await
                 .map_err(|e| error_value(&e.into()))?;
-            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+            Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
         })
     }
 
@@ -400,6 +403,21 @@ fn invalid(message: String) -> AppSyncError {
 
 fn read_data(value: &JsValue) -> Result<Value, AppSyncError> {
     to_json(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
+}
+
+fn read_data_text(value: &JsValue) -> Result<String, AppSyncError> {
+    to_json_text(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
+}
+
+/// JSON.stringify's text is JSON, so `InvalidJson` does not happen here; it reads like
+/// `read_data`'s error if it did.
+fn text_write_error(e: appsync_core::cache::TextWriteError) -> AppSyncError {
+    match e {
+        appsync_core::cache::TextWriteError::InvalidJson(e) => {
+            invalid(format!("the data cannot be read as JSON: {e}"))
+        }
+        appsync_core::cache::TextWriteError::Cache(e) => e.into(),
+    }
 }
 
 fn parse_operation(request: &GraphQLRequest) -> Result<Operation, JsValue> {

@@ -9,14 +9,23 @@ use wasm_bindgen::{JsCast, JsValue};
 
 /// The JSON form of a JS value (`undefined`, functions and symbols become `null`).
 pub fn to_json(value: &JsValue) -> Result<Value, String> {
+    let text = to_json_text(value)?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The JSON text of a JS value, by the browser's own `JSON.stringify` (`undefined`, functions
+/// and symbols become `null`).
+pub fn to_json_text(value: &JsValue) -> Result<String, String> {
     if value.is_undefined() {
-        return Ok(Value::Null);
+        return Ok("null".into());
     }
     let text = js_sys::JSON::stringify(value).map_err(|e| describe_thrown(&e))?;
-    match text.as_string() {
-        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
-        None => Ok(Value::Null),
-    }
+    Ok(text.as_string().unwrap_or_else(|| "null".into()))
+}
+
+/// The JS value of JSON text (by the browser's own `JSON.parse`).
+pub fn from_json_text(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::NULL)
 }
 
 /// The JS value of a JSON value.

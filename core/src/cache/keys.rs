@@ -38,10 +38,25 @@ impl KeyConfig {
     /// The record key of an object, or `None` to embed it in its parent.
     pub fn key_of(&self, object: &Map<String, Value>) -> Option<String> {
         let typename = object.get("__typename").and_then(Value::as_str);
+        if typename.is_none_or(|t| !self.key_fields.contains_key(t)) {
+            if let Some(key_fn) = &self.key_fn {
+                return key_fn(object);
+            }
+        }
+        self.key_with(typename, |name| object.get(name))
+    }
+
+    /// The record key of an object of type `typename` whose fields `get` gives, for a config
+    /// without a custom key function (or a type with key fields).
+    pub(crate) fn key_with<'v>(
+        &self,
+        typename: Option<&str>,
+        get: impl Fn(&str) -> Option<&'v Value>,
+    ) -> Option<String> {
         if let Some(fields) = typename.and_then(|t| self.key_fields.get(t)) {
             let mut parts = Map::new();
             for field in fields {
-                let value = object.get(field).filter(|v| !v.is_null())?;
+                let value = get(field).filter(|v| !v.is_null())?;
                 parts.insert(field.clone(), value.clone());
             }
             return Some(format!(
@@ -50,10 +65,7 @@ impl KeyConfig {
                 Value::Object(parts)
             ));
         }
-        if let Some(key_fn) = &self.key_fn {
-            return key_fn(object);
-        }
-        let id = object.get("id").and_then(scalar_text)?;
+        let id = get("id").and_then(scalar_text)?;
         Some(format!("{}:{id}", typename?))
     }
 }

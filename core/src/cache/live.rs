@@ -4,8 +4,11 @@
 
 use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
-use super::normalize::{normalize_into, Written};
-use super::read::{read_fragment_from, read_query_from, ReadResult, RecordSource};
+use super::normalize::{normalize_into, normalize_text_into, Written};
+use super::read::{
+    read_fragment_from, read_query_from, read_text_from, read_text_memo, Memo, MemoUse, ReadResult,
+    RecordSource, Start, TextRead,
+};
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::selection::Walk;
 use super::{root_key, Record};
@@ -38,6 +41,27 @@ struct State {
     layers: Vec<Layer>,
     /// Every record is in memory (after extract / gc / restore).
     fully_loaded: bool,
+    /// Bumped by every change; `stamps` holds, per record, the generation it last changed in
+    /// (base or layers), so memoized text reads know what is stale.
+    generation: u64,
+    stamps: FastMap<Sym, u64>,
+    /// The memo has made entries (set by text reads, under this state's lock): until then,
+    /// stamps are not needed (any later entry is newer than every change before it).
+    memo_used: std::sync::atomic::AtomicBool,
+}
+
+impl State {
+    /// Stamps `changed` records with a new generation.
+    fn touch<'k>(&mut self, changed: impl IntoIterator<Item = &'k Sym>) {
+        self.generation += 1;
+        if !self.memo_used.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let generation = self.generation;
+        for key in changed {
+            self.stamps.insert(*key, generation);
+        }
+    }
 }
 
 /// Base records with the optimistic layers' fields on top.
@@ -77,6 +101,8 @@ pub struct Cache {
     keys: KeyConfig,
     store: Option<StoreHandle>,
     state: Mutex<State>,
+    /// Text reads' serialized objects (locked inside the state's lock, never the other way).
+    memo: Mutex<Memo>,
     watches: Mutex<Vec<Watch>>,
     next_watch: std::sync::atomic::AtomicU64,
 }
@@ -97,6 +123,33 @@ pub enum CacheError {
     Store(#[from] StoreError),
     #[error("cached record `{key}` is damaged: {message}")]
     Damaged { key: String, message: String },
+}
+
+/// A write from JSON text failed: the text is not JSON (nothing was written), or the cache
+/// failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextWriteError {
+    #[error("the data is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+/// What a read reached (so the records it lacked can be loaded and the read done again).
+trait Reached {
+    fn reached(&self) -> &FastSet<Sym>;
+}
+
+impl Reached for ReadResult {
+    fn reached(&self) -> &FastSet<Sym> {
+        &self.dependencies
+    }
+}
+
+impl Reached for TextRead {
+    fn reached(&self) -> &FastSet<Sym> {
+        &self.info.dependencies
+    }
 }
 
 fn encode(record: &Record) -> Vec<u8> {
@@ -121,6 +174,7 @@ impl Cache {
             keys,
             store,
             state: Mutex::new(state),
+            memo: Mutex::default(),
             watches: Mutex::default(),
             next_watch: Default::default(),
         }
@@ -214,6 +268,54 @@ impl Cache {
         .await
     }
 
+    /// Reads `operation` as JSON text, written straight from the records: the text
+    /// `serde_json` writes of [`Cache::read_query`]'s data (no `Value` tree on the way), or
+    /// `None` with the same missing paths and partial result when something is missing.
+    pub async fn read_query_text(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<TextRead, CacheError> {
+        let read = self
+            .read_state_loaded(|state| {
+                let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+                let memo = MemoUse {
+                    memo: &mut memo,
+                    stamps: &state.stamps,
+                    generation: state.generation,
+                };
+                let read = read_text_memo(
+                    Start::Query(operation),
+                    variables,
+                    &View(state),
+                    &state.interner,
+                    Some(memo),
+                );
+                // From the first entry on, changes are stamped (still under the state's lock,
+                // so no change slips in between).
+                state
+                    .memo_used
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                read
+            })
+            .await?;
+        Ok(read)
+    }
+
+    /// Reads entity `key` through `fragment` as JSON text (see [`Cache::read_query_text`]).
+    pub async fn read_fragment_text(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<TextRead, CacheError> {
+        let sym = self.state().interner.intern(key);
+        self.read_loaded(|source, interner| {
+            read_text_from(Start::Fragment(fragment, sym), variables, source, interner)
+        })
+        .await
+    }
+
     /// The keys of the records a read of this cache depended on, sorted.
     pub fn dependency_keys(&self, read: &ReadResult) -> std::collections::BTreeSet<String> {
         let state = self.state();
@@ -225,15 +327,24 @@ impl Cache {
 
     /// Runs `reading` until every record it reached is in memory: each round loads what the last
     /// one reached but memory lacked (the document's depth bounds the rounds).
-    async fn read_loaded(
+    async fn read_loaded<R: Reached>(
         &self,
-        reading: impl Fn(&View<'_>, &Interner) -> ReadResult,
-    ) -> Result<ReadResult, CacheError> {
+        reading: impl Fn(&View<'_>, &Interner) -> R,
+    ) -> Result<R, CacheError> {
+        self.read_state_loaded(|state| reading(&View(state), &state.interner))
+            .await
+    }
+
+    /// [`Cache::read_loaded`] with the whole state at hand.
+    async fn read_state_loaded<R: Reached>(
+        &self,
+        reading: impl Fn(&State) -> R,
+    ) -> Result<R, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {
                 let state = self.state();
-                let result = reading(&View(&state), &state.interner);
-                let unknown = Self::unknown(&state, &result.dependencies);
+                let result = reading(&state);
+                let unknown = Self::unknown(&state, result.reached());
                 (result, unknown)
             };
             if unknown.is_empty() || self.store.is_none() {
@@ -242,7 +353,7 @@ impl Cache {
             self.load(unknown).await?;
         }
         let state = self.state();
-        Ok(reading(&View(&state), &state.interner))
+        Ok(reading(&state))
     }
 
     /// Writes `data` as the fields of entity `key` through `fragment` (persisted; watches re-run).
@@ -331,6 +442,46 @@ impl Cache {
         self.store.as_ref()
     }
 
+    /// [`Cache::write_query`] from the data's JSON text, normalized straight from the text (no
+    /// `Value` tree of the result): the same records and warnings.
+    pub async fn write_query_text(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = {
+            let walk = Walk::new(operation, variables);
+            let mut state = self.state();
+            normalize_text_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                data,
+                &self.keys,
+            )
+        }
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        Ok(self.write_normalized(written).await?)
+    }
+
+    /// [`Cache::write_fragment`] from the data's JSON text (see [`Cache::write_query_text`]).
+    pub async fn write_fragment_text(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = {
+            let walk = Walk::fragment(fragment, variables);
+            let mut state = self.state();
+            normalize_text_into(&mut state.interner, &walk, key, data, &self.keys)
+        }
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        Ok(self.write_normalized(written).await?)
+    }
+
     async fn write_normalized(&self, written: Written) -> Result<Vec<String>, CacheError> {
         self.write_normalized_with(written, Vec::new()).await
     }
@@ -348,6 +499,7 @@ impl Cache {
         let persist = self.store.is_some();
         let changes = {
             let mut state = self.state();
+            state.touch(&changed);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             changes.extend(extra);
             for (key, fields) in records {
@@ -391,6 +543,7 @@ impl Cache {
                 &self.keys,
             );
             let changed: FastSet<Sym> = records.keys().copied().collect();
+            state.touch(&changed);
             let index = match state.layers.iter().position(|l| l.id == layer_id) {
                 Some(i) => i,
                 None => {
@@ -417,7 +570,9 @@ impl Cache {
             let Some(index) = state.layers.iter().position(|l| l.id == layer_id) else {
                 return;
             };
-            state.layers.remove(index).records.into_keys().collect()
+            let changed: FastSet<Sym> = state.layers.remove(index).records.into_keys().collect();
+            state.touch(&changed);
+            changed
         };
         self.notify(&changed).await;
     }
@@ -429,6 +584,7 @@ impl Cache {
             let sym = state.interner.intern(key);
             state.base.remove(&sym);
             state.absent.insert(sym);
+            state.touch([&sym]);
             sym
         };
         if let Some(store) = self.store().await? {
@@ -491,6 +647,7 @@ impl Cache {
             for key in &removed {
                 state.base.remove(key);
             }
+            state.touch(&removed);
             let mut names: Vec<String> = removed
                 .iter()
                 .map(|k| state.interner.name(*k).to_owned())
@@ -584,6 +741,7 @@ impl Cache {
             state.base = base;
             state.absent.clear();
             state.fully_loaded = true;
+            state.touch(&changed);
             changed
         };
         self.notify(&changed).await;

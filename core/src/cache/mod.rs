@@ -19,9 +19,11 @@ mod records;
 mod selection;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
-pub use live::{Cache, CacheError};
-pub use normalize::{normalize, normalize_fragment, Normalized};
-pub use read::{read, read_fragment, ReadResult};
+pub use live::{Cache, CacheError, TextWriteError};
+pub use normalize::{
+    normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
+};
+pub use read::{read, read_fragment, read_fragment_text, read_text, ReadResult, TextRead};
 pub use records::RecordSet;
 
 use serde_json::{Map, Value};
@@ -64,3 +66,5 @@ pub fn as_reference(value: &Value) -> Option<&str> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod text_tests;

@@ -11,6 +11,11 @@ use crate::graphql::ast::{Field, SelectionSet};
 use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
 
+mod text;
+pub(crate) use text::normalize_text_into;
+#[cfg(test)]
+pub(crate) use text::FALLBACKS;
+
 /// The records a result normalizes to (to merge into the cache), and what did not fit.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
@@ -65,6 +70,48 @@ pub fn normalize_fragment(
     }
 }
 
+/// [`normalize`] from the data's JSON text, without a `Value` tree of it: the same records
+/// and warnings. Invalid JSON is an error.
+pub fn normalize_text(
+    operation: &Operation,
+    variables: Option<&Value>,
+    data: &str,
+    keys: &KeyConfig,
+) -> Result<Normalized, serde_json::Error> {
+    let mut set = RecordSet::default();
+    let walk = Walk::new(operation, variables);
+    let written = normalize_text_into(
+        &mut set.interner,
+        &walk,
+        root_key(operation.kind()),
+        data,
+        keys,
+    )?;
+    set.records = written.records;
+    Ok(Normalized {
+        records: set,
+        warnings: written.warnings,
+    })
+}
+
+/// [`normalize_fragment`] from the data's JSON text.
+pub fn normalize_fragment_text(
+    fragment: &Fragment,
+    key: &str,
+    variables: Option<&Value>,
+    data: &str,
+    keys: &KeyConfig,
+) -> Result<Normalized, serde_json::Error> {
+    let mut set = RecordSet::default();
+    let walk = Walk::fragment(fragment, variables);
+    let written = normalize_text_into(&mut set.interner, &walk, key, data, keys)?;
+    set.records = written.records;
+    Ok(Normalized {
+        records: set,
+        warnings: written.warnings,
+    })
+}
+
 /// A step of the path to a value, for warnings (formatted only when one is reported).
 #[derive(Clone, Copy)]
 pub(crate) enum Seg<'d> {
@@ -101,32 +148,16 @@ pub(crate) fn normalize_into(
     data: &Value,
     keys: &KeyConfig,
 ) -> Written {
-    let typename = interner.intern("__typename");
-    let mut writer = Writer {
-        walk,
-        keys,
-        interner,
-        typename,
-        records: FastMap::default(),
-        warnings: Vec::new(),
-        path: Vec::new(),
-        syms: FastMap::default(),
-    };
+    let mut writer = Writer::new(walk, keys, interner);
     match data {
         Value::Object(object) => {
             let mut record = Rec::new();
             writer.write_fields(walk.root, object, &mut record);
-            let root = writer.interner.intern(root);
-            merge(writer.records.entry(root).or_default(), record);
+            writer.merge_root(root, record);
         }
-        other => writer
-            .warnings
-            .push(format!("data: expected an object, found {}", kind(other))),
+        other => writer.warn_data(other),
     }
-    Written {
-        records: writer.records,
-        warnings: writer.warnings,
-    }
+    writer.finish()
 }
 
 pub(crate) fn kind(value: &Value) -> &'static str {
@@ -140,19 +171,77 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// Writes records from a result, as a `Value` tree (here) or straight from its JSON text
+/// ([`text`]); both share every decision below, so they write the same records.
 struct Writer<'w, 'd> {
     walk: &'w Walk<'d>,
     keys: &'w KeyConfig,
     interner: &'w mut Interner,
     typename: Sym,
     records: FastMap<Sym, Rec>,
-    warnings: Vec<String>,
+    /// Each warning with its place in the walk (field positions and list indices), so warnings
+    /// found out of order (from text, fields come in the data's order) are reported in the
+    /// document's order.
+    warnings: Vec<(Vec<u32>, String)>,
     path: Vec<Seg<'d>>,
+    order: Vec<u32>,
     /// Each field's storage key as a symbol, interned once per walk.
     syms: FastMap<*const Field, Sym>,
+    /// From text: the data is not one the text walk writes exactly like the tree walk (fields
+    /// out of the document's order, repeated keys); the write starts over from a tree.
+    fallback: bool,
+    /// From text: every field name some type's key is made of (kept until the type is known).
+    key_names: Vec<&'w str>,
+    /// From text: where record keys are put together before being interned.
+    key_buf: String,
+    /// From text: per field list, its keys for matching.
+    shapes: FastMap<*const &'d Field, std::rc::Rc<text::Shape<'d>>>,
 }
 
-impl<'d> Writer<'_, 'd> {
+impl<'w, 'd> Writer<'w, 'd> {
+    fn new(walk: &'w Walk<'d>, keys: &'w KeyConfig, interner: &'w mut Interner) -> Self {
+        let typename = interner.intern("__typename");
+        Writer {
+            walk,
+            keys,
+            interner,
+            typename,
+            records: FastMap::default(),
+            warnings: Vec::new(),
+            path: Vec::new(),
+            order: Vec::new(),
+            syms: FastMap::default(),
+            fallback: false,
+            key_names: Vec::new(),
+            key_buf: String::new(),
+            shapes: FastMap::default(),
+        }
+    }
+
+    fn finish(mut self) -> Written {
+        self.warnings.sort_by(|a, b| a.0.cmp(&b.0));
+        Written {
+            records: self.records,
+            warnings: self.warnings.into_iter().map(|(_, w)| w).collect(),
+        }
+    }
+
+    fn merge_root(&mut self, root: &str, record: Rec) {
+        let root = self.interner.intern(root);
+        merge(self.records.entry(root).or_default(), record);
+    }
+
+    fn warn_data(&mut self, data: &Value) {
+        self.warn_data_kind(kind(data));
+    }
+
+    fn warn_data_kind(&mut self, kind: &str) {
+        self.warnings.push((
+            Vec::new(),
+            format!("data: expected an object, found {kind}"),
+        ));
+    }
+
     fn field_sym(&mut self, field: &'d Field) -> Sym {
         let id = field as *const Field;
         if let Some(sym) = self.syms.get(&id) {
@@ -165,7 +254,18 @@ impl<'d> Writer<'_, 'd> {
 
     fn warn(&mut self, message: &str) {
         let path = path_text(&self.path);
-        self.warnings.push(format!("{path}: {message}"));
+        self.warnings
+            .push((self.order.clone(), format!("{path}: {message}")));
+    }
+
+    fn enter(&mut self, seg: Seg<'d>, position: usize) {
+        self.path.push(seg);
+        self.order.push(position as u32);
+    }
+
+    fn leave(&mut self) {
+        self.path.pop();
+        self.order.pop();
     }
 
     fn write_fields(
@@ -176,24 +276,33 @@ impl<'d> Writer<'_, 'd> {
     ) {
         let typename = object.get("__typename").and_then(Value::as_str);
         let fields = self.walk.fields(set, typename);
-        for &field in fields.iter() {
+        for (position, &field) in fields.iter().enumerate() {
             let key = field.response_key();
-            self.path.push(Seg::Key(key));
+            self.enter(Seg::Key(key), position);
             match object.get(key) {
-                None => self.warn("missing from the result"),
-                Some(value) if field.name == "__typename" => {
-                    let value = Val::leaf(value, self.interner);
-                    set_field(record, self.typename, value);
-                }
+                None => self.warn_missing(),
                 Some(value) => {
-                    let sym = self.field_sym(field);
-                    if let Some(stored) = self.write_value(&field.selection_set, value) {
+                    if let Some((sym, stored)) = self.write_field(field, value) {
                         set_field(record, sym, stored);
                     }
                 }
             }
-            self.path.pop();
+            self.leave();
         }
+    }
+
+    fn warn_missing(&mut self) {
+        self.warn("missing from the result");
+    }
+
+    /// The symbol and stored value of one field's value (`None`: nothing to store).
+    fn write_field(&mut self, field: &'d Field, value: &Value) -> Option<(Sym, Val)> {
+        if field.name == "__typename" {
+            return Some((self.typename, Val::leaf(value, self.interner)));
+        }
+        let sym = self.field_sym(field);
+        self.write_value(&field.selection_set, value)
+            .map(|stored| (sym, stored))
     }
 
     fn write_value(&mut self, set: &'d SelectionSet, value: &Value) -> Option<Val> {
@@ -205,32 +314,38 @@ impl<'d> Writer<'_, 'd> {
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    self.path.push(Seg::Index(i));
+                    self.enter(Seg::Index(i), i);
                     out.push(self.write_value(set, item).unwrap_or(Val::Null));
-                    self.path.pop();
+                    self.leave();
                 }
                 Some(Val::List(out.into_boxed_slice()))
             }
             Value::Object(object) => {
                 let mut fields = Rec::new();
                 self.write_fields(set, object, &mut fields);
-                match self.keys.key_of(object) {
-                    Some(key) => {
-                        let sym = self.interner.intern(&key);
-                        merge(self.records.entry(sym).or_default(), fields);
-                        Some(Val::Ref(sym))
-                    }
-                    None => Some(Val::Obj(fields.into_boxed_slice())),
-                }
+                let key = self.keys.key_of(object).map(|k| self.interner.intern(&k));
+                Some(self.store_object(key, fields))
             }
             other => {
-                let message = format!(
-                    "expected an object for its selection set, found {}",
-                    kind(other)
-                );
-                self.warn(&message);
+                self.warn_not_object(kind(other));
                 None
             }
+        }
+    }
+
+    fn warn_not_object(&mut self, kind: &str) {
+        let message = format!("expected an object for its selection set, found {kind}");
+        self.warn(&message);
+    }
+
+    /// An object's fields: merged into record `key`, or embedded when it has no key.
+    fn store_object(&mut self, key: Option<Sym>, fields: Rec) -> Val {
+        match key {
+            Some(sym) => {
+                merge(self.records.entry(sym).or_default(), fields);
+                Val::Ref(sym)
+            }
+            None => Val::Obj(fields.into_boxed_slice()),
         }
     }
 }

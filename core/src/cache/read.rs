@@ -11,6 +11,7 @@ use crate::graphql::{Fragment, Operation, OperationKind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Where records come from (owned when a source has to merge layers).
 pub(crate) trait RecordSource {
@@ -85,12 +86,56 @@ pub fn read_fragment(
     }
 }
 
+/// [`read`] as JSON text (see [`TextRead`]).
+pub fn read_text(
+    operation: &Operation,
+    variables: Option<&Value>,
+    records: &RecordSet,
+) -> TextRead {
+    read_text_from(
+        Start::Query(operation),
+        variables,
+        &records.records,
+        &records.interner,
+    )
+}
+
+/// [`read_fragment`] as JSON text (see [`TextRead`]).
+pub fn read_fragment_text(
+    fragment: &Fragment,
+    key: &str,
+    variables: Option<&Value>,
+    records: &RecordSet,
+) -> TextRead {
+    match records.interner.get(key) {
+        Some(sym) => read_text_from(
+            Start::Fragment(fragment, sym),
+            variables,
+            &records.records,
+            &records.interner,
+        ),
+        None => TextRead {
+            data: None,
+            info: read_fragment(fragment, key, variables, records),
+        },
+    }
+}
+
 fn root_typename(kind: OperationKind) -> &'static str {
     match kind {
         OperationKind::Query => "Query",
         OperationKind::Mutation => "Mutation",
         OperationKind::Subscription => "Subscription",
     }
+}
+
+/// Where a read starts.
+#[derive(Clone, Copy)]
+pub(crate) enum Start<'a> {
+    /// An operation's root record.
+    Query(&'a Operation),
+    /// An entity record through a fragment.
+    Fragment(&'a Fragment, Sym),
 }
 
 /// Reads `operation` from `source`, whose symbols are `interner`'s.
@@ -100,22 +145,7 @@ pub(crate) fn read_query_from<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    let walk = Walk::new(operation, variables);
-    let root = root_key(operation.kind());
-    match interner.get(root) {
-        Some(sym) => read_at(
-            &walk,
-            sym,
-            Some(root_typename(operation.kind())),
-            source,
-            interner,
-        ),
-        None => ReadResult {
-            partial: Value::Object(Map::new()),
-            missing: vec![root.to_owned()],
-            ..ReadResult::default()
-        },
-    }
+    read_value(Start::Query(operation), variables, source, interner)
 }
 
 /// Reads record `key` through `fragment`.
@@ -126,45 +156,19 @@ pub(crate) fn read_fragment_from<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    if source.record(key).is_none() {
-        let mut result = ReadResult {
-            partial: Value::Null,
-            missing: vec![interner.name(key).to_owned()],
-            ..ReadResult::default()
-        };
-        result.dependencies.insert(key);
-        return result;
-    }
-    read_at(
-        &Walk::fragment(fragment, variables),
-        key,
-        Some(fragment.type_condition()),
-        source,
-        interner,
-    )
+    read_value(Start::Fragment(fragment, key), variables, source, interner)
 }
 
-fn read_at<S: RecordSource>(
-    walk: &Walk<'_>,
-    root: Sym,
-    typename: Option<&str>,
+/// A read as a `serde_json::Value`.
+pub(crate) fn read_value<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    let mut reader = Reader {
-        walk,
-        source,
-        interner,
-        typename: interner.get("__typename"),
-        missing: Vec::new(),
-        dependencies: FastSet::default(),
-        path: Vec::new(),
-        syms: FastMap::default(),
-    };
-    reader.dependencies.insert(root);
-    let record = source.record(root).unwrap_or_default();
-    let value = reader.read_fields(walk.root, &record, typename);
-    let (data, partial) = if reader.missing.is_empty() {
+    let (missing, dependencies, value) =
+        read_with(start, variables, source, interner, &mut ValueSink, None);
+    let (data, partial) = if missing.is_empty() {
         (Some(value), Value::Null)
     } else {
         (None, value)
@@ -172,10 +176,412 @@ fn read_at<S: RecordSource>(
     ReadResult {
         data,
         partial,
-        missing: reader.missing,
-        dependencies: reader.dependencies,
+        missing,
+        dependencies,
     }
 }
+
+/// A read as JSON text: the complete result's text (`None` when anything is missing), and
+/// what [`read_value`] reports besides its value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextRead {
+    /// The complete result as JSON text (the text `serde_json` writes of
+    /// [`ReadResult::data`]), or `None` when anything was missing.
+    pub data: Option<String>,
+    /// The rest: `data` is always `None` here; when something was missing, `partial` and
+    /// `missing` are [`ReadResult`]'s. Its dependencies are the read's in both cases.
+    pub info: ReadResult,
+}
+
+/// A read as JSON text, written straight from the records (no `Value` tree). When something
+/// is missing, the read is done again as a tree for the exact partial result and missing paths.
+pub(crate) fn read_text_from<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+) -> TextRead {
+    read_text_memo(start, variables, source, interner, None)
+}
+
+/// [`read_text_from`], reusing and filling `memo` (the live cache's).
+pub(crate) fn read_text_memo<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+    mut memo: Option<MemoUse<'_>>,
+) -> TextRead {
+    let mut out = TextSink::default();
+    if let Some(memo) = &memo {
+        out.out.reserve(memo.memo.last_len);
+    }
+    let (missing, dependencies, ()) = read_with(
+        start,
+        variables,
+        source,
+        interner,
+        &mut out,
+        memo.as_mut().map(|m| MemoUse {
+            memo: &mut *m.memo,
+            stamps: m.stamps,
+            generation: m.generation,
+        }),
+    );
+    if let Some(memo) = memo {
+        memo.memo.last_len = out.out.len();
+    }
+    if !missing.is_empty() {
+        let mut info = read_value(start, variables, source, interner);
+        info.data = None;
+        return TextRead { data: None, info };
+    }
+    TextRead {
+        data: Some(out.finish()),
+        info: ReadResult {
+            dependencies,
+            ..ReadResult::default()
+        },
+    }
+}
+
+/// Reads from `start` into `out`; returns the missing paths, the dependencies and the value.
+fn read_with<S: RecordSource, O: Sink>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+    out: &mut O,
+    memo: Option<MemoUse<'_>>,
+) -> (Vec<String>, FastSet<Sym>, O::Out) {
+    match start {
+        Start::Query(operation) => {
+            let root = root_key(operation.kind());
+            match interner.get(root) {
+                Some(sym) => read_at(
+                    &Walk::new(operation, variables),
+                    sym,
+                    Some(root_typename(operation.kind())),
+                    source,
+                    interner,
+                    out,
+                    memo.map(|m| m.bind(operation, variables)),
+                ),
+                None => {
+                    let empty = out.begin_object();
+                    let value = out.end_object(empty);
+                    (vec![root.to_owned()], FastSet::default(), value)
+                }
+            }
+        }
+        Start::Fragment(fragment, key) => {
+            if source.record(key).is_none() {
+                let value = out.null();
+                return (
+                    vec![interner.name(key).to_owned()],
+                    FastSet::from_iter([key]),
+                    value,
+                );
+            }
+            read_at(
+                &Walk::fragment(fragment, variables),
+                key,
+                Some(fragment.type_condition()),
+                source,
+                interner,
+                out,
+                None,
+            )
+        }
+    }
+}
+
+fn read_at<'d, S: RecordSource, O: Sink>(
+    walk: &Walk<'d>,
+    root: Sym,
+    typename: Option<&str>,
+    source: &S,
+    interner: &Interner,
+    out: &mut O,
+    memo: Option<Bound<'_, 'd>>,
+) -> (Vec<String>, FastSet<Sym>, O::Out) {
+    // A read like the last one reaches as many records.
+    let expected = memo.as_ref().map_or(0, |m| m.memo.last_deps);
+    let mut dependencies = FastSet::default();
+    dependencies.reserve(expected);
+    let mut reader = Reader {
+        memo,
+        dep_log: Vec::new(),
+        walk,
+        source,
+        interner,
+        typename: interner.get("__typename"),
+        missing: Vec::new(),
+        dependencies,
+        path: Vec::new(),
+        plans: FastMap::default(),
+    };
+    reader.dependencies.insert(root);
+    let record = source.record(root).unwrap_or_default();
+    let value = reader.read_fields(out, walk.root, &record, typename);
+    if let Some(memo) = &mut reader.memo {
+        memo.memo.last_deps = reader.dependencies.len();
+    }
+    (reader.missing, reader.dependencies, value)
+}
+
+/// Where a read's result goes: a `Value` tree (built on the way back up, like a recursive
+/// reader would) or JSON text (written on the way down; its values are `()`). In an object,
+/// `key` comes right before the value it names, then `field` takes that value.
+pub(crate) trait Sink {
+    /// Whether an object's keys must come sorted and once each (the order and the last-wins
+    /// rule of `serde_json`'s map, which a tree gets by itself).
+    const SORTED: bool;
+    type Out;
+    type Obj;
+    type List;
+    fn begin_object(&mut self) -> Self::Obj;
+    fn key(&mut self, obj: &mut Self::Obj, key: Key<'_>);
+    fn field(&mut self, obj: &mut Self::Obj, value: Self::Out);
+    fn end_object(&mut self, obj: Self::Obj) -> Self::Out;
+    fn begin_list(&mut self, len: usize) -> Self::List;
+    fn item(&mut self, list: &mut Self::List, value: Self::Out);
+    fn end_list(&mut self, list: Self::List) -> Self::Out;
+    fn null(&mut self) -> Self::Out;
+    fn string(&mut self, value: &str) -> Self::Out;
+    /// A leaf field's stored value, as it is.
+    fn leaf(&mut self, value: &Val, interner: &Interner) -> Self::Out;
+    /// Until `unmute`, nothing is written (a field whose key a later field replaces).
+    fn mute(&mut self) {}
+    fn unmute(&mut self) {}
+    /// A value is about to be written: where its text starts (`None`: not text, or muted).
+    fn value_start(&mut self) -> Option<usize> {
+        None
+    }
+    /// The text written since `start`.
+    fn text_since(&self, _start: usize) -> &[u8] {
+        &[]
+    }
+    /// A value given as its JSON text (only text sinks are given any).
+    fn raw(&mut self, text: &[u8]) -> Self::Out;
+}
+
+/// An object key: as it is, and as JSON text.
+#[derive(Clone, Copy)]
+pub(crate) struct Key<'k> {
+    text: &'k str,
+    escaped: &'k str,
+}
+
+/// Builds a `Value`.
+struct ValueSink;
+
+impl Sink for ValueSink {
+    const SORTED: bool = false;
+    type Out = Value;
+    /// The object so far, and the key of the value to come.
+    type Obj = (Map<String, Value>, Option<String>);
+    type List = Vec<Value>;
+    fn begin_object(&mut self) -> Self::Obj {
+        (Map::new(), None)
+    }
+    fn key(&mut self, obj: &mut Self::Obj, key: Key<'_>) {
+        obj.1 = Some(key.text.to_owned());
+    }
+    fn field(&mut self, obj: &mut Self::Obj, value: Value) {
+        if let Some(key) = obj.1.take() {
+            obj.0.insert(key, value);
+        }
+    }
+    fn end_object(&mut self, obj: Self::Obj) -> Value {
+        Value::Object(obj.0)
+    }
+    fn begin_list(&mut self, len: usize) -> Vec<Value> {
+        Vec::with_capacity(len)
+    }
+    fn item(&mut self, list: &mut Vec<Value>, value: Value) {
+        list.push(value);
+    }
+    fn end_list(&mut self, list: Vec<Value>) -> Value {
+        Value::Array(list)
+    }
+    fn null(&mut self) -> Value {
+        Value::Null
+    }
+    fn string(&mut self, value: &str) -> Value {
+        Value::String(value.to_owned())
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) -> Value {
+        value.to_json(interner)
+    }
+    fn raw(&mut self, text: &[u8]) -> Value {
+        serde_json::from_slice(text).unwrap_or_default()
+    }
+}
+
+/// Writes JSON text, byte for byte what `serde_json::to_string` writes of the same tree.
+#[derive(Default)]
+struct TextSink {
+    out: Vec<u8>,
+    /// Nothing written yet in the current object or list (no comma needed).
+    fresh: bool,
+    /// A key was just written: its value needs no comma.
+    after_key: bool,
+    muted: u32,
+}
+
+impl TextSink {
+    fn finish(mut self) -> String {
+        if self.out.capacity() > 2 * self.out.len() + 4096 {
+            self.out.shrink_to_fit();
+        }
+        match String::from_utf8(self.out) {
+            Ok(text) => text,
+            // Never: every piece is UTF-8.
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
+
+    fn separate(&mut self) {
+        if self.after_key {
+            self.after_key = false;
+        } else if !self.fresh && !self.out.is_empty() {
+            self.out.push(b',');
+        }
+        self.fresh = false;
+    }
+
+    fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        // Writing to a Vec cannot fail; a value that cannot be JSON is not one of ours.
+        let _ = serde_json::to_writer(&mut self.out, value);
+    }
+}
+
+impl Sink for TextSink {
+    const SORTED: bool = true;
+    type Out = ();
+    type Obj = ();
+    type List = ();
+    fn begin_object(&mut self) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.push(b'{');
+            self.fresh = true;
+        }
+    }
+    fn key(&mut self, _: &mut (), key: Key<'_>) {
+        if self.muted == 0 {
+            if !self.fresh {
+                self.out.push(b',');
+            }
+            self.fresh = false;
+            self.out.extend_from_slice(key.escaped.as_bytes());
+            self.out.push(b':');
+            self.after_key = true;
+        }
+    }
+    fn field(&mut self, _: &mut (), _: ()) {}
+    fn end_object(&mut self, _: ()) {
+        if self.muted == 0 {
+            self.out.push(b'}');
+            self.fresh = false;
+        }
+    }
+    fn begin_list(&mut self, _: usize) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.push(b'[');
+            self.fresh = true;
+        }
+    }
+    fn item(&mut self, _: &mut (), _: ()) {}
+    fn end_list(&mut self, _: ()) {
+        if self.muted == 0 {
+            self.out.push(b']');
+            self.fresh = false;
+        }
+    }
+    fn null(&mut self) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.extend_from_slice(b"null");
+        }
+    }
+    fn string(&mut self, value: &str) {
+        if self.muted == 0 {
+            self.separate();
+            self.json(value);
+        }
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) {
+        if self.muted != 0 {
+            return;
+        }
+        match value {
+            Val::Null => self.null(),
+            Val::Bool(b) => {
+                self.separate();
+                self.out
+                    .extend_from_slice(if *b { b"true" as &[u8] } else { b"false" });
+            }
+            Val::Num(n) => {
+                self.separate();
+                self.json(n);
+            }
+            Val::Str(s) => self.string(s),
+            Val::List(items) => {
+                self.begin_list(items.len());
+                for item in items.iter() {
+                    self.leaf(item, interner);
+                }
+                self.end_list(());
+            }
+            // References and objects as their JSON form (objects' keys sorted, like a tree's).
+            Val::Ref(_) | Val::Obj(_) => {
+                self.separate();
+                self.json(&value.to_json(interner));
+            }
+        }
+    }
+    fn mute(&mut self) {
+        self.muted += 1;
+    }
+    fn unmute(&mut self) {
+        self.muted = self.muted.saturating_sub(1);
+    }
+    fn value_start(&mut self) -> Option<usize> {
+        if self.muted != 0 {
+            return None;
+        }
+        self.separate();
+        // The value that follows needs no separator of its own.
+        self.after_key = true;
+        Some(self.out.len())
+    }
+    fn text_since(&self, start: usize) -> &[u8] {
+        self.out.get(start..).unwrap_or_default()
+    }
+    fn raw(&mut self, text: &[u8]) {
+        if self.muted == 0 {
+            self.separate();
+            self.out.extend_from_slice(text);
+        }
+    }
+}
+
+/// How an object's fields are read, per field list, computed once per read.
+struct Step<'d> {
+    field: &'d Field,
+    /// The field's storage symbol (`None`: never written, or `__typename`).
+    sym: Option<Sym>,
+    /// Written to the sink (`false`: a later field with the same key replaces it).
+    written: bool,
+    /// The key as JSON text (`"name"`), for text sinks.
+    escaped: Box<str>,
+}
+
+/// The steps of a field list, in the order a sink takes them.
+type Plan<'d> = Rc<[Step<'d>]>;
 
 struct Reader<'r, 'd, S: RecordSource> {
     walk: &'r Walk<'d>,
@@ -185,19 +591,50 @@ struct Reader<'r, 'd, S: RecordSource> {
     missing: Vec<String>,
     dependencies: FastSet<Sym>,
     path: Vec<Seg<'d>>,
-    /// Each field's storage key as a symbol (`None`: never written, so missing everywhere).
-    syms: FastMap<*const Field, Option<Sym>>,
+    /// Per field list (and sorted or not), its plan.
+    plans: FastMap<(*const &'d Field, bool), Plan<'d>>,
+    /// Text reads of the live cache: serialized objects reused across reads.
+    memo: Option<Bound<'r, 'd>>,
+    /// Every record reached, in order, repeats included (an object's dependencies are the
+    /// stretch logged while it was read).
+    dep_log: Vec<Sym>,
 }
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
-    fn field_sym(&mut self, field: &'d Field) -> Option<Sym> {
-        let id = field as *const Field;
-        if let Some(sym) = self.syms.get(&id) {
-            return *sym;
+    /// The plan of a field list: in the document's order, or for sorted sinks sorted by
+    /// response key (stably), each written only where it is the last field with its key.
+    fn plan(&mut self, fields: &[&'d Field], sorted: bool) -> Plan<'d> {
+        let id = (fields.as_ptr(), sorted);
+        if let Some(plan) = self.plans.get(&id) {
+            return plan.clone();
         }
-        let sym = self.interner.get(&self.walk.storage_key(field));
-        self.syms.insert(id, sym);
-        sym
+        let mut order: Vec<usize> = (0..fields.len()).collect();
+        let key = |i: usize| fields.get(i).map_or("", |f| f.response_key());
+        if sorted {
+            order.sort_by(|a, b| key(*a).cmp(key(*b)));
+        }
+        let plan: Plan<'d> = order
+            .iter()
+            .enumerate()
+            .filter_map(|(n, &i)| {
+                let field = *fields.get(i)?;
+                let written = !sorted || order.get(n + 1).is_none_or(|&next| key(next) != key(i));
+                let sym = if field.name == "__typename" {
+                    None
+                } else {
+                    self.interner.get(&self.walk.storage_key(field))
+                };
+                let escaped = serde_json::to_string(field.response_key()).unwrap_or_default();
+                Some(Step {
+                    field,
+                    sym,
+                    written,
+                    escaped: escaped.into(),
+                })
+            })
+            .collect();
+        self.plans.insert(id, plan.clone());
+        plan
     }
 
     fn miss(&mut self, suffix: &str) {
@@ -205,12 +642,13 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         self.missing.push(format!("{path}{suffix}"));
     }
 
-    fn read_fields(
+    fn read_fields<O: Sink>(
         &mut self,
+        out: &mut O,
         set: &'d SelectionSet,
         record: &[(Sym, Val)],
         typename: Option<&str>,
-    ) -> Value {
+    ) -> O::Out {
         let stored = self
             .typename
             .and_then(|t| field(record, t))
@@ -220,64 +658,298 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             });
         let typename = stored.or(typename);
         let fields = self.walk.fields(set, typename);
-        let mut out = Map::new();
-        for &f in fields.iter() {
-            let key = f.response_key();
-            self.path.push(Seg::Key(key));
-            if f.name == "__typename" {
-                match typename {
-                    Some(t) => {
-                        out.insert(key.to_owned(), Value::String(t.to_owned()));
-                    }
-                    None => self.miss(""),
-                }
-            } else {
-                match self.field_sym(f).and_then(|s| field(record, s)) {
-                    Some(value) => {
-                        if let Some(v) = self.read_value(&f.selection_set, value) {
-                            out.insert(key.to_owned(), v);
-                        }
-                    }
-                    None => self.miss(""),
-                }
+        let plan = self.plan(&fields, O::SORTED);
+        let mut obj = out.begin_object();
+        for step in plan.iter() {
+            if !step.written {
+                out.mute();
             }
-            self.path.pop();
+            self.read_field(out, &mut obj, step, record, typename);
+            if !step.written {
+                out.unmute();
+            }
         }
-        Value::Object(out)
+        out.end_object(obj)
     }
 
-    fn read_value(&mut self, set: &'d SelectionSet, value: &Val) -> Option<Value> {
+    fn read_field<O: Sink>(
+        &mut self,
+        out: &mut O,
+        obj: &mut O::Obj,
+        step: &Step<'d>,
+        record: &[(Sym, Val)],
+        typename: Option<&str>,
+    ) {
+        let f = step.field;
+        let key = Key {
+            text: f.response_key(),
+            escaped: &step.escaped,
+        };
+        self.path.push(Seg::Key(f.response_key()));
+        if f.name == "__typename" {
+            match typename {
+                Some(t) => {
+                    out.key(obj, key);
+                    let value = out.string(t);
+                    out.field(obj, value);
+                }
+                None => self.miss(""),
+            }
+        } else {
+            match step.sym.and_then(|s| field(record, s)) {
+                Some(value) => {
+                    let place = Some((&mut *obj, key));
+                    if let Some(value) = self.read_value(out, place, &f.selection_set, value) {
+                        out.field(obj, value);
+                    }
+                }
+                None => self.miss(""),
+            }
+        }
+        self.path.pop();
+    }
+
+    /// Reads a stored value through `set`: a field's (`place` is its object and key, the key
+    /// given to the sink right before the value) or a list item's (`place` `None`). `None`:
+    /// missing (nothing was given to the sink).
+    fn read_value<O: Sink>(
+        &mut self,
+        out: &mut O,
+        place: Option<(&mut O::Obj, Key<'_>)>,
+        set: &'d SelectionSet,
+        value: &Val,
+    ) -> Option<O::Out> {
+        let announce = |out: &mut O, place: Option<(&mut O::Obj, Key<'_>)>| {
+            if let Some((obj, key)) = place {
+                out.key(obj, key);
+            }
+        };
         if set.items.is_empty() {
-            return Some(value.to_json(self.interner));
+            announce(out, place);
+            return Some(out.leaf(value, self.interner));
         }
         match value {
-            Val::Ref(key) => {
-                self.dependencies.insert(*key);
+            Val::Ref(target) => {
+                self.dependencies.insert(*target);
+                // The object's dependencies: the record itself, then what it reaches.
+                let logged = self.dep_log.len();
+                if self.memo.is_some() {
+                    self.dep_log.push(*target);
+                }
+                if let Some(memo) = &self.memo {
+                    if let Some((text, deps)) = memo.get(set, *target) {
+                        announce(out, place);
+                        let value = out.raw(text);
+                        self.dep_log.extend_from_slice(deps);
+                        self.dependencies.extend(deps.iter().copied());
+                        return Some(value);
+                    }
+                }
                 let source = self.source;
-                match source.record(*key) {
-                    Some(record) => Some(self.read_fields(set, &record, None)),
+                match source.record(*target) {
+                    Some(record) => {
+                        announce(out, place);
+                        let missing = self.missing.len();
+                        let start = self.memo.as_ref().and_then(|_| out.value_start());
+                        let value = self.read_fields(out, set, &record, None);
+                        if let (Some(start), Some(memo)) = (start, &mut self.memo) {
+                            if self.missing.len() == missing {
+                                let deps = self.dep_log.get(logged..).unwrap_or_default();
+                                memo.put(set, *target, out.text_since(start), deps);
+                            }
+                        }
+                        Some(value)
+                    }
                     None => {
-                        let suffix = format!(" (record {})", self.interner.name(*key));
+                        let suffix = format!(" (record {})", self.interner.name(*target));
                         self.miss(&suffix);
                         None
                     }
                 }
             }
-            Val::Null => Some(Value::Null),
+            Val::Null => {
+                announce(out, place);
+                Some(out.null())
+            }
             Val::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
+                announce(out, place);
+                let mut list = out.begin_list(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(Seg::Index(i));
-                    out.push(self.read_value(set, item).unwrap_or(Value::Null));
+                    let value = match self.read_value(out, None, set, item) {
+                        Some(value) => value,
+                        None => out.null(),
+                    };
+                    out.item(&mut list, value);
                     self.path.pop();
                 }
-                Some(Value::Array(out))
+                Some(out.end_list(list))
             }
-            Val::Obj(fields) => Some(self.read_fields(set, fields, None)),
+            Val::Obj(fields) => {
+                announce(out, place);
+                Some(self.read_fields(out, set, fields, None))
+            }
             _ => {
                 self.miss("");
                 None
             }
+        }
+    }
+}
+
+/// Serialized objects of earlier text reads, by (read context, selection set, record): a read
+/// of a list whose items did not change copies their text instead of walking them again. An
+/// entry holds while none of the records it read changed since it was made (the live cache
+/// stamps every record it changes with a new generation).
+#[derive(Debug, Default)]
+pub(crate) struct Memo {
+    /// Per document text, operation and variables, a small id.
+    contexts: FastMap<String, u32>,
+    entries: FastMap<(u32, u32, Sym), MemoEntry>,
+    bytes: usize,
+    /// The length of the last text read (the next one is likely the same query again).
+    last_len: usize,
+    /// How many records the last text read reached.
+    last_deps: usize,
+}
+
+#[derive(Debug)]
+struct MemoEntry {
+    text: Box<[u8]>,
+    /// The record itself first, then every record read under it.
+    deps: Box<[Sym]>,
+    made: u64,
+}
+
+/// Past this much text the memo takes no more (it is only ever a shortcut).
+const MEMO_BYTES: usize = 8 << 20;
+const MEMO_CONTEXTS: usize = 256;
+
+/// The memo with the records' change stamps, for one read.
+pub(crate) struct MemoUse<'m> {
+    pub memo: &'m mut Memo,
+    pub stamps: &'m FastMap<Sym, u64>,
+    pub generation: u64,
+}
+
+/// A memo bound to one read's document and variables.
+pub(crate) struct Bound<'m, 'd> {
+    memo: &'m mut Memo,
+    stamps: &'m FastMap<Sym, u64>,
+    generation: u64,
+    context: u32,
+    /// Selection sets by their place in the document (stable across parses of one text).
+    ordinals: FastMap<*const SelectionSet, u32>,
+    /// The last selection set looked up and its ordinal (a list asks for one set many times).
+    last: std::cell::Cell<(*const SelectionSet, u32)>,
+    _document: std::marker::PhantomData<&'d SelectionSet>,
+}
+
+impl<'m> MemoUse<'m> {
+    fn bind<'d>(self, operation: &'d Operation, variables: Option<&Value>) -> Bound<'m, 'd> {
+        let MemoUse {
+            memo,
+            stamps,
+            generation,
+        } = self;
+        let variables = variables.map(Value::to_string).unwrap_or_default();
+        let key = format!(
+            "{}\u{0}{}\u{0}{variables}",
+            operation.text(),
+            operation.name().unwrap_or_default()
+        );
+        if memo.contexts.len() >= MEMO_CONTEXTS && !memo.contexts.contains_key(&key) {
+            *memo = Memo::default();
+        }
+        let next = memo.contexts.len() as u32;
+        let context = *memo.contexts.entry(key).or_insert(next);
+        let mut ordinals = FastMap::default();
+        for definition in &operation.document().definitions {
+            match definition {
+                crate::graphql::ast::Definition::Operation(op) => {
+                    number(&op.selection_set, &mut ordinals)
+                }
+                crate::graphql::ast::Definition::Fragment(f) => {
+                    number(&f.selection_set, &mut ordinals)
+                }
+            }
+        }
+        Bound {
+            memo,
+            stamps,
+            generation,
+            context,
+            ordinals,
+            last: std::cell::Cell::new((std::ptr::null(), 0)),
+            _document: std::marker::PhantomData,
+        }
+    }
+}
+
+/// Numbers every selection set under `set`, depth first.
+fn number(set: &SelectionSet, out: &mut FastMap<*const SelectionSet, u32>) {
+    let next = out.len() as u32;
+    out.insert(set as *const SelectionSet, next);
+    for item in &set.items {
+        match item {
+            crate::graphql::ast::Selection::Field(f) => number(&f.selection_set, out),
+            crate::graphql::ast::Selection::InlineFragment(i) => number(&i.selection_set, out),
+            crate::graphql::ast::Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+impl Bound<'_, '_> {
+    fn key(&self, set: &SelectionSet, record: Sym) -> Option<(u32, u32, Sym)> {
+        let id = set as *const SelectionSet;
+        let (last, ordinal) = self.last.get();
+        if last == id {
+            return Some((self.context, ordinal, record));
+        }
+        let ordinal = *self.ordinals.get(&id)?;
+        self.last.set((id, ordinal));
+        Some((self.context, ordinal, record))
+    }
+
+    /// The text and dependencies of record `record` read through `set`, if none of them
+    /// changed since.
+    fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&[u8], &[Sym])> {
+        let entry = self.memo.entries.get(&self.key(set, record)?)?;
+        let fresh = entry
+            .deps
+            .iter()
+            .all(|d| self.stamps.get(d).is_none_or(|stamp| *stamp <= entry.made));
+        fresh.then_some((&*entry.text, &*entry.deps))
+    }
+
+    fn put(&mut self, set: &SelectionSet, record: Sym, text: &[u8], deps: &[Sym]) {
+        let Some(key) = self.key(set, record) else {
+            return;
+        };
+        if self.memo.bytes + text.len() > MEMO_BYTES {
+            // Full: entries made stale are replaced as their objects are read again.
+            return;
+        }
+        let unique: Vec<Sym> = if deps.len() <= 16 {
+            let mut unique = Vec::with_capacity(deps.len());
+            for &dep in deps {
+                if !unique.contains(&dep) {
+                    unique.push(dep);
+                }
+            }
+            unique
+        } else {
+            let mut seen = FastSet::default();
+            deps.iter().copied().filter(|d| seen.insert(*d)).collect()
+        };
+        self.memo.bytes += text.len();
+        let entry = MemoEntry {
+            text: text.into(),
+            deps: unique.into_boxed_slice(),
+            made: self.generation,
+        };
+        if let Some(old) = self.memo.entries.insert(key, entry) {
+            self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
         }
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The fields of one selection set for one type, computed once per walk.
-type FieldList<'d> = Rc<[&'d Field]>;
+pub(crate) type FieldList<'d> = Rc<[&'d Field]>;
 
 /// Per selection set: the field lists computed so far, by type name (`None`: type unknown).
 type FieldsByType<'d> = FastMap<*const SelectionSet, Vec<(Option<Box<str>>, FieldList<'d>)>>;
@@ -25,6 +25,7 @@ pub(crate) struct Walk<'d> {
     pub root: &'d SelectionSet,
     fields: RefCell<FieldsByType<'d>>,
     storage_keys: RefCell<FastMap<*const Field, Rc<str>>>,
+    type_dependent: RefCell<FastMap<*const SelectionSet, bool>>,
 }
 
 impl<'d> Walk<'d> {
@@ -74,6 +75,7 @@ impl<'d> Walk<'d> {
             root: root.unwrap_or(&EMPTY),
             fields: RefCell::default(),
             storage_keys: RefCell::default(),
+            type_dependent: RefCell::default(),
         }
     }
 
@@ -98,6 +100,27 @@ impl<'d> Walk<'d> {
             .or_default()
             .push((typename.map(Box::from), list.clone()));
         list
+    }
+
+    /// Whether the fields of `set` can depend on the object's type (it has fragments with type
+    /// conditions): then they are known only once `__typename` is.
+    pub fn type_dependent(&self, set: &'d SelectionSet) -> bool {
+        let id = set as *const SelectionSet;
+        if let Some(known) = self.type_dependent.borrow().get(&id) {
+            return *known;
+        }
+        fn check(set: &SelectionSet) -> bool {
+            set.items.iter().any(|item| match item {
+                Selection::Field(_) => false,
+                Selection::InlineFragment(inline) => {
+                    inline.type_condition.is_some() || check(&inline.selection_set)
+                }
+                Selection::FragmentSpread(_) => true,
+            })
+        }
+        let dependent = check(set);
+        self.type_dependent.borrow_mut().insert(id, dependent);
+        dependent
     }
 
     /// The key a field is stored under: its name, plus its arguments when it has any.

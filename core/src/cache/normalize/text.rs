@@ -1,0 +1,725 @@
+//! Normalizing straight from a result's JSON text: a `DeserializeSeed` walks the text and the
+//! selection set together, so no `serde_json::Value` tree of the whole result is built (a list
+//! of 10,000 items would be 10,000 maps allocated and freed again).
+//!
+//! Every decision is the tree walk's ([`Writer::write_field`], [`Writer::store_object`], the
+//! key config's [`KeyConfig::key_with`]); only the order differs: text comes in the data's
+//! order, the tree walk goes in the document's. So that both write the same records:
+//! - an object's fields are written as they come, as long as they come in the document's order
+//!   (a GraphQL server sends them so); a field out of that order, or a key given twice, makes the
+//!   whole write start over from a tree (`fallback`);
+//! - where the fields of an object depend on its type (fragments with type conditions) and
+//!   `__typename` has not come yet, the selected fields are kept as small trees until it does;
+//! - `id` and the fields of per-type keys are kept (as trees: they are scalars) for the key;
+//! - a field whose response key several fields share is read into a tree once, then written
+//!   per field;
+//! - a custom key function needs the whole object: with one, the write goes through a tree;
+//! - warnings carry their place in the document and are sorted at the end.
+
+use super::{normalize_into, Seg, Writer, Written};
+use crate::cache::keys::KeyConfig;
+use crate::cache::records::{set_field, Interner, Rec, Sym, Val};
+use crate::cache::selection::{FieldList, Walk};
+use crate::graphql::ast::{Field, SelectionSet};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Number, Value};
+use std::fmt;
+use std::rc::Rc;
+
+/// Normalizes the JSON text `data` like [`normalize_into`] does its tree. Invalid JSON is an
+/// error (and nothing is written).
+pub(crate) fn normalize_text_into(
+    interner: &mut Interner,
+    walk: &Walk<'_>,
+    root: &str,
+    data: &str,
+    keys: &KeyConfig,
+) -> Result<Written, serde_json::Error> {
+    if keys.key_fn.is_none() {
+        let mut writer = Writer::new(walk, keys, interner);
+        writer.key_names = keys
+            .key_fields
+            .values()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let mut deserializer = serde_json::Deserializer::from_str(data);
+        let outcome = RootSeed {
+            writer: &mut writer,
+            root,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end());
+        match outcome {
+            Ok(()) => return Ok(writer.finish()),
+            Err(e) if !writer.fallback => return Err(e),
+            Err(_) => {
+                #[cfg(test)]
+                FALLBACKS.with(|n| n.set(n.get() + 1));
+            }
+        }
+    }
+    let data: Value = serde_json::from_str(data)?;
+    Ok(normalize_into(interner, walk, root, &data, keys))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Text writes that started over from a tree, on this thread.
+    pub(crate) static FALLBACKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Asks for the tree walk (see the module's notes).
+fn fall_back<E: de::Error>(writer: &mut Writer<'_, '_>) -> E {
+    writer.fallback = true;
+    E::custom("the text walk cannot write this data exactly; writing it from a tree")
+}
+
+/// A JSON object key, borrowed from the text when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(v))
+    }
+}
+
+/// The whole `data`: an object whose fields go into the root record.
+struct RootSeed<'a, 'w, 'd> {
+    writer: &'a mut Writer<'w, 'd>,
+    root: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for RootSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl RootSeed<'_, '_, '_> {
+    fn not_object<E>(self, kind: &str) -> Result<(), E> {
+        self.writer.warn_data_kind(kind);
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for RootSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a result's data")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let root_set = self.writer.walk.root;
+        let (record, _) = self.writer.text_object(root_set, map)?;
+        self.writer.merge_root(self.root, record);
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.not_object("null")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_object("a boolean")
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_object("a number")
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_object("a number")
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_object("a number")
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.not_object("a string")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.not_object("a list")
+    }
+}
+
+/// A field list's response keys, and per position whether another field shares its key: what
+/// matching an incoming key needs, computed once per list and walk.
+pub(super) struct Shape<'d> {
+    fields: FieldList<'d>,
+    keys: Box<[&'d str]>,
+    shared: Box<[bool]>,
+    /// Each field's storage symbol (`__typename` fields: the typename's).
+    syms: Box<[Sym]>,
+    /// The positions of `__typename` fields.
+    typenames: Box<[usize]>,
+    /// No two fields (but `__typename`s) are stored under one symbol: a field written in order
+    /// is new to its record.
+    distinct: bool,
+}
+
+impl<'d> Shape<'d> {
+    fn new(fields: FieldList<'d>, writer: &mut Writer<'_, 'd>) -> Shape<'d> {
+        let keys: Box<[&'d str]> = fields.iter().map(|f| f.response_key()).collect();
+        let shared = keys
+            .iter()
+            .map(|k| keys.iter().filter(|other| *other == k).count() > 1)
+            .collect();
+        let syms: Box<[Sym]> = fields
+            .iter()
+            .map(|&f| {
+                if f.name == "__typename" {
+                    writer.typename
+                } else {
+                    writer.field_sym(f)
+                }
+            })
+            .collect();
+        let typenames: Box<[usize]> = (0..fields.len())
+            .filter(|&i| fields.get(i).is_some_and(|f| f.name == "__typename"))
+            .collect();
+        let distinct = syms.iter().enumerate().all(|(i, sym)| {
+            typenames.contains(&i) || syms.iter().filter(|other| *other == sym).count() == 1
+        });
+        Shape {
+            fields,
+            keys,
+            shared,
+            syms,
+            typenames,
+            distinct,
+        }
+    }
+
+    /// The field answering to `name` (the first, looking from `from` on, where fields come in
+    /// order: one comparison in the usual case), and whether other fields answer to it too.
+    fn find(&self, name: &str, from: usize) -> Option<(usize, &'d Field, bool)> {
+        let len = self.keys.len();
+        (from..len)
+            .chain(0..from.min(len))
+            .find(|&i| self.keys.get(i).is_some_and(|k| *k == name))
+            .and_then(|i| {
+                let field = *self.fields.get(i)?;
+                Some((i, field, self.shared.get(i).copied().unwrap_or(true)))
+            })
+    }
+}
+
+/// What an object's fields are known to be so far.
+struct Progress<'d> {
+    /// The fields that apply, once the type is known (or when they cannot depend on it).
+    fields: Option<FieldList<'d>>,
+    shape: Option<Rc<Shape<'d>>>,
+    /// The position of the next field to write (fields must come in the document's order).
+    next: usize,
+    /// Fields later in the list that answer to a key already read (several fields with one
+    /// response key): (position, index into `values`), by position, written when their turn
+    /// comes.
+    deferred: Vec<(usize, usize)>,
+    values: Vec<Value>,
+    /// `__typename` fields (the document adds one to every selection set, last, while servers
+    /// tend to send it first): order-free, as they are leaves stored under one symbol; written
+    /// at the end in the document's order.
+    typenames: Vec<(usize, Val)>,
+    record: Rec,
+}
+
+impl<'d> Writer<'_, 'd> {
+    /// Writes one object's fields from text; returns them and the object's record key.
+    fn text_object<'de, A: MapAccess<'de>>(
+        &mut self,
+        set: &'d SelectionSet,
+        mut map: A,
+    ) -> Result<(Rec, Option<Sym>), A::Error> {
+        let any = self.walk.fields(set, None);
+        let mut progress = Progress {
+            fields: None,
+            shape: None,
+            next: 0,
+            deferred: Vec::new(),
+            values: Vec::new(),
+            typenames: Vec::new(),
+            record: Rec::with_capacity(any.len()),
+        };
+        if !self.walk.type_dependent(set) {
+            self.text_set_fields(&mut progress, any.clone());
+        }
+        let mut typename: Option<Val> = None;
+        let mut id: Option<Val> = None;
+        // The other fields keys are made of: (name, value).
+        let mut kept: Vec<(Key<'de>, Val)> = Vec::new();
+        // Selected fields that came before the type: (key, value).
+        let mut pending: Vec<(Key<'de>, Value)> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let name = key.as_str();
+            if name == "__typename" {
+                if typename.is_some() {
+                    return Err(fall_back(self));
+                }
+                let value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
+                if progress.fields.is_none() {
+                    let t = match &value {
+                        Val::Str(t) => Some(&**t),
+                        _ => None,
+                    };
+                    let fields = self.walk.fields(set, t);
+                    self.text_set_fields(&mut progress, fields);
+                    for (key, value) in std::mem::take(&mut pending) {
+                        self.text_tree_field(&mut progress, key.as_str(), value)?;
+                    }
+                }
+                self.text_leaf_field(&mut progress, name, &value)?;
+                typename = Some(value);
+            } else if name == "id" || self.key_names.contains(&name) {
+                let value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
+                if progress.fields.is_some() {
+                    self.text_leaf_field(&mut progress, name, &value)?;
+                } else if any.iter().any(|f| f.response_key() == name) {
+                    let tree = value.to_json(self.interner);
+                    pending.push((Key::Owned(name.to_owned()), tree));
+                }
+                if name == "id" {
+                    if id.is_some() {
+                        return Err(fall_back(self));
+                    }
+                    id = Some(value);
+                } else {
+                    if kept.iter().any(|(k, _)| k.as_str() == name) {
+                        return Err(fall_back(self));
+                    }
+                    kept.push((key, value));
+                }
+            } else if let Some(shape) = &progress.shape {
+                match shape.find(name, progress.next) {
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    Some((position, field, false)) => {
+                        let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
+                        self.text_field(&mut progress, position, field, |writer| {
+                            map.next_value_seed(FieldSeed { writer, field, sym })
+                        })?;
+                    }
+                    Some((_, _, true)) => {
+                        let value: Value = map.next_value()?;
+                        self.text_tree_field(&mut progress, name, value)?;
+                    }
+                }
+            } else if any.iter().any(|f| f.response_key() == name) {
+                let value: Value = map.next_value()?;
+                pending.push((key, value));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        if progress.fields.is_none() {
+            self.text_set_fields(&mut progress, any);
+            for (key, value) in std::mem::take(&mut pending) {
+                self.text_tree_field(&mut progress, key.as_str(), value)?;
+            }
+        }
+        let len = progress.fields.as_ref().map_or(0, |f| f.len());
+        self.text_advance_to(&mut progress, len);
+        self.text_typenames(&mut progress);
+        let key = self.text_key(typename.as_ref(), id.as_ref(), &kept);
+        Ok((progress.record, key))
+    }
+
+    /// The fields of the object are known: `fields`.
+    fn text_set_fields(&mut self, progress: &mut Progress<'d>, fields: FieldList<'d>) {
+        let id = fields.as_ptr();
+        let shape = match self.shapes.get(&id) {
+            Some(shape) => shape.clone(),
+            None => {
+                let shape = Rc::new(Shape::new(fields.clone(), self));
+                self.shapes.insert(id, shape.clone());
+                shape
+            }
+        };
+        progress.fields = Some(fields);
+        progress.shape = Some(shape);
+    }
+
+    /// The record key of an object from its `__typename`, `id` and key fields: what
+    /// [`KeyConfig::key_with`] makes of them, the default `Type:id` put together in a reused
+    /// buffer.
+    fn text_key(
+        &mut self,
+        typename: Option<&Val>,
+        id: Option<&Val>,
+        kept: &[(Key<'_>, Val)],
+    ) -> Option<Sym> {
+        let typename_text = match typename {
+            Some(Val::Str(t)) => Some(&**t),
+            _ => None,
+        };
+        if typename_text.is_some_and(|t| self.keys.key_fields.contains_key(t)) {
+            let json = |v: Option<&Val>| v.map(|v| v.to_json(self.interner));
+            let (typename_json, id_json) = (json(typename), json(id));
+            let kept_json: Vec<(&str, Value)> = kept
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_json(self.interner)))
+                .collect();
+            let key = self.keys.key_with(typename_text, |name| match name {
+                "__typename" => typename_json.as_ref(),
+                "id" => id_json.as_ref(),
+                _ => kept_json.iter().find(|(k, _)| *k == name).map(|(_, v)| v),
+            })?;
+            return Some(self.interner.intern(&key));
+        }
+        let t = typename_text?;
+        self.key_buf.clear();
+        self.key_buf.push_str(t);
+        self.key_buf.push(':');
+        match id? {
+            Val::Str(s) => self.key_buf.push_str(s),
+            Val::Num(n) => {
+                use std::fmt::Write;
+                let _ = write!(self.key_buf, "{n}");
+            }
+            _ => return None,
+        }
+        Some(self.interner.intern(&self.key_buf))
+    }
+
+    /// Writes the value of `__typename`, `id` or a key field (read as a leaf) to the fields (of
+    /// the known fields) it answers: as it is to one leaf field, else as a tree.
+    fn text_leaf_field<E: de::Error>(
+        &mut self,
+        progress: &mut Progress<'d>,
+        name: &str,
+        value: &Val,
+    ) -> Result<(), E> {
+        let Some(shape) = progress.shape.clone() else {
+            return Ok(());
+        };
+        match shape.find(name, progress.next) {
+            None => Ok(()),
+            Some((position, field, false)) if field.selection_set.items.is_empty() => {
+                // What the tree walk stores of a leaf: the value as it is.
+                self.text_field(progress, position, field, |writer| {
+                    let sym = if field.name == "__typename" {
+                        writer.typename
+                    } else {
+                        writer.field_sym(field)
+                    };
+                    Ok(Some((sym, value.clone())))
+                })
+            }
+            _ => {
+                let tree = value.to_json(self.interner);
+                self.text_tree_field(progress, name, tree)
+            }
+        }
+    }
+
+    /// Moves on to the field at `position`: deferred fields before it are written, the others
+    /// skipped on the way are missing; a field before the last one written (out of order, or
+    /// given twice) means starting over.
+    fn text_advance<E: de::Error>(
+        &mut self,
+        progress: &mut Progress<'d>,
+        position: usize,
+    ) -> Result<(), E> {
+        if position < progress.next {
+            return Err(fall_back(self));
+        }
+        self.text_advance_to(progress, position);
+        progress.next = position + 1;
+        Ok(())
+    }
+
+    /// Writes the deferred fields before `until` and warns of the missing ones.
+    fn text_advance_to(&mut self, progress: &mut Progress<'d>, until: usize) {
+        let Some(fields) = progress.fields.clone() else {
+            return;
+        };
+        while let Some(&(position, value)) = progress.deferred.first() {
+            if position >= until {
+                break;
+            }
+            progress.deferred.remove(0);
+            self.text_missing(&fields, progress.next, position);
+            progress.next = position + 1;
+            if let (Some(&field), Some(value)) = (fields.get(position), progress.values.get(value))
+            {
+                self.enter(Seg::Key(field.response_key()), position);
+                let written = self.write_field(field, value);
+                self.leave();
+                if let Some((sym, value)) = written {
+                    set_field(&mut progress.record, sym, value);
+                }
+            }
+        }
+        self.text_missing(&fields, progress.next, until);
+        progress.next = progress.next.max(until);
+    }
+
+    /// Writes the field at `position` with what `write` gives for it, in its turn.
+    fn text_field<E: de::Error>(
+        &mut self,
+        progress: &mut Progress<'d>,
+        position: usize,
+        field: &'d Field,
+        write: impl FnOnce(&mut Self) -> Result<Option<(Sym, Val)>, E>,
+    ) -> Result<(), E> {
+        let typename = field.name == "__typename";
+        if typename {
+            if progress.typenames.iter().any(|(p, _)| *p == position) {
+                return Err(fall_back(self));
+            }
+        } else {
+            self.text_advance(progress, position)?;
+        }
+        self.enter(Seg::Key(field.response_key()), position);
+        let written = write(self);
+        self.leave();
+        if let Some((sym, value)) = written? {
+            if typename {
+                progress.typenames.push((position, value));
+            } else if progress.shape.as_ref().is_some_and(|s| s.distinct) {
+                progress.record.push((sym, value));
+            } else {
+                set_field(&mut progress.record, sym, value);
+            }
+        }
+        Ok(())
+    }
+
+    /// The `__typename` fields at the end of an object: the missing ones warned of, the others
+    /// written in the document's order.
+    fn text_typenames(&mut self, progress: &mut Progress<'d>) {
+        let Some(shape) = progress.shape.clone() else {
+            return;
+        };
+        for &position in shape.typenames.iter() {
+            if !progress.typenames.iter().any(|(p, _)| *p == position) {
+                if let Some(key) = shape.keys.get(position) {
+                    self.enter(Seg::Key(key), position);
+                    self.warn_missing();
+                    self.leave();
+                }
+            }
+        }
+        progress.typenames.sort_by_key(|(p, _)| *p);
+        for (_, value) in progress.typenames.drain(..) {
+            set_field(&mut progress.record, self.typename, value);
+        }
+    }
+
+    /// Warns of the fields from `from` up to (not including) `until` (but `__typename`s).
+    fn text_missing(&mut self, fields: &[&'d Field], from: usize, until: usize) {
+        for position in from..until {
+            if let Some(&field) = fields.get(position).filter(|f| f.name != "__typename") {
+                self.enter(Seg::Key(field.response_key()), position);
+                self.warn_missing();
+                self.leave();
+            }
+        }
+    }
+
+    /// Writes a value kept as a tree to the first field (of the known fields) it answers, and
+    /// defers the others to their turn.
+    fn text_tree_field<E: de::Error>(
+        &mut self,
+        progress: &mut Progress<'d>,
+        name: &str,
+        value: Value,
+    ) -> Result<(), E> {
+        let Some(fields) = progress.fields.clone() else {
+            return Ok(());
+        };
+        let mut later = Vec::new();
+        let mut first = true;
+        for (position, &field) in fields.iter().enumerate() {
+            if field.response_key() != name {
+                continue;
+            }
+            if first || field.name == "__typename" {
+                first &= field.name == "__typename";
+                self.text_field(progress, position, field, |writer| {
+                    Ok(writer.write_field(field, &value))
+                })?;
+            } else {
+                later.push(position);
+            }
+        }
+        if !later.is_empty() {
+            let index = progress.values.len();
+            progress.values.push(value);
+            for position in later {
+                let at = progress.deferred.partition_point(|(p, _)| *p < position);
+                progress.deferred.insert(at, (position, index));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One field's value: its symbol and what to store (`None`: nothing).
+struct FieldSeed<'a, 'w, 'd> {
+    writer: &'a mut Writer<'w, 'd>,
+    field: &'d Field,
+    sym: Sym,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_, '_> {
+    type Value = Option<(Sym, Val)>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let FieldSeed { writer, field, sym } = self;
+        if field.name == "__typename" {
+            let value = LeafSeed(&mut *writer.interner).deserialize(d)?;
+            return Ok(Some((writer.typename, value)));
+        }
+        let set = &field.selection_set;
+        let value = if set.items.is_empty() {
+            Some(LeafSeed(&mut *writer.interner).deserialize(d)?)
+        } else {
+            ValueSeed { writer, set }.deserialize(d)?
+        };
+        Ok(value.map(|v| (sym, v)))
+    }
+}
+
+/// A value with a selection set: null, a list, or an object (a record or embedded).
+struct ValueSeed<'a, 'w, 'd> {
+    writer: &'a mut Writer<'w, 'd>,
+    set: &'d SelectionSet,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Option<Val>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Val>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_, '_, '_> {
+    fn not_object<E>(self, kind: &str) -> Result<Option<Val>, E> {
+        self.writer.warn_not_object(kind);
+        Ok(None)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Option<Val>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value for a selection set")
+    }
+    fn visit_unit<E>(self) -> Result<Option<Val>, E> {
+        Ok(Some(Val::Null))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Option<Val>, E> {
+        self.not_object("a boolean")
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Option<Val>, E> {
+        self.not_object("a number")
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Option<Val>, E> {
+        self.not_object("a number")
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Option<Val>, E> {
+        self.not_object("a number")
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Option<Val>, E> {
+        self.not_object("a string")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
+        let ValueSeed { writer, set } = self;
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            let i = out.len();
+            writer.enter(Seg::Index(i), i);
+            let item = seq.next_element_seed(ValueSeed {
+                writer: &mut *writer,
+                set,
+            });
+            writer.leave();
+            match item? {
+                Some(item) => out.push(item.unwrap_or(Val::Null)),
+                None => break,
+            }
+        }
+        Ok(Some(Val::List(out.into_boxed_slice())))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Val>, A::Error> {
+        let (fields, key) = self.writer.text_object(self.set, map)?;
+        Ok(Some(self.writer.store_object(key, fields)))
+    }
+}
+
+/// A leaf field's value, stored as it is ([`Val::leaf`]).
+struct LeafSeed<'i>(&'i mut Interner);
+
+impl<'de> DeserializeSeed<'de> for LeafSeed<'_> {
+    type Value = Val;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeafSeed<'_> {
+    type Value = Val;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Val, E> {
+        Ok(Val::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
+        Ok(Val::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
+        Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Val, E> {
+        Ok(Val::Str(v.into()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(LeafSeed(&mut *self.0))? {
+            items.push(item);
+        }
+        Ok(Val::List(items.into_boxed_slice()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Val, A::Error> {
+        // A JSON scalar object: as a tree, so its keys are stored as the tree walk stores them
+        // (sorted, the last of a repeated key kept).
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Val::leaf(&value, self.0))
+    }
+}

@@ -1,0 +1,297 @@
+//! The JSON-text paths against the tree paths, property style: many generated results (fields
+//! in the document's order or not, missing, null, repeated, of the wrong kind; lists of lists;
+//! embedded objects; entities shared across the result) over documents with aliases, fragments
+//! and inline fragments on different types, written both ways must give the same records and
+//! warnings, and read both ways the same result.
+
+use super::*;
+use crate::graphql::ast::SelectionSet;
+use crate::graphql::{Fragment, Operation};
+use selection::Walk;
+use serde_json::json;
+use std::sync::Arc;
+
+/// A small deterministic generator (xorshift), so failures replay; `chaos` allows data out
+/// of the document's order and repeated keys.
+struct Rng(u64, bool);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// JSON whose objects keep their keys in the order (and the repeats) they were generated in.
+enum J {
+    Raw(String),
+    List(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+fn render(j: &J, out: &mut String) {
+    match j {
+        J::Raw(text) => out.push_str(text),
+        J::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                render(item, out);
+            }
+            out.push(']');
+        }
+        J::Obj(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                render(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+const TYPES: [&str; 3] = ["Todo", "User", "Note"];
+
+fn leaf(rng: &mut Rng, name: &str) -> J {
+    let text = match name {
+        "id" => match rng.below(10) {
+            0 => "7".to_owned(),
+            1 => "null".to_owned(),
+            _ => format!("\"i{}\"", rng.below(4)),
+        },
+        "isbn" | "edition" => match rng.below(6) {
+            0 => "null".to_owned(),
+            1 => "2".to_owned(),
+            _ => format!("\"x{}\"", rng.below(3)),
+        },
+        _ => match rng.below(12) {
+            0 => "null".to_owned(),
+            1 => "true".to_owned(),
+            2 => "-12".to_owned(),
+            3 => "1.5e3".to_owned(),
+            4 => "18446744073709551615".to_owned(),
+            5 => r#""quote \" tab \t é \u00e9 \ud83d\ude00""#.to_owned(),
+            6 => r#"{"b": 1, "a": [1, {"z": null, "y": "s"}], "b": 2}"#.to_owned(),
+            7 => r#"[1, "two", [3], {"__ref": "X:1"}]"#.to_owned(),
+            8 => r#"{"__ref": "Todo:i1"}"#.to_owned(),
+            _ => format!("\"v{}\"", rng.below(5)),
+        },
+    };
+    J::Raw(text)
+}
+
+/// A value for a field with selection set `set`.
+fn value<'d>(rng: &mut Rng, walk: &Walk<'d>, set: &'d SelectionSet, depth: usize) -> J {
+    match rng.below(20) {
+        0 => J::Raw("null".into()),
+        1 => J::Raw(["1", "\"s\"", "false"][rng.below(3)].into()),
+        2..=4 if depth < 5 => {
+            let n = rng.below(4);
+            J::List((0..n).map(|_| value(rng, walk, set, depth + 1)).collect())
+        }
+        _ => object(rng, walk, set, depth),
+    }
+}
+
+fn object<'d>(rng: &mut Rng, walk: &Walk<'d>, set: &'d SelectionSet, depth: usize) -> J {
+    let typename = TYPES[rng.below(TYPES.len())];
+    let fields = walk.fields(set, Some(typename));
+    let mut entries: Vec<(String, J)> = Vec::new();
+    let typename_first = !rng.1 || rng.chance(60);
+    let with_typename = rng.chance(85);
+    if with_typename && typename_first {
+        entries.push(("__typename".into(), J::Raw(format!("\"{typename}\""))));
+    }
+    for field in fields.iter() {
+        let key = field.response_key();
+        if entries.iter().any(|(k, _)| k == key) || rng.chance(4) {
+            continue;
+        }
+        let v = if field.name == "__typename" {
+            // An aliased `__typename` may disagree with the real one (the last one written wins).
+            let t = if key != "__typename" && rng.chance(30) {
+                TYPES[rng.below(TYPES.len())]
+            } else {
+                typename
+            };
+            J::Raw(format!("\"{t}\""))
+        } else if field.selection_set.items.is_empty() || depth > 6 {
+            leaf(rng, &field.name)
+        } else {
+            value(rng, walk, &field.selection_set, depth + 1)
+        };
+        entries.push((key.to_owned(), v));
+    }
+    if with_typename && !typename_first && !entries.iter().any(|(k, _)| k == "__typename") {
+        entries.push(("__typename".into(), J::Raw(format!("\"{typename}\""))));
+    }
+    if rng.chance(20) && !entries.iter().any(|(k, _)| k == "id") {
+        // An id that was not selected still keys the object.
+        let at = rng.below(entries.len() + 1);
+        entries.insert(at, ("id".into(), leaf(rng, "id")));
+    }
+    if rng.chance(15) {
+        let at = rng.below(entries.len() + 1);
+        entries.insert(at, ("extra".into(), leaf(rng, "extra")));
+    }
+    if rng.1 && rng.chance(5) && entries.len() > 1 {
+        let a = rng.below(entries.len());
+        let b = rng.below(entries.len());
+        entries.swap(a, b);
+    }
+    if rng.1 && rng.chance(3) && !entries.is_empty() {
+        let i = rng.below(entries.len());
+        let again = J::Raw(format!("\"again{}\"", rng.below(2)));
+        entries.push((entries[i].0.clone(), again));
+    }
+    J::Obj(entries)
+}
+
+const DOCUMENTS: &[&str] = &[
+    "query List($limit: Int) { listTodos(limit: $limit) { items { id name description priority owner { id name } } nextToken } }",
+    "query { a: todo(id: 1) { id n: name owner { __typename id name } } b: todo(id: 2) { id name } todo(id: 1) { id name } }",
+    "query { feed { __typename id ... on Todo { name owner { id name } } ... on User { email name } ...Noted } } fragment Noted on Note { id body tags { id label } }",
+    "query { search { id ...Named ... on Todo { owner { id email } } ... { priority } } meta { count stats { min max } } } fragment Named on Todo { name owner { id name } }",
+    "query Q($skip: Boolean!) { grid { cells { id v } } list { id other: id name @skip(if: $skip) owner { id } } }",
+    "query { node { id owner { id name } author: owner { id email } owner { id email } } t: __typename }",
+    "query { books { isbn edition title owner { id } } }",
+    "query { node { kind: __typename id ... on Todo { name k2: __typename } } }",
+];
+
+fn key_configs() -> Vec<KeyConfig> {
+    let mut with_fields = KeyConfig::default();
+    with_fields
+        .key_fields
+        .insert("Todo".into(), vec!["isbn".into(), "edition".into()]);
+    let with_fn = KeyConfig {
+        key_fn: Some(Arc::new(|o| {
+            o.get("name")
+                .and_then(Value::as_str)
+                .map(|n| format!("N:{n}"))
+        })),
+        ..KeyConfig::default()
+    };
+    vec![KeyConfig::default(), with_fields, with_fn]
+}
+
+/// Every record of a set in its JSON form.
+fn all_records(set: &RecordSet) -> Vec<(String, Value)> {
+    set.keys()
+        .into_iter()
+        .map(|k| {
+            let record = Value::Object(set.get(&k).unwrap_or_default());
+            (k, record)
+        })
+        .collect()
+}
+
+fn check(operation: &Operation, variables: &Value, text: &str, keys: &KeyConfig) {
+    let tree: Value = serde_json::from_str(text).unwrap();
+    let by_tree = normalize(operation, Some(variables), &tree, keys);
+    let by_text = normalize_text(operation, Some(variables), text, keys).unwrap();
+    assert_eq!(
+        all_records(&by_text.records),
+        all_records(&by_tree.records),
+        "records of {text}"
+    );
+    assert_eq!(by_text.warnings, by_tree.warnings, "warnings of {text}");
+    let read_tree = read(operation, Some(variables), &by_tree.records, keys);
+    let read_text = read_text(operation, Some(variables), &by_tree.records);
+    assert_eq!(
+        read_text.data,
+        read_tree
+            .data
+            .as_ref()
+            .map(|d| serde_json::to_string(d).unwrap()),
+        "read of {text}"
+    );
+    assert_eq!(read_text.info.missing, read_tree.missing);
+    assert_eq!(read_text.info.partial, read_tree.partial);
+    assert_eq!(read_text.info.dependencies, read_tree.dependencies);
+}
+
+#[test]
+fn text_and_tree_paths_agree_on_generated_results() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15, false);
+    let variables = json!({"limit": 3, "skip": false});
+    let mut checked = 0;
+    for document in DOCUMENTS {
+        let operation = Operation::parse(document, None).unwrap();
+        let walk = Walk::new(&operation, Some(&variables));
+        for keys in key_configs() {
+            for _ in 0..150 {
+                rng.1 = rng.chance(30);
+                let data = if rng.chance(2) {
+                    J::Raw(["null", "[1,2]", "\"x\"", "3"][rng.below(4)].into())
+                } else {
+                    object(&mut rng, &walk, walk.root, 0)
+                };
+                let mut text = String::new();
+                render(&data, &mut text);
+                check(&operation, &variables, &text, &keys);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, DOCUMENTS.len() * 3 * 150);
+    // The custom key function's third goes through a tree by design (uncounted); of the rest,
+    // the 70% in the document's order take the text walk all the way.
+    let fallbacks = normalize::FALLBACKS.with(|n| n.get());
+    eprintln!("{fallbacks} of {checked} text writes started over from a tree");
+    assert!(fallbacks < checked / 5, "{fallbacks} of {checked}");
+}
+
+#[test]
+fn text_paths_agree_on_fragments() {
+    let fragment = Fragment::parse(
+        "fragment F on Todo { id name owner { id name } ... on Todo { tags { id } } }",
+        None,
+    )
+    .unwrap();
+    let keys = KeyConfig::default();
+    let text = r#"{"__typename":"Todo","id":"1","name":"a","owner":{"id":"u","__typename":"User","name":"U"},"tags":[{"__typename":"Tag","id":"t"},null]}"#;
+    let tree: Value = serde_json::from_str(text).unwrap();
+    let by_tree = normalize_fragment(&fragment, "Todo:1", None, &tree, &keys);
+    let by_text = normalize_fragment_text(&fragment, "Todo:1", None, text, &keys).unwrap();
+    assert_eq!(all_records(&by_text.records), all_records(&by_tree.records));
+    assert_eq!(by_text.warnings, by_tree.warnings);
+    let read_tree = read_fragment(&fragment, "Todo:1", None, &by_tree.records);
+    let read_text = read_fragment_text(&fragment, "Todo:1", None, &by_tree.records);
+    assert_eq!(
+        read_text.data,
+        Some(serde_json::to_string(&read_tree.data.unwrap()).unwrap())
+    );
+    let absent = read_fragment_text(&fragment, "Todo:2", None, &by_tree.records);
+    assert_eq!(absent.data, None);
+    assert_eq!(absent.info.missing, ["Todo:2"]);
+}
+
+#[test]
+fn invalid_text_is_an_error_and_text_reads_report_misses() {
+    let operation = Operation::parse(DOCUMENTS[0], None).unwrap();
+    let keys = KeyConfig::default();
+    assert!(normalize_text(&operation, None, r#"{"listTodos": "#, &keys).is_err());
+    assert!(normalize_text(&operation, None, r#"{} trailing"#, &keys).is_err());
+    let empty = RecordSet::default();
+    let read = read_text(&operation, None, &empty);
+    assert_eq!(read.data, None);
+    assert_eq!(read.info.missing, ["ROOT_QUERY"]);
+    assert_eq!(read.info.partial, json!({}));
+}
