@@ -2,6 +2,7 @@
 // core, and turns what it rejects with into `AppSyncError` subclasses.
 import initWasm, { WasmClient } from '../pkg/appsync_wasm.js';
 import { toAppSyncError } from './errors.js';
+import { openStore } from './store.js';
 import { Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
 import type {
   AuthProviders,
@@ -71,7 +72,7 @@ export class AppSyncClient {
     await initAppSync();
     const text = typeof config === 'string' ? config : JSON.stringify(config);
     try {
-      return new AppSyncClient(new WasmClient(text, sourceName, providers, options));
+      return new AppSyncClient(new WasmClient(text, sourceName, providers, options, openStore));
     } catch (error) {
       throw toAppSyncError(error);
     }
