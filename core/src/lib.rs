@@ -13,6 +13,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod graphql;
+mod log;
 pub mod realtime;
 pub mod request;
 pub mod response;
