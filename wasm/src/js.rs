@@ -14,7 +14,8 @@ pub fn to_json(value: &JsValue) -> Result<Value, String> {
     }
     let text = js_sys::JSON::stringify(value).map_err(|e| describe_thrown(&e))?;
     match text.as_string() {
-        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
+        // From bytes, as the core parses: one JSON parser in the bundle.
+        Some(text) => serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string()),
         None => Ok(Value::Null),
     }
 }
