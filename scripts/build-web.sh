@@ -7,7 +7,9 @@
 # reports); the JS glue and .d.ts by the wasm-bindgen CLI (exactly the pinned version), wasm-opt
 # -Oz --converge (binaryen from the package's devDependencies; --converge repeats the passes while
 # they still shrink the module), then the TypeScript layer (dist/) and the browser suite's page
-# script (test/build/). Expects scripts/setup-web.sh to have run.
+# script (test/build/), and last terser (package devDependency) minifies the JS that ships (the
+# glue and dist/*.js; the .d.ts files keep every doc comment). Expects scripts/setup-web.sh to
+# have run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -30,3 +32,8 @@ wasm/node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers -
 echo "== tsc (dist/, test/build/)"
 rm -rf wasm/dist wasm/test/build
 (cd wasm && node_modules/.bin/tsc -p tsconfig.json && node_modules/.bin/tsc -p test/tsconfig.json)
+
+echo "== terser (pkg/appsync_wasm.js, dist/*.js)"
+for file in wasm/pkg/appsync_wasm.js wasm/dist/*.js; do
+  wasm/node_modules/.bin/terser "$file" --module --compress --mangle --comments '/@ts-self-types/' -o "$file"
+done
