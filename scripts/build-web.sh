@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the web package (wasm/): the Rust crate for wasm32 with the size profile on the pinned
-# nightly (wasm/nightly-toolchain) with std rebuilt (`-Zbuild-std`, `optimize_for_size`) and
+# nightly (wasm/nightly-toolchain) with std rebuilt (`-Zbuild-std`, `optimize_for_size`),
 # `panic=immediate-abort` (a panic traps without formatting a message; the bindings never panic
-# by design, see the lints), which takes about a sixth off the bundle; the JS glue
-# and .d.ts by the wasm-bindgen CLI (exactly the pinned version), wasm-opt -Oz (binaryen from the
-# package's devDependencies), then the TypeScript layer (dist/) and the browser suite's page
-# script (test/build/). Expects scripts/setup-web.sh to have run.
+# by design, see the lints), which takes about a sixth off the bundle, and
+# `-Zlocation-detail=none` (no file names and lines kept for panic locations, which nothing
+# reports); the JS glue and .d.ts by the wasm-bindgen CLI (exactly the pinned version), wasm-opt
+# -Oz --converge (binaryen from the package's devDependencies; --converge repeats the passes while
+# they still shrink the module), then the TypeScript layer (dist/) and the browser suite's page
+# script (test/build/), and last terser (package devDependency) minifies the JS that ships (the
+# glue and dist/*.js; the .d.ts files keep every doc comment). Expects scripts/setup-web.sh to
+# have run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -14,7 +18,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 nightly=$(cat wasm/nightly-toolchain)
 web_target="$target_dir/web-release"
 echo "== cargo +$nightly build -p appsync-wasm (wasm32-unknown-unknown, profile release-wasm, build-std)"
-CARGO_TARGET_DIR="$web_target" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+CARGO_TARGET_DIR="$web_target" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
   cargo "+$nightly" build -p appsync-wasm --target wasm32-unknown-unknown --profile release-wasm --quiet \
   -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size
 
@@ -22,9 +26,14 @@ echo "== wasm-bindgen --target web"
 rm -rf wasm/pkg
 wasm-bindgen --target web --out-dir wasm/pkg "$web_target/wasm32-unknown-unknown/release-wasm/appsync_wasm.wasm"
 
-echo "== wasm-opt -Oz (binaryen from npm)"
-wasm/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers -o wasm/pkg/appsync_wasm_bg.wasm wasm/pkg/appsync_wasm_bg.wasm
+echo "== wasm-opt -Oz --converge (binaryen from npm)"
+wasm/node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers -o wasm/pkg/appsync_wasm_bg.wasm wasm/pkg/appsync_wasm_bg.wasm
 
 echo "== tsc (dist/, test/build/)"
 rm -rf wasm/dist wasm/test/build
 (cd wasm && node_modules/.bin/tsc -p tsconfig.json && node_modules/.bin/tsc -p test/tsconfig.json)
+
+echo "== terser (pkg/appsync_wasm.js, dist/*.js)"
+for file in wasm/pkg/appsync_wasm.js wasm/dist/*.js; do
+  wasm/node_modules/.bin/terser "$file" --module --compress --mangle --comments '/@ts-self-types/' -o "$file"
+done

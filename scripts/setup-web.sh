@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the web package (wasm/) needs on a fresh Debian machine, idempotently: Debian's
 # Chromium, the wasm32 target, the wasm-bindgen CLI at exactly the version the workspace pins,
-# and the package's npm devDependencies (TypeScript, binaryen's wasm-opt, playwright-core, which
-# never downloads a browser: the suite drives /usr/bin/chromium). Debian's binaryen (108) is not
+# and the package's npm devDependencies (TypeScript, binaryen's wasm-opt, terser, playwright-core,
+# which never downloads a browser: the suite drives /usr/bin/chromium). Debian's binaryen (108) is not
 # used: its wasm-opt breaks wasm-bindgen's externref table.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -147,7 +147,7 @@ impl AppSyncClient {
                             .write_query(&operation, variables.as_ref(), &data)
                             .await
                         {
-                            tracing::warn!(error = %e, "writing a subscription event to the cache failed");
+                            crate::log::warn!(error = %e, "writing a subscription event to the cache failed");
                         }
                     });
                 }))
@@ -237,7 +237,7 @@ impl AppSyncClient {
                     }
                 }
                 Err(e) if policy == FetchPolicy::CacheOnly => return Err(e.into()),
-                Err(e) => tracing::warn!(error = %e, "cache read failed; asking the network"),
+                Err(e) => crate::log::warn!(error = %e, "cache read failed; asking the network"),
             }
         }
         let variables = request.variables.clone();
@@ -327,11 +327,11 @@ impl AppSyncClient {
             .await
         {
             Ok(warnings) if !warnings.is_empty() => {
-                tracing::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
+                crate::log::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
             }
             Ok(_) => {}
             // The request itself succeeded: a cache that cannot persist must not fail it.
-            Err(e) => tracing::warn!(error = %e, "writing the result to the cache failed"),
+            Err(e) => crate::log::warn!(error = %e, "writing the result to the cache failed"),
         }
     }
 
@@ -385,8 +385,7 @@ impl AppSyncClient {
         headers.extend(inner.auth.custom_headers().await?);
         headers.extend(request.headers.iter().cloned());
 
-        let span = tracing::debug_span!("graphql", kind = %expected, name = operation.name().unwrap_or(""), %mode);
-        let _entered = span.enter();
+        crate::log::debug_span!("graphql", kind = %expected, name = operation.name().unwrap_or(""), %mode);
         let mut refreshed = false;
         let mut reclocked = false;
         loop {
@@ -397,7 +396,7 @@ impl AppSyncClient {
             let response = self.send(&headers, &applied, &body, timeout).await?;
             match self.retry_reason(&response, &applied) {
                 Some(Retry::Refresh) if !refreshed => {
-                    tracing::info!("credential rejected: refreshing once and retrying");
+                    crate::log::info!("credential rejected: refreshing once and retrying");
                     refreshed = true;
                     inner.auth.invalidate(&applied).await;
                 }
@@ -430,7 +429,7 @@ impl AppSyncClient {
                 after_ms: timeout.as_millis() as u64,
             }),
             Some(Err(e)) => {
-                tracing::warn!(error = %e, "request failed before a response");
+                crate::log::warn!(error = %e, "request failed before a response");
                 Err(AppSyncError::Network { message: e.0 })
             }
             Some(Ok(response)) => Ok(response),

@@ -13,6 +13,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod graphql;
+mod log;
 pub mod outbox;
 pub mod realtime;
 pub mod request;
@@ -21,6 +22,12 @@ pub mod runtime;
 pub mod storage;
 pub mod transport;
 pub mod url;
+
+/// A JSON value's compact text, the same as its `Display`, through the serializer the rest of the
+/// crate uses (which keeps `Display`'s second, pretty-printing path out of the web build).
+pub(crate) fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
 
 pub use auth::{AuthMode, AuthProviders, AuthToken, AwsCredentials, ProviderError};
 pub use client::{AppSyncClient, ClientOptions};

@@ -7,9 +7,10 @@
 use crate::js::{error_value, event_value, from_json, from_json_text, to_json, to_json_text};
 use crate::providers::providers_from_js;
 use crate::request::request_from_json;
+use crate::store::IndexedDbStore;
 use crate::websocket::BrowserWebSocketConnector;
 use appsync_core::graphql::{DocumentError, Fragment, Operation};
-use appsync_core::storage::{IndexedDbStore, Store, StoreHandle};
+use appsync_core::storage::{Store, StoreHandle};
 use appsync_core::{
     AppSyncClient, AppSyncError, ClientConfig, ClientOptions, ConfigError, GraphQLRequest,
     GraphQLResponse, Subscription,
@@ -53,14 +54,16 @@ pub struct WasmClient {
 #[wasm_bindgen]
 impl WasmClient {
     /// Builds a client from the text of `amplify_outputs.json` or a Gen 1 config, the name to
-    /// use in errors, and the provider functions. Throws a `ConfigError` for a bad config or a
-    /// provider that is not a function.
+    /// use in errors, the provider functions, the options, and the function that opens the
+    /// IndexedDB store (`openStore` of `ts/store.ts`; without it the cache is memory only).
+    /// Throws a `ConfigError` for a bad config or a provider that is not a function.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = configText, unchecked_param_type = "string")] config_text: JsValue,
         #[wasm_bindgen(js_name = sourceName, unchecked_param_type = "string")] source_name: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] providers: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: JsValue,
+        #[wasm_bindgen(js_name = openStore)] open_store: Option<js_sys::Function>,
     ) -> Result<WasmClient, JsValue> {
         let Some(config_text) = config_text.as_string() else {
             return Err(error_value(&config_error(
@@ -79,7 +82,7 @@ impl WasmClient {
         let options = ClientOptions {
             transport: Some(Arc::new(crate::fetch::FetchTransport)),
             websocket: Some(Arc::new(BrowserWebSocketConnector)),
-            cache_store: storage.open(&config),
+            cache_store: storage.open(&config, open_store),
             ..ClientOptions::default()
         };
         Ok(WasmClient {
@@ -344,19 +347,23 @@ struct StorageOptions {
 }
 
 impl StorageOptions {
-    /// The IndexedDB store, opening in the background; `None` (memory only) when offline
-    /// support is disabled or the environment has no IndexedDB (Node).
-    fn open(self, config: &ClientConfig) -> Option<StoreHandle> {
+    /// The IndexedDB store, opening in the background through `open_store`; `None` (memory
+    /// only) when offline support is disabled, there is no `open_store`, or the environment has
+    /// no IndexedDB (Node).
+    fn open(
+        self,
+        config: &ClientConfig,
+        open_store: Option<js_sys::Function>,
+    ) -> Option<StoreHandle> {
         let has_indexed_db =
             js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("indexedDB"))
                 .is_ok_and(|v| !v.is_undefined() && !v.is_null());
-        if self.disable_offline || !has_indexed_db {
-            return None;
-        }
+        let open_store = open_store.filter(|_| has_indexed_db && !self.disable_offline)?;
         let namespace = self.key_prefix.unwrap_or_else(|| config.endpoint.clone());
         let name = self.database_name;
         Some(StoreHandle::opening(async move {
-            let store: Arc<dyn Store> = Arc::new(IndexedDbStore::open(&name, namespace).await?);
+            let store = IndexedDbStore::open(&open_store, &name, &namespace).await?;
+            let store: Arc<dyn Store> = Arc::new(store);
             Ok(store)
         }))
     }

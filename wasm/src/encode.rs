@@ -19,7 +19,13 @@ fn errors_to_json(errors: &[GraphQLError]) -> Value {
     Value::Array(
         errors
             .iter()
-            .map(|e| serde_json::to_value(e).unwrap_or_else(|_| json!({"message": e.message})))
+            // Through its JSON text (the core's serializer of `GraphQLError`, not a second one).
+            .map(|e| {
+                serde_json::to_vec(e)
+                    .ok()
+                    .and_then(|text| serde_json::from_slice(&text).ok())
+                    .unwrap_or_else(|| json!({"message": e.message}))
+            })
             .collect(),
     )
 }

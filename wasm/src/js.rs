@@ -10,7 +10,8 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The JSON form of a JS value (`undefined`, functions and symbols become `null`).
 pub fn to_json(value: &JsValue) -> Result<Value, String> {
     let text = to_json_text(value)?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    // From bytes, as the core parses: one JSON parser in the bundle.
+    serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The JSON text of a JS value, by the browser's own `JSON.stringify` (`undefined`, functions

@@ -27,11 +27,15 @@ mod outbox;
 #[cfg(target_family = "wasm")]
 mod providers;
 #[cfg(target_family = "wasm")]
+mod store;
+#[cfg(target_family = "wasm")]
 mod websocket;
 
 #[cfg(target_family = "wasm")]
 pub use client::{WasmClient, WasmSubscription};
 #[cfg(target_family = "wasm")]
 pub use fetch::FetchTransport;
+#[cfg(target_family = "wasm")]
+pub use store::IndexedDbStore;
 #[cfg(target_family = "wasm")]
 pub use websocket::BrowserWebSocketConnector;

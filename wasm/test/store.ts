@@ -1,9 +1,15 @@
 // The store suite: every check of the core's store conformance suite, and the IndexedDB
-// specifics, on IndexedDbStore in a real page. It loads the test-only `conformance` build of the
-// wasm module (scripts/test-web.sh builds it into test/build/conformance/), never the published
-// one. One scenario per check; results go to the Node runner (run.mjs) through window.__report,
-// and the summary through window.__done.
-import initConformance, { runStoreConformanceCheck, storeConformanceChecks } from 'appsync-wasm-conformance';
+// specifics, on IndexedDbStore in a real page, over the package's own IndexedDB side
+// (dist/store.js). It loads the test-only `conformance` build of the wasm module
+// (scripts/test-web.sh builds it into test/build/conformance/), never the published one. One
+// scenario per check; results go to the Node runner (run.mjs) through window.__report, and the
+// summary through window.__done.
+import initConformance, {
+  runStoreConformanceCheck,
+  storeConformanceChecks,
+  type StoreHelpers,
+} from 'appsync-wasm-conformance';
+import { openStore } from 'appsync-store';
 
 interface Result {
   name: string;
@@ -21,6 +27,42 @@ declare global {
 
 const checkTimeoutMs = 30_000;
 
+function done<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+// Raw IndexedDB, beside the package's: what a database looks like, and one made by nobody else.
+const helpers: StoreHelpers = {
+  async layout(name) {
+    const db = await done(indexedDB.open(name));
+    try {
+      const lines = [`version ${db.version}`];
+      const names = [...db.objectStoreNames].sort();
+      if (names.length === 0) return lines;
+      const tx = db.transaction(names);
+      for (const storeName of names) {
+        const store = tx.objectStore(storeName);
+        lines.push(`${storeName}: key ${JSON.stringify(store.keyPath)}, generated ${store.autoIncrement}`);
+        for (const indexName of [...store.indexNames].sort()) {
+          const index = store.index(indexName);
+          lines.push(
+            `${storeName}.${indexName}: key ${JSON.stringify(index.keyPath)}, unique ${index.unique}, multi-entry ${index.multiEntry}`,
+          );
+        }
+      }
+      return lines;
+    } finally {
+      db.close();
+    }
+  },
+  async create(name, version) {
+    (await done(indexedDB.open(name, version))).close();
+  },
+};
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     promise,
@@ -37,7 +79,7 @@ async function main(): Promise<void> {
     let ok = true;
     let detail = '';
     try {
-      await withTimeout(runStoreConformanceCheck(check), checkTimeoutMs, check);
+      await withTimeout(runStoreConformanceCheck(check, openStore, helpers), checkTimeoutMs, check);
     } catch (error) {
       ok = false;
       detail = error instanceof Error ? error.message : String(error);

@@ -2,6 +2,7 @@
 // core, and turns what it rejects with into `AppSyncError` subclasses.
 import initWasm, { WasmClient } from '../pkg/appsync_wasm.js';
 import { toAppSyncError } from './errors.js';
+import { openStore } from './store.js';
 import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
 import type {
   AuthProviders,
@@ -78,7 +79,7 @@ export class AppSyncClient {
     const text = typeof config === 'string' ? config : JSON.stringify(config);
     let client: AppSyncClient;
     try {
-      client = new AppSyncClient(new WasmClient(text, sourceName, providers, options));
+      client = new AppSyncClient(new WasmClient(text, sourceName, providers, options, openStore));
     } catch (error) {
       throw toAppSyncError(error);
     }

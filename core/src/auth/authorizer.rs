@@ -75,7 +75,7 @@ impl Authorizer {
     /// Learns the offset between the device clock and the server's `Date`.
     pub fn learn_server_time(&self, server_ms: i64) {
         let offset = server_ms - (self.clock)();
-        tracing::info!(
+        crate::log::info!(
             offset_ms = offset,
             "correcting the SigV4 clock from the server's Date"
         );

@@ -62,7 +62,7 @@ impl KeyConfig {
             return Some(format!(
                 "{}:{}",
                 typename.unwrap_or_default(),
-                Value::Object(parts)
+                crate::json_text(&Value::Object(parts))
             ));
         }
         let id = get("id").and_then(scalar_text)?;
@@ -77,33 +77,35 @@ pub fn field_key(name: &str, arguments: &Map<String, Value>) -> String {
         return name.to_owned();
     }
     // serde_json's map is ordered by key (BTreeMap) unless preserve_order is on; sort to be sure.
-    let mut sorted: Vec<(&String, &Value)> = arguments.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(b.0));
-    let body: Vec<String> = sorted
-        .iter()
-        .map(|(k, v)| format!("{}:{}", Value::String((*k).clone()), canonical(v)))
-        .collect();
-    format!("{name}({{{}}})", body.join(","))
+    format!("{name}({})", canonical_object(arguments))
 }
 
 /// JSON with object keys sorted at every depth, so equal arguments give equal keys.
 fn canonical(value: &Value) -> String {
     match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let body: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}:{}", Value::String((*k).clone()), canonical(v)))
-                .collect();
-            format!("{{{}}}", body.join(","))
-        }
+        Value::Object(map) => canonical_object(map),
         Value::Array(items) => format!(
             "[{}]",
             items.iter().map(canonical).collect::<Vec<_>>().join(",")
         ),
-        other => other.to_string(),
+        other => crate::json_text(other),
     }
+}
+
+/// `{"key":value,...}` with the keys sorted (they are unique).
+fn canonical_object(map: &Map<String, Value>) -> String {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let body: Vec<String> = entries
+        .iter()
+        .map(|(k, v)| format!("{}:{}", string_text(k), canonical(v)))
+        .collect();
+    format!("{{{}}}", body.join(","))
+}
+
+/// A string as JSON text.
+fn string_text(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use crate::storage::{Change, Store, StoreError, StoreHandle};
 use futures::channel::mpsc;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Record keys in the store are prefixed so the cache never collides with other record users.
@@ -652,7 +651,7 @@ impl Cache {
                 .iter()
                 .map(|k| state.interner.name(*k).to_owned())
                 .collect();
-            names.sort();
+            names.sort_unstable();
             names
         };
         if let Some(store) = self.store().await? {
@@ -672,11 +671,12 @@ impl Cache {
     pub async fn extract(&self) -> Result<Value, CacheError> {
         self.load_all().await?;
         let state = self.state();
-        let sorted: BTreeMap<&str, &Rec> = state
+        let mut sorted: Vec<(&str, &Rec)> = state
             .base
             .iter()
             .map(|(k, v)| (state.interner.name(*k), v))
             .collect();
+        sorted.sort_unstable_by_key(|(k, _)| *k);
         Ok(Value::Object(
             sorted
                 .into_iter()

@@ -194,7 +194,7 @@ impl RecordSet {
             .keys()
             .map(|k| self.interner.name(*k).to_owned())
             .collect();
-        keys.sort();
+        keys.sort_unstable();
         keys
     }
 

@@ -184,7 +184,7 @@ impl Connection {
     }
 
     fn broadcast(&mut self, state: ConnectionState) {
-        tracing::debug!(?state, "realtime connection state");
+        crate::log::debug!(?state, "realtime connection state");
         for sub in &self.subs {
             sub.emit(SubscriptionEvent::ConnectionState(state.clone()));
         }
@@ -227,7 +227,7 @@ impl Connection {
             options.backoff_cap.as_millis() as u64,
         );
         let until = now() + delay as i64;
-        tracing::info!(
+        crate::log::info!(
             attempt,
             delay_ms = delay,
             "realtime reconnecting after a delay"
@@ -296,7 +296,7 @@ impl Connection {
                     .await);
             }
             Some(Err(e)) => {
-                tracing::warn!(error = ?e, "realtime connect failed");
+                crate::log::warn!(error = ?e, "realtime connect failed");
                 self.broadcast(ConnectionState::Disrupted {
                     reason: format!("{e:?}"),
                 });
@@ -334,7 +334,7 @@ impl Connection {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        tracing::warn!(error = %e, "ignoring a malformed frame during the handshake")
+                        crate::log::warn!(error = %e, "ignoring a malformed frame during the handshake")
                     }
                 },
                 Some(Some(WsEvent::Closed(reason))) => {
@@ -456,7 +456,7 @@ impl Connection {
         let mut last_seen = now();
         let mut linger_until: Option<i64> = None;
         let close = |reason: &str| {
-            tracing::info!(%reason, "realtime connection closing");
+            crate::log::info!(%reason, "realtime connection closing");
             let _ = out.unbounded_send(WsCommand::Close);
         };
         loop {
@@ -556,7 +556,7 @@ impl Connection {
             Ok(message) => message,
             Err(problem) => {
                 // A server sending garbage is reported, never trusted and never fatal.
-                tracing::warn!(%problem, "malformed realtime frame");
+                crate::log::warn!(%problem, "malformed realtime frame");
                 let error = GraphQLError {
                     error_type: Some("MalformedMessage".into()),
                     ..GraphQLError::new(format!("malformed realtime message: {problem}"))

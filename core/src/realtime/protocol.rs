@@ -37,25 +37,30 @@ pub enum ServerMessage {
 fn errors_of(payload: Option<&Value>) -> Vec<GraphQLError> {
     let list = payload
         .and_then(|p| p.get("errors"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    match serde_json::from_value::<Vec<GraphQLError>>(list) {
-        Ok(errors) if !errors.is_empty() => errors,
+        .unwrap_or(&Value::Null);
+    match graphql_errors(list) {
+        Some(errors) if !errors.is_empty() => errors,
         _ => match payload {
             // Some servers put a single error or a message straight in the payload.
             Some(Value::Object(p)) if p.get("message").is_some() => {
-                serde_json::from_value::<GraphQLError>(Value::Object(p.clone()))
-                    .map(|e| vec![e])
-                    .unwrap_or_default()
+                graphql_errors(&Value::Array(vec![Value::Object(p.clone())])).unwrap_or_default()
             }
             _ => Vec::new(),
         },
     }
 }
 
+/// `list` as GraphQL errors, read from its JSON text: the same result as `from_value`, through the
+/// one deserializer of `GraphQLError` the HTTP responses use (a second one costs the web build).
+fn graphql_errors(list: &Value) -> Option<Vec<GraphQLError>> {
+    serde_json::from_slice(crate::json_text(list).as_bytes()).ok()
+}
+
 /// Parses one text frame.
 pub fn parse(text: &str) -> Result<ServerMessage, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    // From bytes: one JSON parser in the web build (the same result and errors as from_str).
+    let value: Value =
+        serde_json::from_slice(text.as_bytes()).map_err(|e| format!("not JSON: {e}"))?;
     let kind = value
         .get("type")
         .and_then(Value::as_str)
@@ -98,21 +103,23 @@ pub fn parse(text: &str) -> Result<ServerMessage, String> {
 }
 
 pub fn connection_init() -> String {
-    json!({"type": "connection_init"}).to_string()
+    crate::json_text(&json!({"type": "connection_init"}))
 }
 
 pub fn start(id: &str, data: &str, authorization: &Map<String, Value>) -> String {
-    json!({"id": id, "type": "start", "payload": {"data": data, "extensions": {"authorization": authorization}}}).to_string()
+    crate::json_text(
+        &json!({"id": id, "type": "start", "payload": {"data": data, "extensions": {"authorization": authorization}}}),
+    )
 }
 
 pub fn stop(id: &str) -> String {
-    json!({"id": id, "type": "stop"}).to_string()
+    crate::json_text(&json!({"id": id, "type": "stop"}))
 }
 
 /// The `?header=…&payload=e30=` handshake form (base64 of the auth header object).
 pub fn query_string_url(url: &str, authorization: &Map<String, Value>) -> String {
     let header = base64::engine::general_purpose::STANDARD
-        .encode(Value::Object(authorization.clone()).to_string());
+        .encode(crate::json_text(&Value::Object(authorization.clone())));
     let encoded = crate::url::encode_query_value(&header);
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}header={encoded}&payload=e30%3D")
@@ -121,7 +128,7 @@ pub fn query_string_url(url: &str, authorization: &Map<String, Value>) -> String
 /// The `header-<base64url>` subprotocol handshake form.
 pub fn header_subprotocol(authorization: &Map<String, Value>) -> String {
     let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(Value::Object(authorization.clone()).to_string());
+        .encode(crate::json_text(&Value::Object(authorization.clone())));
     format!("header-{encoded}")
 }
 

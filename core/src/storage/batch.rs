@@ -1,7 +1,7 @@
-//! The outbox rules of a batch, for backends that check them before writing anything (memory,
-//! IndexedDB; SQLite lets its constraints and row counts say it): a pushed id must not be queued,
-//! an updated or removed id must be. Changes count in order, so one batch may remove an id and push
-//! it again, or push one and remove it.
+//! The outbox rules of a batch, for backends that check them before writing anything (memory; the
+//! web package's IndexedDB side, in TypeScript, has the same rules; SQLite lets its constraints and
+//! row counts say it): a pushed id must not be queued, an updated or removed id must be. Changes
+//! count in order, so one batch may remove an id and push it again, or push one and remove it.
 
 use super::{Change, StoreError};
 use std::collections::HashSet;

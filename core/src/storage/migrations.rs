@@ -1,5 +1,6 @@
 //! The store schema's versions. Numbered and append-only, and the same numbers on every backend
-//! (SQLite below; IndexedDB's upgrade steps, in `indexeddb/schema.rs`, follow the same versions).
+//! (SQLite below; IndexedDB's upgrade steps, `STEPS` in the web package's `ts/store.ts`, follow the
+//! same versions: the Rust side opens its databases at [`SCHEMA_VERSION`]).
 //! A migration never drops the outbox or user data. `upgraded == fresh` is tested on both.
 
 /// The schema version this SDK writes.

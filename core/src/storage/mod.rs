@@ -15,20 +15,17 @@
 //! transaction can touch a model, the cache and the outbox at once.
 //!
 //! Backends: [`MemoryStore`] everywhere, [`SqliteStore`] natively (rusqlite, bundled SQLite, WAL,
-//! on its own threads so no async thread blocks), `IndexedDbStore` in browsers (one readwrite
-//! transaction per batch). [`conformance`] is the one suite every backend passes.
+//! on its own threads so no async thread blocks); in browsers the web package's `IndexedDbStore`
+//! (appsync-wasm, with its IndexedDB side in TypeScript: one readwrite transaction per batch).
+//! [`conformance`] is the one suite every backend passes.
 
 mod batch;
 pub mod conformance;
-#[cfg(target_family = "wasm")]
-mod indexeddb;
 mod memory;
 mod migrations;
 #[cfg(not(target_family = "wasm"))]
 mod sqlite;
 
-#[cfg(target_family = "wasm")]
-pub use indexeddb::{checks as indexeddb_checks, IndexedDbStore};
 pub use memory::MemoryStore;
 pub use migrations::{SCHEMA_VERSION, SQLITE_MIGRATIONS};
 #[cfg(not(target_family = "wasm"))]
