@@ -657,7 +657,7 @@ impl Outbox {
             at_ms: runtime::now_ms(),
         });
         if let Err(e) = self.persist(&entry).await {
-            tracing::warn!(error = %e, "recording a parked mutation failed; it stays pending");
+            crate::log::warn!(error = %e, "recording a parked mutation failed; it stays pending");
             return;
         }
         let outcome = Outcome::Parked { reason, error };
@@ -691,7 +691,7 @@ impl Outbox {
         if let Err(e) = self.ensure_loaded().await {
             // A store that cannot open now may open later.
             *load_failures += 1;
-            tracing::warn!(error = %e, "the outbox cannot be loaded yet");
+            crate::log::warn!(error = %e, "the outbox cannot be loaded yet");
             return Some(Some(self.backoff(*load_failures, None)));
         }
         let online = self.state().app_online;
@@ -761,7 +761,7 @@ impl Outbox {
                 let mut updated = entry;
                 updated.attempts = attempt;
                 if let Err(e) = self.persist(&updated).await {
-                    tracing::warn!(error = %e, "recording an attempt failed");
+                    crate::log::warn!(error = %e, "recording an attempt failed");
                 }
                 self.emit(OutboxEvent::Retrying {
                     id: updated.id,
@@ -857,7 +857,7 @@ impl Outbox {
                 updated.variables = variables;
                 updated.conflict_retries += 1;
                 if let Err(e) = self.persist(&updated).await {
-                    tracing::warn!(error = %e, "recording a conflict retry failed");
+                    crate::log::warn!(error = %e, "recording a conflict retry failed");
                 }
                 None
             }
@@ -905,7 +905,7 @@ impl Outbox {
         {
             Ok((_, rest)) => rest,
             Err(e) => {
-                tracing::warn!(error = %e, "writing the server's result to the cache failed");
+                crate::log::warn!(error = %e, "writing the server's result to the cache failed");
                 backup
             }
         }
@@ -918,10 +918,10 @@ impl Outbox {
         match self.inner.store.get().await {
             Ok(store) => {
                 if let Err(e) = store.apply(changes).await {
-                    tracing::warn!(error = %e, "removing a finished mutation failed");
+                    crate::log::warn!(error = %e, "removing a finished mutation failed");
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "the outbox store is not open"),
+            Err(e) => crate::log::warn!(error = %e, "the outbox store is not open"),
         }
     }
 
@@ -965,7 +965,7 @@ impl Outbox {
             let keys = self.inner.cache.keys_with_id(temporary);
             for key in keys {
                 if let Err(e) = self.inner.cache.evict(&key).await {
-                    tracing::warn!(error = %e, "evicting a temporary record failed");
+                    crate::log::warn!(error = %e, "evicting a temporary record failed");
                 }
             }
         }
