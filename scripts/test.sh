@@ -16,6 +16,8 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo clippy (appsync-sigv4, appsync-core and appsync-wasm for wasm32-unknown-unknown)"
 cargo clippy -p appsync-sigv4 -p appsync-core -p appsync-wasm --target wasm32-unknown-unknown --all-features --quiet -- -D warnings
+# As the web package builds it: the core without its default `tracing` feature.
+cargo clippy -p appsync-wasm --target wasm32-unknown-unknown --quiet -- -D warnings
 
 work=$(mktemp -d)
 mock_pid=""
