@@ -182,7 +182,7 @@ pub(crate) fn read_value<S: RecordSource>(
 }
 
 /// A read as JSON text: the complete result's text (`None` when anything is missing), and
-/// what [`read_value`] reports besides its value.
+/// what a tree read reports besides its value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextRead {
     /// The complete result as JSON text (the text `serde_json` writes of
