@@ -288,10 +288,7 @@ impl<'d> Writer<'_, 'd> {
                 }
                 let value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
                 if progress.fields.is_none() {
-                    let t = match &value {
-                        Val::Str(t) => Some(&**t),
-                        _ => None,
-                    };
+                    let t = value.as_str();
                     let fields = self.walk.fields(set, t);
                     self.text_set_fields(&mut progress, fields);
                     for (key, value) in std::mem::take(&mut pending) {
@@ -394,10 +391,7 @@ impl<'d> Writer<'_, 'd> {
         id: Option<&Val>,
         kept: &[(Key<'_>, Val)],
     ) -> Option<Sym> {
-        let typename_text = match typename {
-            Some(Val::Str(t)) => Some(&**t),
-            _ => None,
-        };
+        let typename_text = typename.and_then(Val::as_str);
         if typename_text.is_some_and(|t| self.keys.key_fields.contains_key(t)) {
             let json = |v: Option<&Val>| v.map(|v| v.to_json(self.interner));
             let (typename_json, id_json) = (json(typename), json(id));
@@ -418,6 +412,7 @@ impl<'d> Writer<'_, 'd> {
         self.key_buf.push(':');
         match id? {
             Val::Str(s) => self.key_buf.push_str(s),
+            Val::Short(s) => self.key_buf.push_str(s.as_str()),
             Val::Num(n) => {
                 use std::fmt::Write;
                 let _ = write!(self.key_buf, "{n}");
@@ -773,7 +768,7 @@ impl<'de> Visitor<'de> for LeafSeed<'_> {
         Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
     }
     fn visit_str<E>(self, v: &str) -> Result<Val, E> {
-        Ok(Val::Str(v.into()))
+        Ok(Val::text(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
