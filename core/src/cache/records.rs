@@ -11,39 +11,82 @@
 use super::hash::FastMap;
 use super::Record;
 use serde_json::{Map, Number, Value};
-use std::sync::Arc;
 
 /// An interned string: a record key (`Todo:1`) or a field key (`listTodos({"limit":10})`).
 pub type Sym = u32;
 
 /// Interns record and field keys. Append-only: a symbol stays valid for the interner's life.
+///
+/// Names are stored once, one after another in one string; symbols are found by their name's
+/// hash (names whose hashes collide are told apart by comparing them).
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    ids: FastMap<Arc<str>, Sym>,
-    names: Vec<Arc<str>>,
+    /// Every name, in symbol order.
+    text: String,
+    /// Where each symbol's name ends in `text` (it starts where the previous one ends).
+    ends: Vec<u32>,
+    /// The first symbol with each name hash.
+    ids: FastMap<u64, Sym>,
+    /// Further symbols whose names share a hash with another's (rare).
+    collisions: FastMap<u64, Vec<Sym>>,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<super::hash::FastHasher>::default().hash_one(name)
 }
 
 impl Interner {
     /// The symbol of `name`, interning it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
-        if let Some(&id) = self.ids.get(name) {
+        let hash = name_hash(name);
+        if let Some(id) = self.find(hash, name) {
             return id;
         }
-        let id = self.names.len() as Sym;
-        let name: Arc<str> = Arc::from(name);
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
+        let id = self.ends.len() as Sym;
+        self.text.push_str(name);
+        self.ends.push(self.text.len() as u32);
+        match self.ids.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.entry(hash).or_default().push(id);
+            }
+        }
         id
+    }
+
+    fn find(&self, hash: u64, name: &str) -> Option<Sym> {
+        let first = *self.ids.get(&hash)?;
+        if self.name(first) == name {
+            return Some(first);
+        }
+        self.collisions
+            .get(&hash)?
+            .iter()
+            .copied()
+            .find(|id| self.name(*id) == name)
     }
 
     /// The symbol of `name` if it was ever interned.
     pub fn get(&self, name: &str) -> Option<Sym> {
-        self.ids.get(name).copied()
+        self.find(name_hash(name), name)
     }
 
     /// The string of a symbol this interner made.
     pub fn name(&self, sym: Sym) -> &str {
-        self.names.get(sym as usize).map_or("", |n| n)
+        let index = sym as usize;
+        let Some(&end) = self.ends.get(index) else {
+            return "";
+        };
+        let start = match index.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -357,6 +400,31 @@ mod tests {
         let mut interner = Interner::default();
         let leaf = Val::leaf(&json!({"__ref": "X:1"}), &mut interner);
         assert!(matches!(leaf, Val::Obj(_)));
+    }
+
+    #[test]
+    fn interned_names_are_found_again_even_when_hashes_collide() {
+        let mut interner = Interner::default();
+        let names: Vec<String> = (0..5000).map(|i| format!("Todo:todo-{i}")).collect();
+        let syms: Vec<Sym> = names.iter().map(|n| interner.intern(n)).collect();
+        for (name, sym) in names.iter().zip(&syms) {
+            assert_eq!(interner.get(name), Some(*sym));
+            assert_eq!(interner.name(*sym), name);
+        }
+        assert_eq!(interner.intern(""), 5000);
+        assert_eq!(interner.name(5000), "");
+        assert_eq!(interner.get("absent"), None);
+        // Force a collision: two names under one hash bucket.
+        let mut forced = Interner::default();
+        let a = forced.intern("a");
+        let hash = name_hash("b");
+        forced.ids.insert(hash, a);
+        forced.text.push('b');
+        forced.ends.push(forced.text.len() as u32);
+        forced.collisions.entry(hash).or_default().push(1);
+        assert_eq!(forced.get("b"), Some(1));
+        assert_eq!(forced.intern("b"), 1);
+        assert_eq!(forced.get("a"), Some(a));
     }
 
     #[test]
