@@ -664,7 +664,15 @@ impl Cache {
                 )
                 .await?;
         }
+        self.clear_memo();
         Ok(removed)
+    }
+
+    /// Frees the text reads' memo (after gc and restore, whose changes leave most of it stale).
+    fn clear_memo(&self) {
+        if let Ok(mut memo) = self.memo.lock() {
+            *memo = Memo::default();
+        }
     }
 
     /// Every base record, as one JSON object (for debugging, SSR hand-off or backups).
@@ -744,6 +752,7 @@ impl Cache {
             state.touch(&changed);
             changed
         };
+        self.clear_memo();
         self.notify(&changed).await;
         Ok(())
     }

@@ -9,6 +9,14 @@
 //! ([`Record`]) is what the store persists and `extract` returns. [`normalize`] and [`read`] are
 //! the pure parts; [`Cache`] keeps records (lazily loaded from a `storage::Store`, every base
 //! write persisted), optimistic layers and watches.
+//!
+//! Where the data is JSON text anyway (the FFI, the browser), the text paths skip the
+//! `serde_json::Value` tree: [`normalize_text`] / [`Cache::write_query_text`] normalize straight
+//! from the text (same records and warnings as the tree walk), and [`read_text`] /
+//! [`Cache::read_query_text`] write the result's JSON text straight from the records (byte for
+//! byte `serde_json`'s text of the tree read). The live cache's text reads keep the text of each
+//! record object they wrote (up to 8 MiB) and reuse it while none of the records it read has
+//! changed, so re-reading a list after one item changed re-serializes only that item.
 
 mod hash;
 mod keys;

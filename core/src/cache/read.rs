@@ -182,7 +182,7 @@ pub(crate) fn read_value<S: RecordSource>(
 }
 
 /// A read as JSON text: the complete result's text (`None` when anything is missing), and
-/// what [`read_value`] reports besides its value.
+/// what a tree read reports besides its value.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextRead {
     /// The complete result as JSON text (the text `serde_json` writes of
@@ -529,6 +529,7 @@ impl Sink for TextSink {
                 self.json(n);
             }
             Val::Str(s) => self.string(s),
+            Val::Short(s) => self.string(s.as_str()),
             Val::List(items) => {
                 self.begin_list(items.len());
                 for item in items.iter() {
@@ -652,10 +653,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         let stored = self
             .typename
             .and_then(|t| field(record, t))
-            .and_then(|v| match v {
-                Val::Str(s) => Some(&**s),
-                _ => None,
-            });
+            .and_then(Val::as_str);
         let typename = stored.or(typename);
         let fields = self.walk.fields(set, typename);
         let plan = self.plan(&fields, O::SORTED);

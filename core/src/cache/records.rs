@@ -11,39 +11,82 @@
 use super::hash::FastMap;
 use super::Record;
 use serde_json::{Map, Number, Value};
-use std::sync::Arc;
 
 /// An interned string: a record key (`Todo:1`) or a field key (`listTodos({"limit":10})`).
 pub type Sym = u32;
 
 /// Interns record and field keys. Append-only: a symbol stays valid for the interner's life.
+///
+/// Names are stored once, one after another in one string; symbols are found by their name's
+/// hash (names whose hashes collide are told apart by comparing them).
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    ids: FastMap<Arc<str>, Sym>,
-    names: Vec<Arc<str>>,
+    /// Every name, in symbol order.
+    text: String,
+    /// Where each symbol's name ends in `text` (it starts where the previous one ends).
+    ends: Vec<u32>,
+    /// The first symbol with each name hash.
+    ids: FastMap<u64, Sym>,
+    /// Further symbols whose names share a hash with another's (rare).
+    collisions: FastMap<u64, Vec<Sym>>,
+}
+
+fn name_hash(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<super::hash::FastHasher>::default().hash_one(name)
 }
 
 impl Interner {
     /// The symbol of `name`, interning it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
-        if let Some(&id) = self.ids.get(name) {
+        let hash = name_hash(name);
+        if let Some(id) = self.find(hash, name) {
             return id;
         }
-        let id = self.names.len() as Sym;
-        let name: Arc<str> = Arc::from(name);
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
+        let id = self.ends.len() as Sym;
+        self.text.push_str(name);
+        self.ends.push(self.text.len() as u32);
+        match self.ids.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.entry(hash).or_default().push(id);
+            }
+        }
         id
+    }
+
+    fn find(&self, hash: u64, name: &str) -> Option<Sym> {
+        let first = *self.ids.get(&hash)?;
+        if self.name(first) == name {
+            return Some(first);
+        }
+        self.collisions
+            .get(&hash)?
+            .iter()
+            .copied()
+            .find(|id| self.name(*id) == name)
     }
 
     /// The symbol of `name` if it was ever interned.
     pub fn get(&self, name: &str) -> Option<Sym> {
-        self.ids.get(name).copied()
+        self.find(name_hash(name), name)
     }
 
     /// The string of a symbol this interner made.
     pub fn name(&self, sym: Sym) -> &str {
-        self.names.get(sym as usize).map_or("", |n| n)
+        let index = sym as usize;
+        let Some(&end) = self.ends.get(index) else {
+            return "";
+        };
+        let start = match index.checked_sub(1) {
+            Some(previous) => self.ends.get(previous).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -53,12 +96,55 @@ pub enum Val {
     Null,
     Bool(bool),
     Num(Number),
+    /// A string longer than [`Short`] holds. (Strings are made with [`Val::text`], so each
+    /// string has one form.)
     Str(Box<str>),
+    /// A short string (a type name, an id, a name), kept inside the value: no allocation.
+    Short(Short),
     /// A reference to the record with this key.
     Ref(Sym),
     List(Box<[Val]>),
     /// An object without a key of its own (a connection, a JSON scalar), stored in its parent.
     Obj(Box<[(Sym, Val)]>),
+}
+
+/// How many bytes of a string a value holds in place (a value is 24 bytes either way).
+const SHORT: usize = 22;
+
+/// A string of at most [`SHORT`] bytes, held in place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Short {
+    len: u8,
+    bytes: [u8; SHORT],
+}
+
+impl Short {
+    fn new(text: &str) -> Option<Short> {
+        let len = text.len();
+        if len > SHORT {
+            return None;
+        }
+        let mut bytes = [0; SHORT];
+        bytes.get_mut(..len)?.copy_from_slice(text.as_bytes());
+        Some(Short {
+            len: len as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Always UTF-8: the bytes are a whole `str`'s.
+        self.bytes
+            .get(..self.len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
 }
 
 /// A record: its fields in the order they were first written.
@@ -89,6 +175,23 @@ pub fn merge(record: &mut Rec, fields: Rec) {
 }
 
 impl Val {
+    /// A string value, short ones held in place.
+    pub fn text(text: &str) -> Val {
+        match Short::new(text) {
+            Some(short) => Val::Short(short),
+            None => Val::Str(text.into()),
+        }
+    }
+
+    /// The string of a string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::Short(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
     /// A JSON value stored as it is (a leaf field's value): objects keep their keys (interned),
     /// and nothing is read as a reference.
     pub fn leaf(value: &Value, interner: &mut Interner) -> Val {
@@ -96,7 +199,7 @@ impl Val {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
             Value::Number(n) => Val::Num(n.clone()),
-            Value::String(s) => Val::Str(s.as_str().into()),
+            Value::String(s) => Val::text(s),
             Value::Array(items) => {
                 Val::List(items.iter().map(|v| Val::leaf(v, interner)).collect())
             }
@@ -115,6 +218,7 @@ impl Val {
             Val::Bool(b) => Value::Bool(*b),
             Val::Num(n) => Value::Number(n.clone()),
             Val::Str(s) => Value::String(s.to_string()),
+            Val::Short(s) => Value::String(s.as_str().to_owned()),
             Val::Ref(key) => super::reference(interner.name(*key)),
             Val::List(items) => Value::Array(items.iter().map(|v| v.to_json(interner)).collect()),
             Val::Obj(fields) => Value::Object(
@@ -277,10 +381,50 @@ mod tests {
     }
 
     #[test]
+    fn values_stay_small_and_short_strings_are_held_in_place() {
+        assert_eq!(std::mem::size_of::<Val>(), 24);
+        let short = Val::text("todo-12345");
+        assert!(matches!(short, Val::Short(_)));
+        assert_eq!(short.as_str(), Some("todo-12345"));
+        let long = Val::text("a string longer than twenty-two bytes");
+        assert!(matches!(long, Val::Str(_)));
+        let mut interner = Interner::default();
+        let exact = Val::text("é".repeat(11).as_str());
+        assert_eq!(exact.as_str(), Some("ééééééééééé"));
+        assert_eq!(exact.to_json(&interner), json!("ééééééééééé"));
+        assert_eq!(Val::leaf(&json!("x"), &mut interner), Val::text("x"));
+    }
+
+    #[test]
     fn leaf_objects_are_never_references() {
         let mut interner = Interner::default();
         let leaf = Val::leaf(&json!({"__ref": "X:1"}), &mut interner);
         assert!(matches!(leaf, Val::Obj(_)));
+    }
+
+    #[test]
+    fn interned_names_are_found_again_even_when_hashes_collide() {
+        let mut interner = Interner::default();
+        let names: Vec<String> = (0..5000).map(|i| format!("Todo:todo-{i}")).collect();
+        let syms: Vec<Sym> = names.iter().map(|n| interner.intern(n)).collect();
+        for (name, sym) in names.iter().zip(&syms) {
+            assert_eq!(interner.get(name), Some(*sym));
+            assert_eq!(interner.name(*sym), name);
+        }
+        assert_eq!(interner.intern(""), 5000);
+        assert_eq!(interner.name(5000), "");
+        assert_eq!(interner.get("absent"), None);
+        // Force a collision: two names under one hash bucket.
+        let mut forced = Interner::default();
+        let a = forced.intern("a");
+        let hash = name_hash("b");
+        forced.ids.insert(hash, a);
+        forced.text.push('b');
+        forced.ends.push(forced.text.len() as u32);
+        forced.collisions.entry(hash).or_default().push(1);
+        assert_eq!(forced.get("b"), Some(1));
+        assert_eq!(forced.intern("b"), 1);
+        assert_eq!(forced.get("a"), Some(a));
     }
 
     #[test]
@@ -393,7 +537,7 @@ mod seed {
             Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
         }
         fn visit_str<E>(self, v: &str) -> Result<Val, E> {
-            Ok(Val::Str(v.into()))
+            Ok(Val::text(v))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
             let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -422,7 +566,7 @@ mod seed {
                         .into_iter()
                         .map(|(k, v)| match v {
                             // `__ref` next to other fields: an ordinary string after all.
-                            Val::Ref(target) => (k, Val::Str(self.0.name(target).into())),
+                            Val::Ref(target) => (k, Val::text(self.0.name(target))),
                             other => (k, other),
                         })
                         .collect(),

@@ -18,7 +18,7 @@
 
 use super::{normalize_into, Seg, Writer, Written};
 use crate::cache::keys::KeyConfig;
-use crate::cache::records::{set_field, Interner, Rec, Sym, Val};
+use crate::cache::records::{field, set_field, Interner, Rec, Sym, Val};
 use crate::cache::selection::{FieldList, Walk};
 use crate::graphql::ast::{Field, SelectionSet};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -248,7 +248,7 @@ struct Progress<'d> {
     /// `__typename` fields (the document adds one to every selection set, last, while servers
     /// tend to send it first): order-free, as they are leaves stored under one symbol; written
     /// at the end in the document's order.
-    typenames: Vec<(usize, Val)>,
+    typenames: Vec<(usize, Option<Val>)>,
     record: Rec,
 }
 
@@ -274,6 +274,8 @@ impl<'d> Writer<'_, 'd> {
         }
         let mut typename: Option<Val> = None;
         let mut id: Option<Val> = None;
+        // Where `id` went in the record instead (written once, as it is: no copy kept).
+        let mut id_at: Option<Sym> = None;
         // The other fields keys are made of: (name, value).
         let mut kept: Vec<(Key<'de>, Val)> = Vec::new();
         // Selected fields that came before the type: (key, value).
@@ -286,30 +288,39 @@ impl<'d> Writer<'_, 'd> {
                 }
                 let value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
                 if progress.fields.is_none() {
-                    let t = match &value {
-                        Val::Str(t) => Some(&**t),
-                        _ => None,
-                    };
+                    let t = value.as_str();
                     let fields = self.walk.fields(set, t);
                     self.text_set_fields(&mut progress, fields);
                     for (key, value) in std::mem::take(&mut pending) {
                         self.text_tree_field(&mut progress, key.as_str(), value)?;
                     }
                 }
-                self.text_leaf_field(&mut progress, name, &value)?;
+                if !self.text_own_typename(&mut progress)? {
+                    self.text_leaf_field(&mut progress, name, &value)?;
+                }
                 typename = Some(value);
             } else if name == "id" || self.key_names.contains(&name) {
-                let value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
+                let mut value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
+                if name == "id" && (id.is_some() || id_at.is_some()) {
+                    return Err(fall_back(self));
+                }
                 if progress.fields.is_some() {
-                    self.text_leaf_field(&mut progress, name, &value)?;
+                    if name == "id" {
+                        match self.text_move_leaf(&mut progress, name, value)? {
+                            Ok(sym) => {
+                                id_at = Some(sym);
+                                continue;
+                            }
+                            Err(kept) => value = kept,
+                        }
+                    } else {
+                        self.text_leaf_field(&mut progress, name, &value)?;
+                    }
                 } else if any.iter().any(|f| f.response_key() == name) {
                     let tree = value.to_json(self.interner);
                     pending.push((Key::Owned(name.to_owned()), tree));
                 }
                 if name == "id" {
-                    if id.is_some() {
-                        return Err(fall_back(self));
-                    }
                     id = Some(value);
                 } else {
                     if kept.iter().any(|(k, _)| k.as_str() == name) {
@@ -348,8 +359,11 @@ impl<'d> Writer<'_, 'd> {
         }
         let len = progress.fields.as_ref().map_or(0, |f| f.len());
         self.text_advance_to(&mut progress, len);
-        self.text_typenames(&mut progress);
-        let key = self.text_key(typename.as_ref(), id.as_ref(), &kept);
+        let id = id
+            .as_ref()
+            .or_else(|| id_at.and_then(|sym| field(&progress.record, sym)));
+        let key = self.text_key(typename.as_ref(), id, &kept);
+        self.text_typenames(&mut progress, typename);
         Ok((progress.record, key))
     }
 
@@ -377,10 +391,7 @@ impl<'d> Writer<'_, 'd> {
         id: Option<&Val>,
         kept: &[(Key<'_>, Val)],
     ) -> Option<Sym> {
-        let typename_text = match typename {
-            Some(Val::Str(t)) => Some(&**t),
-            _ => None,
-        };
+        let typename_text = typename.and_then(Val::as_str);
         if typename_text.is_some_and(|t| self.keys.key_fields.contains_key(t)) {
             let json = |v: Option<&Val>| v.map(|v| v.to_json(self.interner));
             let (typename_json, id_json) = (json(typename), json(id));
@@ -401,6 +412,7 @@ impl<'d> Writer<'_, 'd> {
         self.key_buf.push(':');
         match id? {
             Val::Str(s) => self.key_buf.push_str(s),
+            Val::Short(s) => self.key_buf.push_str(s.as_str()),
             Val::Num(n) => {
                 use std::fmt::Write;
                 let _ = write!(self.key_buf, "{n}");
@@ -408,6 +420,52 @@ impl<'d> Writer<'_, 'd> {
             _ => return None,
         }
         Some(self.interner.intern(&self.key_buf))
+    }
+
+    /// The object's `__typename` answers one `__typename` field: noted, to be moved in at the
+    /// end (`false`: another case, for [`Writer::text_leaf_field`]).
+    fn text_own_typename<E: de::Error>(&mut self, progress: &mut Progress<'d>) -> Result<bool, E> {
+        let Some(shape) = progress.shape.clone() else {
+            return Ok(false);
+        };
+        match shape.find("__typename", progress.next) {
+            Some((position, field, false)) if field.name == "__typename" => {
+                if progress.typenames.iter().any(|(p, _)| *p == position) {
+                    return Err(fall_back(self));
+                }
+                progress.typenames.push((position, None));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Writes a leaf value to the one leaf field it answers, moving it into the record (the
+    /// symbol it went under), where no other field shares that symbol; else hands it back.
+    fn text_move_leaf<E: de::Error>(
+        &mut self,
+        progress: &mut Progress<'d>,
+        name: &str,
+        value: Val,
+    ) -> Result<Result<Sym, Val>, E> {
+        let Some(shape) = progress.shape.clone() else {
+            return Ok(Err(value));
+        };
+        match shape.find(name, progress.next) {
+            Some((position, field, false))
+                if shape.distinct
+                    && field.name != "__typename"
+                    && field.selection_set.items.is_empty() =>
+            {
+                let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
+                self.text_field(progress, position, field, |_| Ok(Some((sym, value))))?;
+                Ok(Ok(sym))
+            }
+            _ => {
+                self.text_leaf_field(progress, name, &value)?;
+                Ok(Err(value))
+            }
+        }
     }
 
     /// Writes the value of `__typename`, `id` or a key field (read as a leaf) to the fields (of
@@ -504,7 +562,7 @@ impl<'d> Writer<'_, 'd> {
         self.leave();
         if let Some((sym, value)) = written? {
             if typename {
-                progress.typenames.push((position, value));
+                progress.typenames.push((position, Some(value)));
             } else if progress.shape.as_ref().is_some_and(|s| s.distinct) {
                 progress.record.push((sym, value));
             } else {
@@ -516,7 +574,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// The `__typename` fields at the end of an object: the missing ones warned of, the others
     /// written in the document's order.
-    fn text_typenames(&mut self, progress: &mut Progress<'d>) {
+    fn text_typenames(&mut self, progress: &mut Progress<'d>, mut own: Option<Val>) {
         let Some(shape) = progress.shape.clone() else {
             return;
         };
@@ -531,7 +589,10 @@ impl<'d> Writer<'_, 'd> {
         }
         progress.typenames.sort_by_key(|(p, _)| *p);
         for (_, value) in progress.typenames.drain(..) {
-            set_field(&mut progress.record, self.typename, value);
+            // `None`: the object's own `__typename`, moved in (it is given once).
+            if let Some(value) = value.or_else(|| own.take()) {
+                set_field(&mut progress.record, self.typename, value);
+            }
         }
     }
 
@@ -707,7 +768,7 @@ impl<'de> Visitor<'de> for LeafSeed<'_> {
         Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
     }
     fn visit_str<E>(self, v: &str) -> Result<Val, E> {
-        Ok(Val::Str(v.into()))
+        Ok(Val::text(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
