@@ -390,6 +390,21 @@ async function main(): Promise<void> {
     checkSame(response.data, fixture.get.expect, 'getTodo after bad input');
   });
 
+  scenario('float literals in a document are read to the nearest double', async () => {
+    // The browser build reads them with the engine's parseFloat; the cache's field keys show
+    // the values read (as JSON), which must equal what JavaScript reads from the same text.
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    const literals = ['0.1', '-2.5E-3', '1e300', '123456789.123456789', '4.9406564584124654e-324', '9007199254740993.0'];
+    const query = `query { ${literals.map((literal, i) => `f${i}: a(x: ${literal})`).join(' ')} }`;
+    const data = Object.fromEntries(literals.map((_, i) => [`f${i}`, i]));
+    checkSame(await c.writeQuery({ query }, data), [], 'writeQuery warnings');
+    const root = (await c.extract())['ROOT_QUERY'] as JsonObject;
+    const read = Object.keys(root).map((key) => (JSON.parse(key.slice('a('.length, -1)) as { x: number }).x);
+    const expected = literals.map(Number);
+    const order = (a: number, b: number): number => a - b;
+    checkSame(read.sort(order), expected.sort(order), 'the values read');
+  });
+
   /** A subscription that stays open to show the server did emit the afterCancel event. */
   const witness = (c: AppSyncClient, f: Fixture): { log: EventLog<SubscriptionEvent>; stop: () => void } => {
     const log = new EventLog<SubscriptionEvent>();

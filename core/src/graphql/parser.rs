@@ -240,8 +240,8 @@ impl<'a> Lexer<'a> {
         }
         let text = &self.src[start..self.pos];
         if float {
-            match text.parse::<f64>() {
-                Ok(f) if f.is_finite() => Ok(Kind::Float(f)),
+            match crate::runtime::parse_f64(text) {
+                f if f.is_finite() => Ok(Kind::Float(f)),
                 _ => Err(self.error_at(start, &format!("the number {text} is out of range"))),
             }
         } else {
