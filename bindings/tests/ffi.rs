@@ -228,7 +228,10 @@ async fn the_cache_scenario_through_the_exported_api() {
 
     let watched = Arc::new(Watched(Mutex::new(Vec::new())));
     let watch = client
-        .watch_query(req(&s["query"], None), watched.clone())
+        .watch_query(
+            req(&s["query"], Some(FetchPolicy::CacheOnly)),
+            watched.clone(),
+        )
         .unwrap();
     watched.until(&s["expectCreated"]).await;
     client.mutate(req(&s["update"], None)).await.unwrap();

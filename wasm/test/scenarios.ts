@@ -561,7 +561,7 @@ async function main(): Promise<void> {
         await c.mutate({ query: cs.create.document, variables: cs.create.variables });
         await c.query({ ...cacheQuery, fetchPolicy: 'network-only' });
         const log = new EventLog<WatchResult>();
-        const handle = c.watchQuery(cacheQuery, log.push);
+        const handle = c.watchQuery({ ...cacheQuery, fetchPolicy: 'cache-only' }, log.push);
         try {
           await log.wait(showing(cs.expectCreated), 'the cached result');
           await c.mutate({ query: cs.update.document, variables: cs.update.variables });

@@ -23,7 +23,7 @@ final class CacheTests: XCTestCase {
             _ = try await client.mutate(s["create"]!["document"]!.text, variables: s["create"]!["variables"])
             _ = try await client.query(document, variables: query["variables"], fetchPolicy: .networkOnly)
 
-            var results = client.watchQuery(document, variables: query["variables"]).makeAsyncIterator()
+            var results = client.watchQuery(document, variables: query["variables"], fetchPolicy: .cacheOnly).makeAsyncIterator()
             func awaitData(_ expected: JSONValue?) async throws {
                 while let result = try await results.next() {
                     if result.data == expected { return }

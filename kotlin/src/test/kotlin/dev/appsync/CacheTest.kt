@@ -30,7 +30,7 @@ class CacheTest {
             client.query(query.doc(), query.vars(), fetchPolicy = FetchPolicy.NETWORK_ONLY)
 
             val results = Channel<WatchResult>(Channel.UNLIMITED)
-            val watch = launch { client.watchQuery(query.doc(), query.vars()).collect { results.send(it) } }
+            val watch = launch { client.watchQuery(query.doc(), query.vars(), fetchPolicy = FetchPolicy.CACHE_ONLY).collect { results.send(it) } }
             suspend fun awaitData(expected: JsonObject) = withTimeout(10_000) {
                 while (true) {
                     val result = results.receive()
