@@ -16,7 +16,9 @@
 //! - `open_persisted_get` opens a SQLite store holding the 100,000-item list and answers a
 //!   cache-only `getTodo` from it (a cold start: nothing loaded up front);
 //! - `heap` is the memory the cache holds after the write (bytes allocated and not freed, counted
-//!   by a forwarding global allocator).
+//!   by a forwarding global allocator: requested sizes, not the allocator's own overhead);
+//!   `heap_text` the same after `write_query_text`, and `heap_after_read_text` after one
+//!   `read_query_text` too (text reads keep each item's text for the next read).
 
 // A benchmark harness: a failed setup should stop it loudly. The counting allocator forwards to
 // the system allocator; that forwarding is the only unsafe code, and it lives here only.

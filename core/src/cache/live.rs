@@ -501,17 +501,25 @@ impl Cache {
             state.touch(&changed);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             changes.extend(extra);
+            let State {
+                base,
+                absent,
+                interner,
+                ..
+            } = &mut *state;
+            base.reserve(records.len());
             for (key, fields) in records {
-                state.absent.remove(&key);
-                let mut record = state.base.remove(&key).unwrap_or_default();
-                merge(&mut record, fields);
+                if !absent.is_empty() {
+                    absent.remove(&key);
+                }
+                let record = base.entry(key).or_default();
+                merge(record, fields);
                 if persist {
                     changes.push(Change::PutRecord {
-                        key: stored_key(state.interner.name(key)),
-                        value: encode(&records::to_json(&record, &state.interner)),
+                        key: stored_key(interner.name(key)),
+                        value: encode(&records::to_json(record, interner)),
                     });
                 }
-                state.base.insert(key, record);
             }
             changes
         };

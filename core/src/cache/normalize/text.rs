@@ -587,11 +587,20 @@ impl<'d> Writer<'_, 'd> {
                 }
             }
         }
-        progress.typenames.sort_by_key(|(p, _)| *p);
+        if progress.typenames.len() > 1 {
+            progress.typenames.sort_by_key(|(p, _)| *p);
+        }
+        // Nothing else writes the typename's symbol: the first needs no search.
+        let mut first = true;
         for (_, value) in progress.typenames.drain(..) {
             // `None`: the object's own `__typename`, moved in (it is given once).
             if let Some(value) = value.or_else(|| own.take()) {
-                set_field(&mut progress.record, self.typename, value);
+                if first {
+                    progress.record.push((self.typename, value));
+                    first = false;
+                } else {
+                    set_field(&mut progress.record, self.typename, value);
+                }
             }
         }
     }
