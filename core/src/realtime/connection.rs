@@ -298,7 +298,7 @@ impl Connection {
             Some(Err(e)) => {
                 crate::log::warn!(error = ?e, "realtime connect failed");
                 self.broadcast(ConnectionState::Disrupted {
-                    reason: format!("{e:?}"),
+                    reason: e.debug_text(),
                 });
                 return Err(Retry::Later);
             }

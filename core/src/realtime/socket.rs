@@ -37,6 +37,19 @@ pub enum WsConnectError {
     Network(String),
 }
 
+impl WsConnectError {
+    /// The same text as `{:?}`, written out: the derived `Debug` would bring the formatter's
+    /// struct and tuple builders into the web build for this one message.
+    pub(crate) fn debug_text(&self) -> String {
+        match self {
+            WsConnectError::Http { status, body } => {
+                format!("Http {{ status: {status}, body: {body:?} }}")
+            }
+            WsConnectError::Network(message) => format!("Network({message:?})"),
+        }
+    }
+}
+
 /// Opens WebSockets.
 pub trait WsConnector: SendSyncOutsideWasm {
     /// Connects to `url` offering `protocols` (the first is `graphql-ws`).
@@ -168,6 +181,24 @@ mod native {
                     incoming: in_rx,
                 })
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WsConnectError;
+
+    #[test]
+    fn debug_text_is_the_derived_debug() {
+        for error in [
+            WsConnectError::Http {
+                status: 401,
+                body: "{\"errors\":[\"no\"]}\n\u{7f}é".into(),
+            },
+            WsConnectError::Network("refused: \"x\"\t\\ \u{301}".into()),
+        ] {
+            assert_eq!(error.debug_text(), format!("{error:?}"));
         }
     }
 }
