@@ -443,12 +443,7 @@ impl AppSyncClient {
         let text = String::from_utf8_lossy(&response.body);
         if applied.mode == AuthMode::Iam && is_clock_skew(&text) {
             let date = response.header("date")?;
-            let server = httpdate::parse_http_date(date).ok()?;
-            let ms = server
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()?
-                .as_millis() as i64;
-            return Some(Retry::ClockSkew(ms));
+            return Some(Retry::ClockSkew(crate::http_date::parse_ms(date)?));
         }
         self.inner
             .auth

@@ -8,11 +8,13 @@
 #![cfg_attr(target_family = "wasm", allow(clippy::arc_with_non_send_sync))]
 
 pub mod auth;
+mod base64;
 pub mod cache;
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod graphql;
+mod http_date;
 mod log;
 pub mod outbox;
 pub mod realtime;

@@ -3,7 +3,6 @@
 //! panic.
 
 use crate::response::GraphQLError;
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
 /// A message from the server.
@@ -118,8 +117,9 @@ pub fn stop(id: &str) -> String {
 
 /// The `?header=…&payload=e30=` handshake form (base64 of the auth header object).
 pub fn query_string_url(url: &str, authorization: &Map<String, Value>) -> String {
-    let header = base64::engine::general_purpose::STANDARD
-        .encode(crate::json_text(&Value::Object(authorization.clone())));
+    let header = crate::base64::encode_standard(
+        crate::json_text(&Value::Object(authorization.clone())).as_bytes(),
+    );
     let encoded = crate::url::encode_query_value(&header);
     let separator = if url.contains('?') { '&' } else { '?' };
     format!("{url}{separator}header={encoded}&payload=e30%3D")
@@ -127,8 +127,9 @@ pub fn query_string_url(url: &str, authorization: &Map<String, Value>) -> String
 
 /// The `header-<base64url>` subprotocol handshake form.
 pub fn header_subprotocol(authorization: &Map<String, Value>) -> String {
-    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(crate::json_text(&Value::Object(authorization.clone())));
+    let encoded = crate::base64::encode_url_safe(
+        crate::json_text(&Value::Object(authorization.clone())).as_bytes(),
+    );
     format!("header-{encoded}")
 }
 
