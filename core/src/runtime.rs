@@ -73,7 +73,61 @@ pub async fn sleep(duration: Duration) {
     #[cfg(not(target_family = "wasm"))]
     tokio::time::sleep(duration).await;
     #[cfg(target_family = "wasm")]
-    futures_timer::Delay::new(duration).await;
+    timer::Timeout::new(duration).await;
+}
+
+/// The browser's `setTimeout` as a future, cleared if dropped first: what `futures-timer`'s wasm
+/// `Delay` (over gloo-timers) does, including its millisecond conversion, without that stack's
+/// thread checks and channel.
+#[cfg(target_family = "wasm")]
+mod timer {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+    use wasm_bindgen::prelude::wasm_bindgen;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = setTimeout)]
+        fn set_timeout(handler: &js_sys::Function, timeout: i32) -> JsValue;
+        #[wasm_bindgen(js_name = clearTimeout)]
+        fn clear_timeout(id: &JsValue);
+    }
+
+    pub(super) struct Timeout {
+        id: JsValue,
+        fired: JsFuture,
+    }
+
+    impl Timeout {
+        pub(super) fn new(duration: Duration) -> Timeout {
+            let mut id = JsValue::UNDEFINED;
+            let promise = js_sys::Promise::new(&mut |resolve, _| {
+                id = set_timeout(&resolve, duration.as_millis() as u32 as i32);
+            });
+            Timeout {
+                id,
+                fired: JsFuture::from(promise),
+            }
+        }
+    }
+
+    impl Future for Timeout {
+        type Output = ();
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            Pin::new(&mut self.fired).poll(cx).map(drop)
+        }
+    }
+
+    impl Drop for Timeout {
+        fn drop(&mut self) {
+            clear_timeout(&self.id);
+        }
+    }
 }
 
 /// Runs `future` for at most `duration`; `None` when the time ran out first.

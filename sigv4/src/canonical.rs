@@ -32,7 +32,7 @@ pub fn header_values<'h>(
 /// without duplicates.
 pub fn canonical_header_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Vec<String> {
     let mut out: Vec<String> = names.into_iter().map(str::to_ascii_lowercase).collect();
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }
@@ -143,7 +143,8 @@ pub fn canonical_query(raw_query: &str) -> String {
             (encode_query_component(name), encode_query_component(value))
         })
         .collect();
-    pairs.sort();
+    // Equal pairs are identical: no stable sort needed.
+    pairs.sort_unstable();
     let mut out = String::with_capacity(raw_query.len() + 8);
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
