@@ -445,7 +445,9 @@ fn read_fragment_options(
             "expected an object {fragment, key, fragmentName?, variables?}".into(),
         ));
     };
-    let text = |fields: &mut serde_json::Map<String, Value>, name: &str| match fields.remove(name) {
+    let text = |fields: &mut serde_json::Map<String, Value>, name: &str| match crate::request::take(
+        fields, name,
+    ) {
         Some(Value::String(s)) => Ok(Some(s)),
         None | Some(Value::Null) => Ok(None),
         Some(other) => Err(invalid(format!(
@@ -459,7 +461,7 @@ fn read_fragment_options(
         .ok_or_else(|| invalid("key must be a record key like `Todo:1`".into()))?;
     let name = text(&mut fields, "fragmentName")?;
     let fragment = Fragment::parse(&document, name.as_deref())?;
-    let variables = match fields.remove("variables") {
+    let variables = match crate::request::take(&mut fields, "variables") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => Some(v),
         Some(other) => {
@@ -469,7 +471,7 @@ fn read_fragment_options(
             )))
         }
     };
-    let data = match fields.remove("data") {
+    let data = match crate::request::take(&mut fields, "data") {
         Some(data @ Value::Object(_)) => data,
         _ if !with_data => Value::Null,
         other => {
