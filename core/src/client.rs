@@ -509,8 +509,7 @@ fn retry_after_ms(value: &str) -> Option<u64> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(seconds.saturating_mul(1000));
     }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let at_ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64;
+    let at_ms = crate::http_date::parse_ms(value)?;
     Some(at_ms.saturating_sub(runtime::now_ms()).max(0) as u64)
 }
 
