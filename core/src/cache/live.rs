@@ -363,13 +363,31 @@ impl Cache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
-        // The walk is not `Send`: it lives in this block, never across an await.
         let written = {
             let walk = Walk::fragment(fragment, variables);
             let mut state = self.state();
             normalize_into(&mut state.interner, &walk, key, data, &self.keys)
         };
         self.write_normalized(written).await
+    }
+
+    /// Normalizes a result of `operation` with this cache's interner. Synchronous, so the walk
+    /// (not `Send`) never lives across an await.
+    fn normalize_query(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &Value,
+    ) -> Written {
+        let walk = Walk::new(operation, variables);
+        let mut state = self.state();
+        normalize_into(
+            &mut state.interner,
+            &walk,
+            root_key(operation.kind()),
+            data,
+            &self.keys,
+        )
     }
 
     /// Writes `data` as the result of `operation` (persisted; watches re-run). Returns what did
@@ -380,17 +398,7 @@ impl Cache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
-        let written = {
-            let walk = Walk::new(operation, variables);
-            let mut state = self.state();
-            normalize_into(
-                &mut state.interner,
-                &walk,
-                root_key(operation.kind()),
-                data,
-                &self.keys,
-            )
-        };
+        let written = self.normalize_query(operation, variables, data);
         self.write_normalized(written).await
     }
 
@@ -404,17 +412,7 @@ impl Cache {
         data: &Value,
         extra: Vec<Change>,
     ) -> Result<(Vec<String>, Vec<Change>), CacheError> {
-        let written = {
-            let walk = Walk::new(operation, variables);
-            let mut state = self.state();
-            normalize_into(
-                &mut state.interner,
-                &walk,
-                root_key(operation.kind()),
-                data,
-                &self.keys,
-            )
-        };
+        let written = self.normalize_query(operation, variables, data);
         if self.store.is_none() {
             let warnings = self.write_normalized_with(written, Vec::new()).await?;
             return Ok((warnings, extra));
@@ -539,16 +537,9 @@ impl Cache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Vec<String> {
-        let (changed, warnings) = {
-            let walk = Walk::new(operation, variables);
+        let Written { records, warnings } = self.normalize_query(operation, variables, data);
+        let changed = {
             let mut state = self.state();
-            let Written { records, warnings } = normalize_into(
-                &mut state.interner,
-                &walk,
-                root_key(operation.kind()),
-                data,
-                &self.keys,
-            );
             let changed: FastSet<Sym> = records.keys().copied().collect();
             state.touch(&changed);
             let index = match state.layers.iter().position(|l| l.id == layer_id) {
@@ -564,7 +555,7 @@ impl Cache {
             for (key, fields) in records {
                 merge(state.layers[index].records.entry(key).or_default(), fields);
             }
-            (changed, warnings)
+            changed
         };
         self.notify(&changed).await;
         warnings

@@ -259,7 +259,6 @@ struct Inner {
     options: OutboxOptions,
     state: Mutex<State>,
     wake: mpsc::UnboundedSender<()>,
-    next_id: std::sync::atomic::AtomicU64,
 }
 
 /// The durable offline mutation queue of one client (see the module docs).
@@ -313,7 +312,6 @@ impl Outbox {
                     learned_online: true,
                 }),
                 wake,
-                next_id: Default::default(),
             }),
         };
         // The drain task holds the outbox weakly: dropping the last `Outbox` ends it.
@@ -488,11 +486,7 @@ impl Outbox {
     }
 
     fn new_id(&self) -> String {
-        let n = self
-            .inner
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("m-{:x}-{:x}-{n}", runtime::now_ms(), random_u64())
+        crate::realtime::random::uuid_v4()
     }
 
     /// Every queued mutation in order, pending and parked.
@@ -703,18 +697,7 @@ impl Outbox {
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
-        let base = self.inner.options.backoff_base.as_millis() as u64;
-        let cap = self.inner.options.backoff_cap.as_millis() as u64;
-        let ceiling = base
-            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30))
-            .min(cap)
-            .max(1);
-        let jittered = random_u64() % (ceiling + 1);
-        let delay = Duration::from_millis(jittered);
-        match retry_after {
-            Some(after) => delay.max(after),
-            None => delay,
-        }
+        backoff(&self.inner.options, attempt, retry_after)
     }
 
     fn set_learned(&self, online: bool) {
@@ -1069,19 +1052,18 @@ fn is_retryable(error: &AppSyncError) -> bool {
     error.is_transient() || matches!(error, AppSyncError::InvalidResponse { .. })
 }
 
-/// A pseudo-random number for ids and jitter (no crate, no OS call: wasm has neither). Seeded
-/// per process from the clock and an address, mixed with a counter.
-fn random_u64() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let seed = (runtime::now_ms() as u64) ^ (&COUNTER as *const AtomicU64 as u64).rotate_left(17);
-    let mut x = seed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
+/// The wait before attempt `attempt` (1-based): full jitter up to `base * 2^(attempt - 1)`,
+/// capped, and never shorter than the server's `Retry-After`.
+fn backoff(options: &OutboxOptions, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    let delay = Duration::from_millis(crate::realtime::random::backoff_ms(
+        attempt.saturating_sub(1),
+        options.backoff_base.as_millis() as u64,
+        options.backoff_cap.as_millis() as u64,
+    ));
+    match retry_after {
+        Some(after) => delay.max(after),
+        None => delay,
+    }
 }
 
 /// The mutation's root field and its `input` argument (Amplify's `createX(input: {...})`).

@@ -114,8 +114,16 @@ fn stored_entries_round_trip_and_carry_no_secrets() {
 }
 
 #[test]
-fn ids_and_jitter_vary() {
-    let a = random_u64();
-    let b = random_u64();
-    assert_ne!(a, b);
+fn backoff_grows_stays_capped_and_honours_retry_after() {
+    let options = OutboxOptions {
+        backoff_base: Duration::from_millis(100),
+        backoff_cap: Duration::from_millis(1_000),
+        ..OutboxOptions::default()
+    };
+    for _ in 0..200 {
+        assert!(backoff(&options, 1, None) <= Duration::from_millis(100));
+        assert!(backoff(&options, 3, None) <= Duration::from_millis(400));
+        assert!(backoff(&options, 40, None) <= Duration::from_millis(1_000));
+        assert!(backoff(&options, 1, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
+    }
 }
