@@ -550,70 +550,18 @@ mod seed {
             let reference = self.0.intern("__ref");
             let mut fields: Vec<(Sym, Val)> = Vec::new();
             while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
-                if key == reference && fields.is_empty() {
-                    // Interned as a record key at once: a reference is the common case.
-                    let target = map.next_value_seed(RefSeed(self.0))?;
-                    fields.push((key, target));
-                } else {
-                    let value = map.next_value_seed(ValSeed(self.0))?;
-                    fields.push((key, value));
+                let value = map.next_value_seed(ValSeed(self.0))?;
+                fields.push((key, value));
+            }
+            // `{"__ref": key}` alone is a reference; next to other fields it is a plain string.
+            if let [(key, value)] = fields.as_slice() {
+                if *key == reference {
+                    if let Some(target) = value.as_str() {
+                        return Ok(Val::Ref(self.0.intern(target)));
+                    }
                 }
             }
-            Ok(match fields.as_slice() {
-                [(key, Val::Ref(target))] if *key == reference => Val::Ref(*target),
-                _ => Val::Obj(
-                    fields
-                        .into_iter()
-                        .map(|(k, v)| match v {
-                            // `__ref` next to other fields: an ordinary string after all.
-                            Val::Ref(target) => (k, Val::text(self.0.name(target))),
-                            other => (k, other),
-                        })
-                        .collect(),
-                ),
-            })
-        }
-    }
-
-    /// The value of a `__ref` field: a string is interned as a record key; anything else is
-    /// kept as it is.
-    struct RefSeed<'i>(&'i mut Interner);
-
-    impl<'de> DeserializeSeed<'de> for RefSeed<'_> {
-        type Value = Val;
-        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for RefSeed<'_> {
-        type Value = Val;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a record key")
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Val, E> {
-            Ok(Val::Ref(self.0.intern(v)))
-        }
-        fn visit_unit<E>(self) -> Result<Val, E> {
-            Ok(Val::Null)
-        }
-        fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
-            Ok(Val::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
-            Ok(Val::Num(v.into()))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
-            Ok(Val::Num(v.into()))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
-            Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Val, A::Error> {
-            ValSeed(self.0).visit_seq(seq)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Val, A::Error> {
-            ValSeed(self.0).visit_map(map)
+            Ok(Val::Obj(fields.into_boxed_slice()))
         }
     }
 }
