@@ -83,6 +83,15 @@ macro_rules! conformance_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn expect_meta_is_compare_and_set() {
+                let storage = $storage;
+                let (a, b) = ($open(&storage, "one").await, $open(&storage, "one").await);
+                conformance::expect_meta_is_compare_and_set(&a, &b)
+                    .await
+                    .unwrap();
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn readers_see_whole_batches() {
                 let storage = $storage;
                 conformance::readers_see_whole_batches(&$open(&storage, "one").await)

@@ -794,3 +794,152 @@ async fn an_update_function_adds_the_new_item_to_a_cached_list_optimistically_th
         "optimistic pass, then the server's"
     );
 }
+
+fn sqlite_client(server: &MockServer, path: &std::path::Path, ns: &'static str) -> AppSyncClient {
+    let path = path.to_path_buf();
+    AppSyncClient::with_options(
+        gen2_config(server),
+        AuthProviders::new(),
+        ClientOptions {
+            cache_store: Some(StoreHandle::opening(async move {
+                let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, ns).await?);
+                Ok(store)
+            })),
+            ..ClientOptions::default()
+        },
+    )
+}
+
+fn with_lease(ttl_ms: u64) -> OutboxOptions {
+    OutboxOptions {
+        lease_ttl: Duration::from_millis(ttl_ms),
+        ..fast()
+    }
+}
+
+/// Two instances on one store namespace, as two processes or tabs of one app: the one holding
+/// the lease drains both instances' mutations in the store's order, each sent once; the other
+/// learns its outcomes from what the drainer left in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_store_take_turns_through_the_lease() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let path = std::env::temp_dir().join(format!("appsync-lease-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    let (a, b) = (
+        sqlite_client(&server, &path, "app"),
+        sqlite_client(&server, &path, "app"),
+    );
+    let (one, two) = (
+        Outbox::new(a.clone(), with_lease(600)),
+        Outbox::new(b.clone(), with_lease(600)),
+    );
+    let (mut one_events, mut two_events) = (one.events(), two.events());
+    one.set_online(false);
+    two.set_online(false);
+    let a1 = one.enqueue(create("l1", "a1")).await.unwrap();
+    let b1 = two.enqueue(create("l2", "b1")).await.unwrap();
+    let a2 = one.enqueue(update("l1", "a2", 1)).await.unwrap();
+    let b2 = two.enqueue(update("l2", "b2", 1)).await.unwrap();
+    server.faults().set_latency(Duration::from_millis(40));
+    one.set_online(true);
+    two.set_online(true);
+    for (outbox, pending) in [(&one, a1), (&two, b1), (&one, a2), (&two, b2)] {
+        let outcome = tokio::time::timeout(Duration::from_secs(10), pending.outcome())
+            .await
+            .expect("every outcome arrives");
+        match outcome {
+            Outcome::Succeeded { response } => assert!(response.data.is_some()),
+            other => panic!("{other:?}"),
+        }
+        let _ = outbox;
+    }
+    server.faults().clear();
+    assert_eq!(
+        received(&server),
+        ["create:a1", "create:b1", "update:a2", "update:b2"],
+        "the store's order, each once, though two instances were online"
+    );
+    let mut sends = Vec::new();
+    for events in [&mut one_events, &mut two_events] {
+        while let Ok(Some(event)) =
+            tokio::time::timeout(Duration::from_millis(50), events.next()).await
+        {
+            if let OutboxEvent::Sending { id, .. } = event {
+                sends.push(id);
+            }
+        }
+    }
+    assert_eq!(sends.len(), 4, "no mutation was sent twice: {sends:?}");
+    assert!(one.entries().await.unwrap().is_empty());
+    assert!(two.entries().await.unwrap().is_empty());
+    assert_eq!(
+        cached_name(&b, "l2").await,
+        Some(json!("b2")),
+        "the instance that queued it has the server's answer"
+    );
+    drop((one, two, a, b));
+    SqliteStore::reset(&path).unwrap();
+}
+
+/// A lease left by an instance that died (it no longer renews) lapses; then another instance
+/// takes over and drains. A released lease (the holder dropped its outbox) is taken at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lapsed_lease_is_taken_over_and_a_released_one_at_once() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let path = std::env::temp_dir().join(format!("appsync-lapse-{}.db", std::process::id()));
+    SqliteStore::reset(&path).unwrap();
+    let store = SqliteStore::open(&path, "app").await.unwrap();
+    let until = appsync_core::runtime::now_ms() + 500;
+    store
+        .apply(vec![appsync_core::storage::Change::PutMeta {
+            key: "outbox/lease".into(),
+            value: format!("a-crashed-instance:{until}").into_bytes(),
+        }])
+        .await
+        .unwrap();
+    let client = sqlite_client(&server, &path, "app");
+    let outbox = Outbox::new(client.clone(), with_lease(2000));
+    let started = std::time::Instant::now();
+    let pending = outbox
+        .enqueue(create("t1", "after the lapse"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(
+        received(&server).is_empty(),
+        "nothing is sent while another instance's lease runs"
+    );
+    assert!(matches!(pending.outcome().await, Outcome::Succeeded { .. }));
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(received(&server), ["create:after the lapse"]);
+
+    // This instance holds the lease for 2 s, renewing it while it sends; once idle it releases
+    // it, and a dropped outbox releases it too: the next instance starts at once.
+    server.faults().set_latency(Duration::from_millis(300));
+    let pending = outbox.enqueue(update("t1", "renewed", 1)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let held = store.get_meta("outbox/lease".into()).await.unwrap();
+    assert!(held.is_some(), "held while sending");
+    assert!(matches!(pending.outcome().await, Outcome::Succeeded { .. }));
+    server.faults().clear();
+    outbox.set_online(false);
+    let next = Outbox::new(client.clone(), with_lease(2000));
+    next.set_online(false);
+    let queued = next
+        .enqueue(update("t1", "next instance", 2))
+        .await
+        .unwrap();
+    drop(outbox);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        store.get_meta("outbox/lease".into()).await.unwrap(),
+        None,
+        "released by the dropped outbox"
+    );
+    let started = std::time::Instant::now();
+    next.set_online(true);
+    assert!(matches!(queued.outcome().await, Outcome::Succeeded { .. }));
+    assert!(started.elapsed() < Duration::from_millis(1000));
+    drop((next, client));
+    SqliteStore::reset(&path).unwrap();
+}

@@ -11,13 +11,14 @@ use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Every check, in the order the suite runs them.
-const CHECKS: [&str; 8] = [
+const CHECKS: [&str; 9] = [
     "records_round_trip",
     "outbox_keeps_order",
     "failed_apply_changes_nothing",
     "namespaces_are_isolated",
     "reopening_keeps_everything",
     "readers_see_whole_batches",
+    "expect_meta_is_compare_and_set",
     "upgraded_equals_fresh",
     "newer_database_is_refused",
 ];
@@ -129,6 +130,12 @@ impl Suite {
             }
             "readers_see_whole_batches" => {
                 conformance::readers_see_whole_batches(&self.open(database, "one").await?).await
+            }
+            "expect_meta_is_compare_and_set" => {
+                // Two connections to one database, as two tabs have.
+                let a = self.open(database, "one").await?;
+                let b = self.open(database, "one").await?;
+                conformance::expect_meta_is_compare_and_set(&a, &b).await
             }
             "upgraded_equals_fresh" => self.upgraded_equals_fresh(database).await,
             "newer_database_is_refused" => self.newer_database_is_refused(database).await,

@@ -152,6 +152,7 @@ fn change(change: &Change) -> JsValue {
         Change::OutboxRemove { id } => (4, id, None),
         Change::PutMeta { key, value } => (5, key, Some(value)),
         Change::DeleteMeta { key } => (6, key, None),
+        Change::ExpectMeta { key, value } => (7, key, value.as_ref()),
     };
     let row = Array::of2(&JsValue::from(op), &JsValue::from_str(key));
     if let Some(value) = value {

@@ -26,6 +26,8 @@ const enum Op {
   OutboxRemove,
   PutMeta,
   DeleteMeta,
+  /** Fails the batch unless meta `key` holds `value` (absent: no row) before the batch. */
+  ExpectMeta,
 }
 
 const RECORDS = 'records';
@@ -46,6 +48,9 @@ const STEPS: ((db: IDBDatabase, upgrade: IDBTransaction) => void)[] = [
   // 2: reading one namespace's outbox in order is the outbox's hot path.
   (_, upgrade) => upgrade.objectStore(OUTBOX).createIndex('ns_seq', ['ns', 'seq']),
 ];
+
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 const failure = (kind: StoreFailure['kind'], message: string, found?: number): StoreFailure => ({ kind, message, found });
 
@@ -218,6 +223,13 @@ export class IdbStore {
     const found = await Promise.all(ids.map((id) => done(byId.getKey([ns, id]))));
     const seqs = new Map<string, IDBValidKey>();
     ids.forEach((id, i) => found[i] !== undefined && seqs.set(id, found[i] as IDBValidKey));
+    // The batch's expectations on meta, read in the same transaction before any write.
+    const expected = changes.filter(([op]) => op === Op.ExpectMeta);
+    const rows = await Promise.all(expected.map(([, key]) => done(meta.get([ns, key]))));
+    expected.forEach(([, key, value], i) => {
+      const row = rows[i] as { value: Uint8Array } | undefined;
+      if (!sameBytes(row?.value, value)) throw failure('Conflict', `meta \`${key}\` does not hold the expected value`);
+    });
     // The batch's outbox rules, before any write.
     const queued = new Set(seqs.keys());
     for (const [op, id] of changes) {

@@ -196,6 +196,11 @@ pub struct OutboxOptions {
     /// Conflict retries before a mutation is parked.
     pub max_conflict_retries: u32,
     pub resolver: Option<Arc<dyn ConflictResolver>>,
+    /// How long the drain lease lasts without renewal. One outbox instance (process, tab) of a
+    /// store namespace drains at a time; it renews the lease while it sends, releases it when
+    /// the queue is empty or the outbox is dropped, and a crashed holder's lease lapses after
+    /// this long.
+    pub lease_ttl: Duration,
 }
 
 impl Default for OutboxOptions {
@@ -205,6 +210,7 @@ impl Default for OutboxOptions {
             backoff_cap: Duration::from_secs(60),
             max_conflict_retries: 10,
             resolver: None,
+            lease_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -216,6 +222,7 @@ impl std::fmt::Debug for OutboxOptions {
             .field("backoff_cap", &self.backoff_cap)
             .field("max_conflict_retries", &self.max_conflict_retries)
             .field("resolver", &self.resolver.is_some())
+            .field("lease_ttl", &self.lease_ttl)
             .finish()
     }
 }
@@ -248,6 +255,33 @@ struct State {
     app_online: bool,
     /// What the last request said.
     learned_online: bool,
+    /// The store's outbox revision this instance's entries reflect (see `apply_bumped`).
+    seen_rev: u64,
+    /// The revision the store held when this instance last read or wrote it.
+    known_rev: u64,
+}
+
+/// The drain lease as this instance last wrote it (shared with the drain task, which releases
+/// it when the outbox is dropped).
+#[derive(Default)]
+struct Lease {
+    /// The stored value (`instance:until_ms`) while held.
+    value: Option<Vec<u8>>,
+    until_ms: i64,
+}
+
+const LEASE_KEY: &str = "outbox/lease";
+const REV_KEY: &str = "outbox/rev";
+const HANDOFF_KEY: &str = "outbox/handoff";
+/// Answers left for the instances that queued them (bounded: the oldest go first).
+const HANDOFF_KEEP: usize = 32;
+
+/// What `hold_lease` found.
+enum LeaseState {
+    /// Held by this instance; `fresh` when it was just taken (the queue may have changed).
+    Held { fresh: bool },
+    /// Held by another instance: look again after this long.
+    Busy(Duration),
 }
 
 struct Inner {
@@ -259,6 +293,9 @@ struct Inner {
     options: OutboxOptions,
     state: Mutex<State>,
     wake: mpsc::UnboundedSender<()>,
+    /// This instance's id (leases, and the origin of what it queues).
+    instance: String,
+    lease: Arc<Mutex<Lease>>,
 }
 
 /// The durable offline mutation queue of one client (see the module docs).
@@ -310,12 +347,18 @@ impl Outbox {
                     listeners: Vec::new(),
                     app_online: true,
                     learned_online: true,
+                    seen_rev: 0,
+                    known_rev: 0,
                 }),
                 wake,
+                instance: crate::realtime::random::uuid_v4(),
+                lease: Arc::default(),
             }),
         };
-        // The drain task holds the outbox weakly: dropping the last `Outbox` ends it.
-        runtime::spawn(drain(Arc::downgrade(&outbox.inner), woken));
+        // The drain task holds the outbox weakly: dropping the last `Outbox` ends it (and
+        // releases the lease).
+        let release = (outbox.inner.store.clone(), outbox.inner.lease.clone());
+        runtime::spawn(drain(Arc::downgrade(&outbox.inner), woken, release));
         outbox
     }
 
@@ -371,21 +414,15 @@ impl Outbox {
             return Ok(());
         }
         let store = self.inner.store.get().await.map_err(store_error)?;
-        let stored = store.outbox().await.map_err(store_error)?;
-        let mut entries = Vec::with_capacity(stored.len());
-        for OutboxEntry { id, payload, .. } in stored {
-            match serde_json::from_slice::<QueuedMutation>(&payload) {
-                Ok(entry) => entries.push(entry),
-                // A damaged entry is kept visible (parked), never dropped.
-                Err(e) => entries.push(QueuedMutation::damaged(id, e.to_string())),
-            }
-        }
+        let (rev, entries) = read_queue(&*store).await.map_err(store_error)?;
         let layers: Vec<QueuedMutation> = {
             let mut state = self.state();
             if state.loaded {
                 return Ok(());
             }
             state.entries = entries;
+            state.seen_rev = rev;
+            state.known_rev = rev;
             state.loaded = true;
             state
                 .entries
@@ -458,19 +495,20 @@ impl Outbox {
             attempts: 0,
             conflict_retries: 0,
             parked: None,
+            origin: Some(self.inner.instance.clone()),
         };
-        let store = self.inner.store.get().await.map_err(store_error)?;
-        store
-            .apply(vec![Change::OutboxPush {
-                id: id.clone(),
-                payload: entry.to_bytes(),
-            }])
-            .await
-            .map_err(store_error)?;
+        self.apply_bumped(vec![Change::OutboxPush {
+            id: id.clone(),
+            payload: entry.to_bytes(),
+        }])
+        .await?;
         let (sender, receiver) = oneshot::channel();
         {
             let mut state = self.state();
-            state.entries.push(entry.clone());
+            // A sync may have read it from the store already.
+            if !state.entries.iter().any(|e| e.id == id) {
+                state.entries.push(entry.clone());
+            }
             state.waiters.entry(id.clone()).or_default().push(sender);
             if let Some(update) = update {
                 state.updates.insert(id.clone(), update);
@@ -492,6 +530,11 @@ impl Outbox {
     /// Every queued mutation in order, pending and parked.
     pub async fn entries(&self) -> Result<Vec<QueuedMutation>, AppSyncError> {
         self.ensure_loaded().await?;
+        if !self.holds_lease() {
+            // Another instance may be draining: the store knows better than memory.
+            let store = self.inner.store.get().await.map_err(store_error)?;
+            self.sync(&*store, true).await.map_err(store_error)?;
+        }
         Ok(self.state().entries.clone())
     }
 
@@ -571,11 +614,8 @@ impl Outbox {
         if !self.state().entries.iter().any(|e| e.id == id) {
             return Err(unknown_id(id));
         }
-        let store = self.inner.store.get().await.map_err(store_error)?;
-        store
-            .apply(vec![Change::OutboxRemove { id: id.to_owned() }])
-            .await
-            .map_err(store_error)?;
+        self.apply_bumped(vec![Change::OutboxRemove { id: id.to_owned() }])
+            .await?;
         self.finish(id, Outcome::Discarded).await;
         Ok(())
     }
@@ -594,20 +634,23 @@ impl Outbox {
             .cloned()
             .ok_or_else(|| unknown_id(id))?;
         change(&mut entry);
-        self.persist(&entry).await?;
+        self.persist(&entry, true).await?;
         Ok(entry)
     }
 
-    /// Writes `entry` to the store and to memory.
-    async fn persist(&self, entry: &QueuedMutation) -> Result<(), AppSyncError> {
-        let store = self.inner.store.get().await.map_err(store_error)?;
-        store
-            .apply(vec![Change::OutboxUpdate {
-                id: entry.id.clone(),
-                payload: entry.to_bytes(),
-            }])
-            .await
-            .map_err(store_error)?;
+    /// Writes `entry` to the store and to memory; `bump` for the app's changes (retry, edit),
+    /// which the draining instance must see.
+    async fn persist(&self, entry: &QueuedMutation, bump: bool) -> Result<(), AppSyncError> {
+        let change = Change::OutboxUpdate {
+            id: entry.id.clone(),
+            payload: entry.to_bytes(),
+        };
+        if bump {
+            self.apply_bumped(vec![change]).await?;
+        } else {
+            let store = self.inner.store.get().await.map_err(store_error)?;
+            store.apply(vec![change]).await.map_err(store_error)?;
+        }
         let mut state = self.state();
         if let Some(slot) = state.entries.iter_mut().find(|e| e.id == entry.id) {
             *slot = entry.clone();
@@ -619,6 +662,11 @@ impl Outbox {
     async fn finish(&self, id: &str, outcome: Outcome) {
         let waiters = {
             let mut state = self.state();
+            let queued = state.entries.iter().any(|e| e.id == id);
+            if !queued && state.finished.iter().any(|(done, _)| done == id) {
+                // Already finished (a sync saw it leave the store first).
+                return;
+            }
             state.entries.retain(|e| e.id != id);
             state.updates.remove(id);
             remember(&mut state, id, &outcome);
@@ -650,7 +698,7 @@ impl Outbox {
             server_data,
             at_ms: runtime::now_ms(),
         });
-        if let Err(e) = self.persist(&entry).await {
+        if let Err(e) = self.persist(&entry, false).await {
             crate::log::warn!(error = %e, "recording a parked mutation failed; it stays pending");
             return;
         }
@@ -689,11 +737,249 @@ impl Outbox {
             return Some(Some(self.backoff(*load_failures, None)));
         }
         let online = self.state().app_online;
-        let head = if online { self.head() } else { None };
-        let Some(entry) = head else {
-            return Some(None);
+        let store = match self.inner.store.get().await {
+            Ok(store) => store,
+            Err(_) => return Some(Some(self.backoff(1, None))),
         };
-        self.send(entry).await.map(Some)
+        if !online || self.head().is_none() {
+            self.release_lease(&*store).await;
+            return Some(None);
+        }
+        let fresh = match self.hold_lease(&*store, false).await {
+            Ok(LeaseState::Held { fresh }) => fresh,
+            Ok(LeaseState::Busy(wait)) => {
+                // Another instance drains: learn what it finished, look again later.
+                if let Err(e) = self.sync(&*store, true).await {
+                    crate::log::warn!(error = %e, "reading the outbox failed");
+                }
+                return Some(Some(wait));
+            }
+            Err(e) => {
+                crate::log::warn!(error = %e, "the outbox lease cannot be taken");
+                return Some(Some(self.backoff(1, None)));
+            }
+        };
+        if let Err(e) = self.sync(&*store, fresh).await {
+            crate::log::warn!(error = %e, "reading the outbox failed");
+            return Some(Some(self.backoff(1, None)));
+        }
+        let entry = self.head()?;
+        // The lease is renewed while the mutation is in flight (a send may outlast it).
+        let sending = Box::pin(self.send(entry));
+        let renewing = Box::pin(self.keep_lease(store.clone()));
+        match select(sending, renewing).await {
+            Either::Left((wait, _)) => wait.map(Some),
+            Either::Right(((), sending)) => sending.await.map(Some),
+        }
+    }
+
+    /// Whether this instance holds the drain lease (by its own clock).
+    fn holds_lease(&self) -> bool {
+        let lease = lock(&self.inner.lease);
+        lease.value.is_some() && lease.until_ms > runtime::now_ms()
+    }
+
+    /// Takes or renews the drain lease (a compare-and-set on the store's meta), unless another
+    /// live instance holds it. Without `renew`, a lease with more than half its time left is
+    /// kept as it is.
+    async fn hold_lease(&self, store: &dyn Store, renew: bool) -> Result<LeaseState, StoreError> {
+        let ttl = self.inner.options.lease_ttl.as_millis() as i64;
+        let now = runtime::now_ms();
+        let ours = {
+            let lease = lock(&self.inner.lease);
+            if !renew && lease.value.is_some() && lease.until_ms - now > ttl / 2 {
+                return Ok(LeaseState::Held { fresh: false });
+            }
+            lease.value.clone()
+        };
+        let poll = Duration::from_millis((ttl / 4).clamp(20, 1000) as u64);
+        let current = store.get_meta(LEASE_KEY.into()).await?;
+        if let Some(value) = &current {
+            if Some(value) != ours.as_ref() {
+                if let Some(until) = lease_holder(value, &self.inner.instance, now) {
+                    lock(&self.inner.lease).value = None;
+                    let left = Duration::from_millis((until - now) as u64 + 5);
+                    return Ok(LeaseState::Busy(left.min(poll)));
+                }
+            }
+        }
+        let fresh = ours.is_none() || current != ours;
+        let until = now + ttl;
+        let value = format!("{}:{until}", self.inner.instance).into_bytes();
+        let taken = store
+            .apply(vec![
+                Change::ExpectMeta {
+                    key: LEASE_KEY.into(),
+                    value: current,
+                },
+                Change::PutMeta {
+                    key: LEASE_KEY.into(),
+                    value: value.clone(),
+                },
+            ])
+            .await;
+        let mut lease = lock(&self.inner.lease);
+        match taken {
+            Ok(()) => {
+                lease.value = Some(value);
+                lease.until_ms = until;
+                Ok(LeaseState::Held { fresh })
+            }
+            // Another instance got there first.
+            Err(StoreError::Conflict(_)) => {
+                lease.value = None;
+                Ok(LeaseState::Busy(poll))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Renews the lease every third of its time, for as long as it is polled.
+    async fn keep_lease(&self, store: Arc<dyn Store>) {
+        let every = self.inner.options.lease_ttl / 3;
+        loop {
+            runtime::sleep(every).await;
+            match self.hold_lease(&*store, true).await {
+                Ok(LeaseState::Held { .. }) => {}
+                Ok(LeaseState::Busy(_)) => {
+                    crate::log::warn!("the outbox lease was lost while a mutation was in flight");
+                }
+                Err(e) => crate::log::warn!(error = %e, "renewing the outbox lease failed"),
+            }
+        }
+    }
+
+    async fn release_lease(&self, store: &dyn Store) {
+        let value = lock(&self.inner.lease).value.take();
+        if let Some(value) = value {
+            release(store, value).await;
+        }
+    }
+
+    /// Writes `changes` with the outbox revision moved on, so other instances (processes,
+    /// tabs) on the same namespace see that the queue changed. The revision is a counter set by
+    /// compare-and-set, so when nobody else wrote since this instance last read the queue, it
+    /// stays current without reading the queue again.
+    async fn apply_bumped(&self, changes: Vec<Change>) -> Result<(), AppSyncError> {
+        let store = self.inner.store.get().await.map_err(store_error)?;
+        // The revision this instance last saw: right unless another instance wrote since (then
+        // the compare-and-set fails, the revision is read and the batch tried again).
+        let mut rev = self.state().known_rev;
+        loop {
+            let mut batch = Vec::with_capacity(changes.len() + 2);
+            batch.push(Change::ExpectMeta {
+                key: REV_KEY.into(),
+                value: (rev > 0).then(|| rev.to_string().into_bytes()),
+            });
+            batch.push(Change::PutMeta {
+                key: REV_KEY.into(),
+                value: (rev + 1).to_string().into_bytes(),
+            });
+            batch.extend(changes.iter().cloned());
+            match store.apply(batch).await {
+                Ok(()) => {
+                    let mut state = self.state();
+                    if state.seen_rev == rev {
+                        state.seen_rev = rev + 1;
+                    }
+                    state.known_rev = state.known_rev.max(rev + 1);
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(message)) => {
+                    // Another instance moved the revision on: try again; else the conflict is
+                    // the changes' own (a duplicate or missing id).
+                    let now = read_rev(&*store).await.map_err(store_error)?;
+                    if now == rev {
+                        return Err(store_error(StoreError::Conflict(message)));
+                    }
+                    rev = now;
+                    self.state().known_rev = now;
+                }
+                Err(e) => return Err(store_error(e)),
+            }
+        }
+    }
+
+    /// Brings memory in line with the store when another instance changed the queue (always
+    /// with `force`: the draining instance's own progress does not move the revision). Entries
+    /// that left the store were finished elsewhere: their answers (left by the drainer) are
+    /// delivered here; parked and re-queued ones are shown as such.
+    async fn sync(&self, store: &dyn Store, force: bool) -> Result<(), StoreError> {
+        if !force && read_rev(store).await? == self.state().seen_rev {
+            return Ok(());
+        }
+        let (rev, entries) = read_queue(store).await?;
+        let (gone, parked, shown) = {
+            let mut state = self.state();
+            let old = std::mem::replace(&mut state.entries, entries);
+            state.seen_rev = rev;
+            state.known_rev = rev;
+            let gone: Vec<QueuedMutation> = old
+                .iter()
+                .filter(|e| !state.entries.iter().any(|n| n.id == e.id))
+                .cloned()
+                .collect();
+            let mut parked = Vec::new();
+            let mut shown = Vec::new();
+            for entry in &state.entries {
+                let before = old.iter().find(|o| o.id == entry.id);
+                let was_pending = before.is_some_and(|o| o.parked.is_none());
+                match &entry.parked {
+                    Some(p) if was_pending => parked.push((entry.id.clone(), p.clone())),
+                    None if !was_pending
+                        || before.map(|o| &o.optimistic) != Some(&entry.optimistic) =>
+                    {
+                        shown.push(entry.clone())
+                    }
+                    _ => {}
+                }
+            }
+            (gone, parked, shown)
+        };
+        for (id, p) in parked {
+            let outcome = parked_outcome(&p);
+            let waiters = {
+                let mut state = self.state();
+                remember(&mut state, &id, &outcome);
+                state.waiters.remove(&id).unwrap_or_default()
+            };
+            self.inner.cache.remove_layer(&id).await;
+            for waiter in waiters {
+                let _ = waiter.send(outcome.clone());
+            }
+            self.emit(OutboxEvent::Done { id, outcome });
+        }
+        for entry in shown {
+            self.inner.cache.remove_layer(&entry.id).await;
+            self.show_optimistic(&entry).await;
+        }
+        if !gone.is_empty() {
+            let handoff = read_handoff(store).await;
+            for entry in gone {
+                let answer = handoff.iter().find(|(id, _)| *id == entry.id);
+                let outcome = match answer {
+                    Some((_, response)) => {
+                        if let (Some(data), Ok(operation)) = (
+                            &response.data,
+                            Operation::parse(&entry.document, entry.operation_name.as_deref()),
+                        ) {
+                            let _ = self
+                                .inner
+                                .cache
+                                .write_query(&operation, entry.variables(), data)
+                                .await;
+                        }
+                        Outcome::Succeeded {
+                            response: response.clone(),
+                        }
+                    }
+                    // Removed without an answer: discarded (by the app or a resolver).
+                    None => Outcome::Discarded,
+                };
+                self.finish(&entry.id, outcome).await;
+            }
+        }
+        Ok(())
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -743,7 +1029,7 @@ impl Outbox {
                 let delay = self.backoff(attempt, retry_after);
                 let mut updated = entry;
                 updated.attempts = attempt;
-                if let Err(e) = self.persist(&updated).await {
+                if let Err(e) = self.persist(&updated, false).await {
                     crate::log::warn!(error = %e, "recording an attempt failed");
                 }
                 self.emit(OutboxEvent::Retrying {
@@ -839,7 +1125,7 @@ impl Outbox {
                 let mut updated = entry;
                 updated.variables = variables;
                 updated.conflict_retries += 1;
-                if let Err(e) = self.persist(&updated).await {
+                if let Err(e) = self.persist(&updated, false).await {
                     crate::log::warn!(error = %e, "recording a conflict retry failed");
                 }
                 None
@@ -932,6 +1218,25 @@ impl Outbox {
                 }
             }
         }
+        if entry
+            .origin
+            .as_ref()
+            .is_some_and(|origin| *origin != self.inner.instance)
+        {
+            // Queued by another instance (tab, process, earlier run): leave it the answer.
+            if let Ok(store) = self.inner.store.get().await {
+                let mut handoff = read_handoff(&*store).await;
+                handoff.retain(|(id, _)| *id != entry.id);
+                if handoff.len() >= HANDOFF_KEEP {
+                    handoff.drain(..=handoff.len() - HANDOFF_KEEP);
+                }
+                handoff.push((entry.id.clone(), response.clone()));
+                changes.push(Change::PutMeta {
+                    key: HANDOFF_KEY.into(),
+                    value: serde_json::to_vec(&handoff).unwrap_or_default(),
+                });
+            }
+        }
         if let (Some(data), Ok(operation)) = (
             &response.data,
             Operation::parse(&entry.document, entry.operation_name.as_deref()),
@@ -985,19 +1290,90 @@ impl Outbox {
     }
 }
 
-/// The drain task: one mutation in flight at a time, for as long as an `Outbox` exists.
-async fn drain(outbox: std::sync::Weak<Inner>, mut woken: mpsc::UnboundedReceiver<()>) {
+/// The drain task: one mutation in flight at a time, for as long as an `Outbox` exists. When the
+/// last one is dropped, the lease it held is released so another instance can start at once.
+async fn drain(
+    outbox: std::sync::Weak<Inner>,
+    mut woken: mpsc::UnboundedReceiver<()>,
+    (store, lease): (StoreHandle, Arc<Mutex<Lease>>),
+) {
     let mut load_failures = 0;
     loop {
         let Some(inner) = outbox.upgrade() else {
-            return;
+            break;
         };
         let wait = Outbox { inner }.step(&mut load_failures).await;
         if let Some(timeout) = wait {
             if !wait_for(&mut woken, timeout).await {
-                return;
+                break;
             }
         }
+    }
+    let held = lock(&lease).value.take();
+    if let (Some(value), Ok(store)) = (held, store.get().await) {
+        release(&*store, value).await;
+    }
+}
+
+/// Gives the lease up if it is still this value.
+async fn release(store: &dyn Store, value: Vec<u8>) {
+    let released = store
+        .apply(vec![
+            Change::ExpectMeta {
+                key: LEASE_KEY.into(),
+                value: Some(value),
+            },
+            Change::DeleteMeta {
+                key: LEASE_KEY.into(),
+            },
+        ])
+        .await;
+    if let Err(e) = released {
+        crate::log::debug!(error = %e, "the outbox lease was not released (no longer held)");
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// When `value` is a lease another instance holds until after `now`: its end.
+fn lease_holder(value: &[u8], instance: &str, now: i64) -> Option<i64> {
+    let text = std::str::from_utf8(value).ok()?;
+    let (holder, until) = text.rsplit_once(':')?;
+    let until: i64 = until.parse().ok()?;
+    (holder != instance && until > now).then_some(until)
+}
+
+async fn read_rev(store: &dyn Store) -> Result<u64, StoreError> {
+    Ok(store
+        .get_meta(REV_KEY.into())
+        .await?
+        .and_then(|v| std::str::from_utf8(&v).ok()?.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The revision, then the queue (read in that order: a change after the revision was read
+/// moves it on, so it is seen next time).
+async fn read_queue(store: &dyn Store) -> Result<(u64, Vec<QueuedMutation>), StoreError> {
+    let rev = read_rev(store).await?;
+    let stored = store.outbox().await?;
+    let mut entries = Vec::with_capacity(stored.len());
+    for OutboxEntry { id, payload, .. } in stored {
+        match serde_json::from_slice::<QueuedMutation>(&payload) {
+            Ok(entry) => entries.push(entry),
+            // A damaged entry is kept visible (parked), never dropped.
+            Err(e) => entries.push(QueuedMutation::damaged(id, e.to_string())),
+        }
+    }
+    Ok((rev, entries))
+}
+
+/// The answers drainers left for the instances that queued the mutations.
+async fn read_handoff(store: &dyn Store) -> Vec<(String, GraphQLResponse)> {
+    match store.get_meta(HANDOFF_KEY.into()).await {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 

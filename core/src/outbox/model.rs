@@ -37,6 +37,10 @@ pub struct QueuedMutation {
     /// Set while the mutation waits for the app (retry, edit or discard).
     #[serde(default)]
     pub parked: Option<Parked>,
+    /// The outbox instance (one run of the app, one tab) that queued it: when another drains
+    /// it, that one leaves the answer for this one to deliver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// Why and when a mutation was parked.
@@ -143,6 +147,7 @@ impl QueuedMutation {
             enqueued_at_ms: 0,
             attempts: 0,
             conflict_retries: 0,
+            origin: None,
             parked: Some(Parked {
                 reason: ParkReason::Rejected,
                 message: format!("the stored entry cannot be read: {message}"),

@@ -11,6 +11,7 @@ fn entry(document: &str, variables: Value) -> QueuedMutation {
         enqueued_at_ms: 0,
         attempts: 0,
         conflict_retries: 0,
+        origin: None,
         parked: None,
     }
 }

@@ -41,6 +41,23 @@ pub(crate) fn check_outbox(
     Ok(())
 }
 
+/// Checks the batch's [`Change::ExpectMeta`]s; `current` gives a meta value before the batch.
+pub(crate) fn check_expected(
+    changes: &[Change],
+    mut current: impl FnMut(&str) -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<(), StoreError> {
+    for change in changes {
+        if let Change::ExpectMeta { key, value } = change {
+            if current(key)? != *value {
+                return Err(StoreError::Conflict(format!(
+                    "meta `{key}` does not hold the expected value"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn already_queued(id: &str) -> StoreError {
     StoreError::Conflict(format!("outbox id `{id}` is already queued"))
 }

@@ -304,3 +304,78 @@ pub async fn readers_see_whole_batches(store: &dyn Store) -> Check {
         "the batch landed",
     )
 }
+
+/// `ExpectMeta` is a compare-and-set: a batch whose expectation holds applies; one whose
+/// expectation fails (a different value, a value where none was expected, none where one was)
+/// is a `Conflict` and writes nothing, records and outbox included. Two handles on the same
+/// namespace (two tabs or processes) racing for one key: exactly one wins.
+pub async fn expect_meta_is_compare_and_set(store: &dyn Store, other: &dyn Store) -> Check {
+    let expect = |value: Option<&str>| Change::ExpectMeta {
+        key: "lease".into(),
+        value: value.map(|v| v.as_bytes().to_vec()),
+    };
+    let set = |value: &str| Change::PutMeta {
+        key: "lease".into(),
+        value: value.as_bytes().to_vec(),
+    };
+    io(store.apply(vec![expect(None), set("a")]).await, "first set")?;
+    let stale = store
+        .apply(vec![expect(None), set("b"), put("k", "b"), push("b")])
+        .await;
+    ensure(
+        matches!(stale, Err(StoreError::Conflict(_))),
+        "expecting absent where a value is: Conflict",
+    )?;
+    let wrong = store.apply(vec![expect(Some("x")), set("b")]).await;
+    ensure(
+        matches!(wrong, Err(StoreError::Conflict(_))),
+        "expecting another value: Conflict",
+    )?;
+    ensure(
+        io(store.get_meta("lease".into()).await, "meta")? == Some(b"a".to_vec()),
+        "failed compare-and-sets changed nothing",
+    )?;
+    ensure(
+        io(store.get_records(vec!["k".into()]).await, "get")? == vec![None],
+        "the record of a failed batch was not written",
+    )?;
+    ensure(ids(store).await?.is_empty(), "nor its outbox push")?;
+    io(
+        store.apply(vec![expect(Some("a")), set("b")]).await,
+        "matching set",
+    )?;
+    // Both handles saw "b"; both try to move it on at once.
+    let (one, two) = futures::join!(
+        store.apply(vec![expect(Some("b")), set("one")]),
+        other.apply(vec![expect(Some("b")), set("two")]),
+    );
+    ensure(
+        one.is_ok() != two.is_ok(),
+        "of two racing compare-and-sets exactly one wins",
+    )?;
+    let loser = if one.is_ok() { &two } else { &one };
+    ensure(
+        matches!(loser, Err(StoreError::Conflict(_))),
+        "the loser gets a Conflict",
+    )?;
+    let winner = if one.is_ok() { "one" } else { "two" };
+    ensure(
+        io(other.get_meta("lease".into()).await, "meta")? == Some(winner.as_bytes().to_vec()),
+        "the winner's value is stored",
+    )?;
+    io(
+        store
+            .apply(vec![
+                expect(Some(winner)),
+                Change::DeleteMeta {
+                    key: "lease".into(),
+                },
+            ])
+            .await,
+        "release",
+    )?;
+    ensure(
+        io(store.get_meta("lease".into()).await, "meta")?.is_none(),
+        "a released key is absent",
+    )
+}

@@ -1,7 +1,7 @@
 //! The in-memory backend: a process-wide map of namespaces (clones share it, so "reopening" a
 //! namespace sees its data). Used when offline persistence is off, and in tests.
 
-use super::batch::check_outbox;
+use super::batch::{check_expected, check_outbox};
 use super::{Change, OutboxEntry, Store, StoreError};
 use crate::runtime::BoxFuture;
 use std::collections::{BTreeMap, HashMap};
@@ -90,6 +90,7 @@ impl Store for MemoryStore {
     fn apply(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             self.with(|ns| {
+                check_expected(&changes, |key| Ok(ns.meta.get(key).cloned()))?;
                 check_outbox(&changes, |id| ns.seq_of.contains_key(id))?;
                 for change in changes {
                     match change {
@@ -120,6 +121,7 @@ impl Store for MemoryStore {
                         Change::DeleteMeta { key } => {
                             ns.meta.remove(&key);
                         }
+                        Change::ExpectMeta { .. } => {}
                     }
                 }
                 Ok(())

@@ -75,6 +75,14 @@ pub enum Change {
     DeleteMeta {
         key: String,
     },
+    /// Fails the batch with [`StoreError::Conflict`] unless meta `key` holds `value` (`None`:
+    /// absent) before the batch: a compare-and-set when paired with a `PutMeta` of the same key
+    /// (the outbox's drain lease). Every expectation is checked before anything is written, and
+    /// the check and the writes are one transaction, also between processes.
+    ExpectMeta {
+        key: String,
+        value: Option<Vec<u8>>,
+    },
 }
 
 /// A store failure. The message never carries stored values.

@@ -61,25 +61,31 @@ fn classify(e: rusqlite::Error) -> StoreError {
     }
 }
 
-/// Brings a database to [`SCHEMA_VERSION`], one numbered migration per transaction.
+/// Brings a database to [`SCHEMA_VERSION`], one numbered migration per transaction. Each step
+/// takes the write lock first (IMMEDIATE) and reads the version under it, so two processes
+/// opening the same new file at once do not both run a migration.
 pub(crate) fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let version: u32 = connection
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(classify)?;
-    if version > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for (index, sql) in SQLITE_MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = connection.transaction().map_err(classify)?;
+    loop {
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(classify)?;
+        let version: u32 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(classify)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let Some(sql) = SQLITE_MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql).map_err(classify)?;
-        tx.pragma_update(None, "user_version", index as u32 + 1)
+        tx.pragma_update(None, "user_version", version + 1)
             .map_err(classify)?;
         tx.commit().map_err(classify)?;
     }
-    Ok(())
 }
 
 /// A SQLite-backed store at one namespace of a database file.
@@ -148,13 +154,14 @@ impl SqliteStore {
 
 fn open_connections(path: PathBuf) -> Result<(Connection, Connection), StoreError> {
     let mut writer = Connection::open(&path).map_err(classify)?;
+    // First, so that another process opening the file at the same time is waited for.
+    writer
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(classify)?;
     writer
         .execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(classify)?;
-    writer
-        .busy_timeout(std::time::Duration::from_secs(5))
         .map_err(classify)?;
     migrate(&mut writer)?;
     let reader = Connection::open_with_flags(
@@ -237,7 +244,16 @@ impl Store for SqliteStore {
     fn apply(&self, changes: Vec<Change>) -> BoxFuture<'_, Result<(), StoreError>> {
         let ns = self.ns.clone();
         Box::pin(self.writer.run(move |c| {
-            let tx = c.transaction().map_err(classify)?;
+            // IMMEDIATE: the write lock is taken before the expectations are read, so another
+            // process cannot slip a write in between (the lease's compare-and-set).
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(classify)?;
+            super::batch::check_expected(&changes, |key| {
+                tx.prepare_cached("SELECT value FROM meta WHERE ns = ?1 AND key = ?2")
+                    .and_then(|mut s| s.query_row(params![&*ns, key], |r| r.get(0)).optional())
+                    .map_err(classify)
+            })?;
             for change in &changes {
                 let affected = match change {
                     Change::PutRecord { key, value } => tx
@@ -265,6 +281,7 @@ impl Store for SqliteStore {
                     Change::DeleteMeta { key } => tx
                         .prepare_cached("DELETE FROM meta WHERE ns = ?1 AND key = ?2")
                         .and_then(|mut s| s.execute(params![&*ns, key])),
+                    Change::ExpectMeta { .. } => Ok(0),
                 }
                 .map_err(|e| match (classify(e), change) {
                     (StoreError::Conflict(_), Change::OutboxPush { id, .. }) => {

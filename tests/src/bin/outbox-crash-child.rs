@@ -62,6 +62,8 @@ async fn main() {
         OutboxOptions {
             backoff_base: Duration::from_millis(5),
             backoff_cap: Duration::from_millis(50),
+            // A killed run's lease lapses quickly, so the next run does not wait long for it.
+            lease_ttl: Duration::from_millis(200),
             ..OutboxOptions::default()
         },
     );
