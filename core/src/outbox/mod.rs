@@ -920,16 +920,20 @@ impl Outbox {
                 .cloned()
                 .collect();
             let mut parked = Vec::new();
+            // Layers to show: (entry, whether an older version of its layer must go first).
             let mut shown = Vec::new();
             for entry in &state.entries {
                 let before = old.iter().find(|o| o.id == entry.id);
                 let was_pending = before.is_some_and(|o| o.parked.is_none());
                 match &entry.parked {
                     Some(p) if was_pending => parked.push((entry.id.clone(), p.clone())),
-                    None if !was_pending
-                        || before.map(|o| &o.optimistic) != Some(&entry.optimistic) =>
-                    {
-                        shown.push(entry.clone())
+                    // New to this instance, or re-queued elsewhere. (An entry this instance is
+                    // enqueuing right now may be among them: showing it again writes the same
+                    // layer, never removes it.)
+                    None if !was_pending => shown.push((entry.clone(), false)),
+                    // Edited elsewhere.
+                    None if before.map(|o| &o.optimistic) != Some(&entry.optimistic) => {
+                        shown.push((entry.clone(), true))
                     }
                     _ => {}
                 }
@@ -949,8 +953,10 @@ impl Outbox {
             }
             self.emit(OutboxEvent::Done { id, outcome });
         }
-        for entry in shown {
-            self.inner.cache.remove_layer(&entry.id).await;
+        for (entry, replace) in shown {
+            if replace {
+                self.inner.cache.remove_layer(&entry.id).await;
+            }
             self.show_optimistic(&entry).await;
         }
         if !gone.is_empty() {
