@@ -19,6 +19,8 @@ pub trait SubscriptionListener: Send + Sync {
 pub struct AppSyncClient {
     pub(crate) inner: core::AppSyncClient,
     pub(crate) outbox: crate::outbox::OutboxSlot,
+    /// `mutate` goes through the outbox unless the app turned offline support off.
+    pub(crate) offline: bool,
 }
 
 pub(crate) fn internal(message: String) -> AppSyncException {
@@ -82,6 +84,7 @@ impl AppSyncClient {
         options: crate::cache::ClientOptions,
     ) -> Result<Arc<Self>, AppSyncException> {
         let config = core::ClientConfig::from_json_str(&config_json, &source_name)?;
+        let offline = !options.disable_offline;
         let options = crate::cache::core_options(&options, &config);
         let client = runtime::within(|| {
             core::AppSyncClient::with_options(config, providers.into(), options)
@@ -90,6 +93,7 @@ impl AppSyncClient {
         Ok(Arc::new(AppSyncClient {
             inner: client,
             outbox: Default::default(),
+            offline,
         }))
     }
 
@@ -101,19 +105,6 @@ impl AppSyncClient {
         let request = to_core(request)?;
         let client = self.inner.clone();
         let result = runtime::run(async move { client.query(request).await })
-            .await
-            .map_err(internal)?;
-        Ok(result?.into())
-    }
-
-    /// Runs a mutation.
-    pub async fn mutate(
-        &self,
-        request: GraphQlRequest,
-    ) -> Result<GraphQlResponse, AppSyncException> {
-        let request = to_core(request)?;
-        let client = self.inner.clone();
-        let result = runtime::run(async move { client.mutate(request).await })
             .await
             .map_err(internal)?;
         Ok(result?.into())

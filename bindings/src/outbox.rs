@@ -5,7 +5,7 @@
 use crate::client::{internal, to_core, AppSyncClient};
 use crate::error::AppSyncException;
 use crate::runtime;
-use crate::types::{json_text, GraphQlError, GraphQlRequest};
+use crate::types::{json_text, GraphQlError, GraphQlRequest, GraphQlResponse};
 use appsync_core::outbox::{self as queue, NewMutation, Outbox, OutboxOptions};
 use appsync_core::runtime::BoxFuture;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -301,8 +301,94 @@ fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, AppSyncExcept
     })
 }
 
+/// A mutation `mutate` took: queued in the outbox (offline support on, the default) or already
+/// answered by the server (offline support off).
+#[derive(Debug, uniffi::Object)]
+pub struct PendingMutation {
+    id: String,
+    state: Pending,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Queued(Outbox),
+    Answered(appsync_core::GraphQLResponse),
+}
+
+#[uniffi::export]
+impl PendingMutation {
+    /// The client mutation id (the one passed in, or a generated UUID).
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// Waits for the outcome (as long as the device is offline).
+    pub async fn outcome(&self) -> Result<MutationOutcome, AppSyncException> {
+        Ok(self.core_outcome().await?.into())
+    }
+
+    /// Waits for the server's answer (as long as the device is offline); `None` when the
+    /// mutation was discarded (by the app or a conflict resolver). A parked mutation throws the
+    /// error that parked it (it stays in the outbox: retry, edit or discard it).
+    pub async fn response(&self) -> Result<Option<GraphQlResponse>, AppSyncException> {
+        match self.core_outcome().await? {
+            queue::Outcome::Succeeded { response } => Ok(Some(response.into())),
+            queue::Outcome::Parked { error, .. } => Err(error.into()),
+            queue::Outcome::Discarded => Ok(None),
+        }
+    }
+}
+
+impl PendingMutation {
+    async fn core_outcome(&self) -> Result<queue::Outcome, AppSyncException> {
+        match &self.state {
+            Pending::Answered(response) => Ok(queue::Outcome::Succeeded {
+                response: response.clone(),
+            }),
+            Pending::Queued(outbox) => {
+                let (outbox, id) = (outbox.clone(), self.id.clone());
+                runtime::run(async move { outbox.outcome(&id).await })
+                    .await
+                    .map_err(internal)?
+                    .map_err(Into::into)
+            }
+        }
+    }
+}
+
 #[uniffi::export]
 impl AppSyncClient {
+    /// Runs a mutation the offline-first way: with offline support on (the default) it is
+    /// queued durably, its optimistic response shown at once, and sent in order when the network
+    /// allows (see `enqueue_mutation`); the handle returns before the server answers. With
+    /// offline support off it is sent at once and the handle holds the answer (a failure is
+    /// thrown here).
+    pub async fn mutate(
+        &self,
+        request: GraphQlRequest,
+        optimistic_response_json: Option<String>,
+        mutation_id: Option<String>,
+    ) -> Result<Arc<PendingMutation>, AppSyncException> {
+        if self.offline {
+            let id = self
+                .enqueue_mutation(request, optimistic_response_json, mutation_id)
+                .await?;
+            return Ok(Arc::new(PendingMutation {
+                id,
+                state: Pending::Queued(self.outbox()?),
+            }));
+        }
+        let request = to_core(request)?;
+        let client = self.inner.clone();
+        let response = runtime::run(async move { client.mutate(request).await })
+            .await
+            .map_err(internal)??;
+        Ok(Arc::new(PendingMutation {
+            id: mutation_id.unwrap_or_else(appsync_core::realtime::random::uuid_v4),
+            state: Pending::Answered(response),
+        }))
+    }
+
     /// Queues a mutation durably (committed before this returns) and shows its optimistic
     /// response at once; returns its id. The outcome comes through `mutation_outcome` and the
     /// outbox events, also after a restart.

@@ -33,13 +33,19 @@ async fn queries_and_typed_exceptions_through_the_exported_api() {
         AuthProviders::default(),
     )
     .unwrap();
-    let created = client
-        .mutate(request(
-            "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { id name } }",
-            Some(r#"{"i":{"id":"f1","name":"ffi"}}"#),
-        ))
+    let pending = client
+        .mutate(
+            request(
+                "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { id name } }",
+                Some(r#"{"i":{"id":"f1","name":"ffi"}}"#),
+            ),
+            None,
+            Some("ffi-create".into()),
+        )
         .await
         .unwrap();
+    assert_eq!(pending.id(), "ffi-create");
+    let created = pending.response().await.unwrap().expect("not discarded");
     assert_eq!(
         created.data_json.as_deref(),
         Some(r#"{"createTodo":{"__typename":"Todo","id":"f1","name":"ffi"}}"#)
@@ -114,10 +120,17 @@ async fn a_listener_receives_events_until_the_handle_is_cancelled() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     client
-        .mutate(request(
-            "mutation { createTodo(input: {id: \"e1\", name: \"x\"}) { id } }",
+        .mutate(
+            request(
+                "mutation { createTodo(input: {id: \"e1\", name: \"x\"}) { id } }",
+                None,
+            ),
             None,
-        ))
+            None,
+        )
+        .await
+        .unwrap()
+        .response()
         .await
         .unwrap();
     for _ in 0..100 {
@@ -135,10 +148,17 @@ async fn a_listener_receives_events_until_the_handle_is_cancelled() {
     handle.cancel();
     let before = listener.0.lock().unwrap().len();
     client
-        .mutate(request(
-            "mutation { createTodo(input: {id: \"e2\", name: \"x\"}) { id } }",
+        .mutate(
+            request(
+                "mutation { createTodo(input: {id: \"e2\", name: \"x\"}) { id } }",
+                None,
+            ),
             None,
-        ))
+            None,
+        )
+        .await
+        .unwrap()
+        .response()
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -222,7 +242,13 @@ async fn the_cache_scenario_through_the_exported_api() {
     )
     .unwrap();
     client.hydrated().await.unwrap();
-    client.mutate(req(&s["create"], None)).await.unwrap();
+    client
+        .mutate(req(&s["create"], None), None, None)
+        .await
+        .unwrap()
+        .response()
+        .await
+        .unwrap();
     let query = req(&s["query"], Some(FetchPolicy::NetworkOnly));
     client.query(query.clone()).await.unwrap();
 
@@ -234,7 +260,13 @@ async fn the_cache_scenario_through_the_exported_api() {
         )
         .unwrap();
     watched.until(&s["expectCreated"]).await;
-    client.mutate(req(&s["update"], None)).await.unwrap();
+    client
+        .mutate(req(&s["update"], None), None, None)
+        .await
+        .unwrap()
+        .response()
+        .await
+        .unwrap();
     watched.until(&s["expectUpdated"]).await;
     let fragment = &s["fragment"];
     client
@@ -522,4 +554,49 @@ async fn the_outbox_scenario_through_the_exported_api() {
         5,
         "two successes, the parked one, its discard, the conflict's discard"
     );
+}
+
+/// `mutate` queues by default: a rejected mutation's handle comes back, and its `response()`
+/// throws what parked it. With offline support off the same mutation is sent at once and
+/// `mutate` itself throws.
+#[tokio::test]
+async fn mutate_queues_by_default_and_sends_directly_with_offline_support_off() {
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let missing_name = || {
+        request(
+            "mutation C($i: CreateTodoInput!) { createTodo(input: $i) { id name } }",
+            Some(r#"{"i":{"id":"no-name"}}"#),
+        )
+    };
+    let queued = AppSyncClient::new(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+    )
+    .unwrap();
+    let pending = queued.mutate(missing_name(), None, None).await.unwrap();
+    assert!(matches!(
+        pending.response().await,
+        Err(AppSyncException::GraphQl { .. })
+    ));
+    let entries = queued.outbox_entries().await.unwrap();
+    assert_eq!(entries.len(), 1, "parked, not dropped");
+    assert_eq!(entries[0].id, pending.id());
+
+    let direct = AppSyncClient::with_options(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        ClientOptions {
+            database_path: None,
+            key_prefix: None,
+            disable_offline: true,
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        direct.mutate(missing_name(), None, None).await,
+        Err(AppSyncException::GraphQl { .. })
+    ));
+    assert!(direct.outbox_entries().await.unwrap().is_empty());
 }

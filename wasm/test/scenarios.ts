@@ -235,7 +235,7 @@ async function main(): Promise<void> {
 
   scenario('create returns the expected item', async () => {
     const { create } = fixture;
-    const response = await theClient().mutate({ query: create.document, variables: create.variables });
+    const response = (await (await theClient().mutate({ query: create.document, variables: create.variables })).response())!;
     checkSame(response.data, create.expect, 'createTodo');
     checkSame(response.errors, [], 'errors');
   });
@@ -422,12 +422,12 @@ async function main(): Promise<void> {
     try {
       await log.wait((e) => e.type === 'started', 'started');
       await watch.log.wait((e) => e.type === 'started', 'the witness started');
-      await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables });
+      await (await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables })).response();
       const event = await log.wait(isData, 'the trigger event');
       checkSame(isData(event) ? event.data : undefined, sub.expect, 'event payload');
       handle.unsubscribe();
       const seen = log.events.length;
-      await c.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables });
+      await (await c.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables })).response();
       const id = inputId(sub.afterCancel);
       await watch.log.wait((e) => dataId(e) === id, 'the witness to see the afterCancel event');
       await sleep(1000);
@@ -450,7 +450,7 @@ async function main(): Promise<void> {
         for await (const event of events) {
           if (event.type === 'started') {
             await watch.log.wait((e) => e.type === 'started', 'the witness started');
-            await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables });
+            await (await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables })).response();
           }
           if (event.type === 'data') {
             payload = event.data;
@@ -461,7 +461,7 @@ async function main(): Promise<void> {
       };
       await withTimeout(consume(), 10_000, 'the trigger event through for await');
       checkSame(payload, sub.expect, 'event payload');
-      await c.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables });
+      await (await c.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables })).response();
       const id = inputId(sub.afterCancel);
       await watch.log.wait((e) => dataId(e) === id, 'the witness to see the afterCancel event');
       const after = await Promise.race([events.next(), sleep(1000).then(() => 'pending' as const)]);
@@ -510,7 +510,7 @@ async function main(): Promise<void> {
       await log.wait((e) => e.type === 'started', 'started');
       c.reconnectRealtime();
       await log.wait((e) => e.type === 'resubscribed', 'resubscribed after reconnectRealtime()');
-      await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables });
+      await (await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables })).response();
       const event = await log.wait(isData, 'the trigger event after the reconnect');
       checkSame(isData(event) ? event.data : undefined, sub.expect, 'event payload');
     } finally {
@@ -537,7 +537,7 @@ async function main(): Promise<void> {
         'a disrupted connection state',
       );
       await log.wait((e) => e.type === 'resubscribed', 'resubscribed after the drop');
-      await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables });
+      await (await c.mutate({ query: sub.trigger.document, variables: sub.trigger.variables })).response();
       const event = await log.wait(isData, 'the trigger event after the drop');
       checkSame(isData(event) ? event.data : undefined, sub.expect, 'event payload');
     } finally {
@@ -558,13 +558,13 @@ async function main(): Promise<void> {
       async () => {
         const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
         await c.hydrated();
-        await c.mutate({ query: cs.create.document, variables: cs.create.variables });
+        await (await c.mutate({ query: cs.create.document, variables: cs.create.variables })).response();
         await c.query({ ...cacheQuery, fetchPolicy: 'network-only' });
         const log = new EventLog<WatchResult>();
         const handle = c.watchQuery({ ...cacheQuery, fetchPolicy: 'cache-only' }, log.push);
         try {
           await log.wait(showing(cs.expectCreated), 'the cached result');
-          await c.mutate({ query: cs.update.document, variables: cs.update.variables });
+          await (await c.mutate({ query: cs.update.document, variables: cs.update.variables })).response();
           await log.wait(showing(cs.expectUpdated), "the server's update");
           await c.writeFragment({ fragment: cs.fragment.document, key: cs.fragment.key, data: cs.fragment.data });
           await log.wait(showing(cs.expectWritten), 'the fragment write');
@@ -648,7 +648,9 @@ async function main(): Promise<void> {
         const watching = c.outboxEvents(events.push);
         try {
           c.setNetworkOnline(false);
-          const created = await c.enqueue({ query: ob.create.document, variables: ob.create.variables, optimisticResponse: ob.create.optimistic });
+          // `mutate` queues (offline support is on by default): the handle resolves at once.
+          const pending = await c.mutate({ query: ob.create.document, variables: ob.create.variables, optimisticResponse: ob.create.optimistic });
+          const created = pending.id;
           const updated = await c.enqueue({ query: ob.update.document, variables: ob.update.variables, optimisticResponse: ob.update.optimistic });
           checkSame(await c.readFragment({ fragment: ob.fragment.document, key: ob.fragment.key }), ob.expectShown, 'optimistic, at once');
           checkSame((await c.outboxEntries()).length, 2, 'queued');
@@ -657,10 +659,17 @@ async function main(): Promise<void> {
             const outcome = await c.mutationOutcome(id);
             check(outcome.type === 'succeeded', `${id}: ${JSON.stringify(outcome)}`);
           }
+          const answer = await pending.response();
+          check(answer?.data?.['createTodo'] !== undefined, `the server's answer through the handle: ${JSON.stringify(answer)}`);
           const onServer = await c.query({ query: ob.get.document, variables: ob.get.variables, fetchPolicy: 'network-only' });
           checkSame(onServer.data, ob.expectServer, 'on the server');
 
-          const rejected = await c.enqueue({ query: ob.rejected.document, variables: ob.rejected.variables });
+          const rejection = await c.mutate({ query: ob.rejected.document, variables: ob.rejected.variables });
+          const rejected = rejection.id;
+          check(
+            (await rejection.response().then(() => undefined, (error: unknown) => error)) instanceof GraphQLResponseError,
+            "a parked mutation's response() rejects with what parked it",
+          );
           const parked = await c.mutationOutcome(rejected);
           check(parked.type === 'parked' && parked.reason === 'REJECTED' && parked.code === 'GRAPHQL', JSON.stringify(parked));
           check(parked.type === 'parked' && parked.error instanceof GraphQLResponseError, 'the parked error is a GraphQLResponseError');

@@ -51,15 +51,49 @@ async function mapped<T>(call: () => Promise<unknown> | unknown): Promise<T> {
   }
 }
 
+/** A mutation `mutate` took: queued (offline support on) or already answered. */
+export class PendingMutation<TData = JsonObject> {
+  readonly #outcome: () => Promise<MutationOutcome<TData>>;
+
+  /** @internal */
+  constructor(
+    /** The client mutation id. */
+    readonly id: string,
+    outcome: () => Promise<MutationOutcome<TData>>,
+  ) {
+    this.#outcome = outcome;
+  }
+
+  /** Resolves to the outcome (for as long as the device is offline). */
+  outcome(): Promise<MutationOutcome<TData>> {
+    return this.#outcome();
+  }
+
+  /**
+   * Resolves to the server's answer (for as long as the device is offline); null when the
+   * mutation was discarded. A parked mutation rejects with the `AppSyncError` that parked it (it
+   * stays queued: retry, edit or discard it).
+   */
+  async response(): Promise<GraphQLResponse<TData> | null> {
+    const outcome = await this.#outcome();
+    if (outcome.type === 'succeeded') return { data: outcome.data, errors: outcome.errors };
+    if (outcome.type === 'parked') throw outcome.error;
+    return null;
+  }
+}
+
 /**
  * An AppSync client: queries, mutations and realtime subscriptions with every AppSync auth mode,
  * over a normalized cache persisted in IndexedDB.
  */
 export class AppSyncClient {
   readonly #inner: WasmClient;
+  /** `mutate` goes through the outbox unless `disableOffline`. */
+  readonly #offline: boolean;
 
-  private constructor(inner: WasmClient) {
+  private constructor(inner: WasmClient, offline: boolean) {
     this.#inner = inner;
+    this.#offline = offline;
   }
 
   /**
@@ -79,7 +113,7 @@ export class AppSyncClient {
     const text = typeof config === 'string' ? config : JSON.stringify(config);
     let client: AppSyncClient;
     try {
-      client = new AppSyncClient(new WasmClient(text, sourceName, providers, options, openStore));
+      client = new AppSyncClient(new WasmClient(text, sourceName, providers, options, openStore), !options.disableOffline);
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -259,15 +293,29 @@ export class AppSyncClient {
     }
   }
 
-  /** Runs a mutation. Rejects with an `AppSyncError` subclass. */
+  /**
+   * Runs a mutation the offline-first way. With offline support on (the default) it is queued
+   * durably (see `enqueue`) and `optimisticResponse` shown in the cache at once; it is sent in
+   * order when the network allows, and the handle resolves before the server answers: await
+   * `response()` for the answer. With `disableOffline` it is sent at once and a failure rejects
+   * here, with an `AppSyncError` subclass.
+   */
   async mutate<TData = JsonObject, TVariables extends object = JsonObject>(
-    request: GraphQLRequest<TVariables>,
-  ): Promise<GraphQLResponse<TData>> {
+    mutation: OfflineMutation<TVariables>,
+  ): Promise<PendingMutation<TData>> {
+    if (this.#offline) {
+      const id = await this.enqueue(mutation);
+      return new PendingMutation<TData>(id, () => this.mutationOutcome<TData>(id));
+    }
+    const { optimisticResponse: _, mutationId, ...request } = mutation;
+    let response: GraphQLResponse<TData>;
     try {
-      return (await this.#inner.mutate(request)) as GraphQLResponse<TData>;
+      response = (await this.#inner.mutate(request)) as GraphQLResponse<TData>;
     } catch (error) {
       throw toAppSyncError(error);
     }
+    const outcome: MutationOutcome<TData> = { type: 'succeeded', data: response.data, errors: response.errors };
+    return new PendingMutation<TData>(mutationId ?? crypto.randomUUID(), async () => outcome);
   }
 
   /**

@@ -1,5 +1,5 @@
 // @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API.
-export { AppSyncClient, initAppSync, type WasmSource } from './client.js';
+export { AppSyncClient, PendingMutation, initAppSync, type WasmSource } from './client.js';
 export { OutboxEvents, Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
 export {
   AppSyncError,

@@ -124,11 +124,18 @@ public final class AppSyncClient: Sendable {
         try await mapped { try await ffi.restore(snapshotJson: snapshot.jsonText) }
     }
 
-    /// Runs a mutation.
-    public func mutate(_ document: String, variables: JSONValue? = nil, operationName: String? = nil, authMode: AuthMode? = nil,
-                       headers: [String: String] = [:], timeoutMs: UInt64? = nil, partialResults: Bool = false) async throws -> GraphQLResponse {
-        let request = Self.request(document, variables, operationName, authMode, headers, timeoutMs, partialResults, nil)
-        return GraphQLResponse(try await mapped { try await ffi.mutate(request: request) })
+    /// Runs a mutation the offline-first way. With offline support on (the default) it is queued
+    /// durably and its `optimisticResponse` shown in the cache at once; it is sent in order when
+    /// the network allows, retried through network trouble, and the handle returns before the
+    /// server answers: await `response()` for the answer. With `disableOffline` it is sent at
+    /// once and a failure is thrown here.
+    public func mutate(_ document: String, variables: JSONValue? = nil, optimisticResponse: JSONValue? = nil,
+                       operationName: String? = nil, authMode: AuthMode? = nil, headers: [String: String] = [:],
+                       timeoutMs: UInt64? = nil, mutationId: String? = nil) async throws -> PendingMutation {
+        let request = Self.request(document, variables, operationName, authMode, headers, timeoutMs, false, nil)
+        return PendingMutation(try await mapped {
+            try await ffi.mutate(request: request, optimisticResponseJson: optimisticResponse?.jsonText, mutationId: mutationId)
+        })
     }
 
     /// Subscribes. The stream yields events until it is cancelled or terminated (which sends

@@ -1,6 +1,30 @@
 import AppSyncFFI
 import Foundation
 
+/// A mutation `mutate` took: queued (offline support on) or already answered.
+public final class PendingMutation: @unchecked Sendable {
+    private let ffi: AppSyncFFI.PendingMutation
+
+    init(_ ffi: AppSyncFFI.PendingMutation) {
+        self.ffi = ffi
+    }
+
+    /// The client mutation id.
+    public var id: String { ffi.id() }
+
+    /// Waits for the outcome (for as long as the device is offline).
+    public func outcome() async throws -> MutationOutcome {
+        MutationOutcome(try await mapped { try await ffi.outcome() })
+    }
+
+    /// Waits for the server's answer (for as long as the device is offline); nil when the
+    /// mutation was discarded. A parked mutation throws the `AppSyncError` that parked it (it
+    /// stays queued: retry, edit or discard it).
+    public func response() async throws -> GraphQLResponse? {
+        try await mapped { try await ffi.response() }.map(GraphQLResponse.init)
+    }
+}
+
 /// Why a queued mutation waits for the app.
 public enum ParkReason: String, Sendable, Equatable {
     case rejected = "REJECTED"

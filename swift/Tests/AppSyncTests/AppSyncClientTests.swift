@@ -20,7 +20,7 @@ final class AppSyncClientTests: XCTestCase {
     func testCreatesAndReadsBackThroughTheConfigFileTheMockWrote() async throws {
         let client = try client()
         let create = Scenarios["create"]
-        let created = try await client.mutate(create["document"]!.text, variables: create["variables"])
+        let created = try await client.mutate(create["document"]!.text, variables: create["variables"]).response()!
         XCTAssertEqual(created.data, create["expect"])
         let get = Scenarios["get"]
         let got = try await client.query(get["document"]!.text, variables: get["variables"])
@@ -96,7 +96,7 @@ final class AppSyncClientTests: XCTestCase {
         var iterator = stream.makeAsyncIterator()
         while let event = try await iterator.next(), event != .started {}
         let trigger = scenario["trigger"]!
-        _ = try await client.mutate(trigger["document"]!.text, variables: trigger["variables"])
+        _ = try await client.mutate(trigger["document"]!.text, variables: trigger["variables"]).response()!
         var received: JSONValue?
         while let event = try await iterator.next() {
             if case .data(let data) = event {
@@ -116,7 +116,7 @@ final class AppSyncClientTests: XCTestCase {
         try await Task.sleep(nanoseconds: 500_000_000)
         collector.cancel()
         let after = scenario["afterCancel"]!
-        _ = try await client.mutate(after["document"]!.text, variables: after["variables"])
+        _ = try await client.mutate(after["document"]!.text, variables: after["variables"]).response()!
         try await Task.sleep(nanoseconds: 1_000_000_000)
         let seen = (try? await collector.value) ?? []
         XCTAssertFalse(seen.contains { if case .data = $0 { return true } else { return false } }, "no event after cancel: \(seen)")

@@ -20,7 +20,7 @@ final class CacheTests: XCTestCase {
         do {
             let client = try AppSyncClient(contentsOf: Mock.outputs, options: options)
             try await client.hydrated()
-            _ = try await client.mutate(s["create"]!["document"]!.text, variables: s["create"]!["variables"])
+            _ = try await client.mutate(s["create"]!["document"]!.text, variables: s["create"]!["variables"]).response()
             _ = try await client.query(document, variables: query["variables"], fetchPolicy: .networkOnly)
 
             var results = client.watchQuery(document, variables: query["variables"], fetchPolicy: .cacheOnly).makeAsyncIterator()
@@ -31,7 +31,7 @@ final class CacheTests: XCTestCase {
                 XCTFail("the watch ended before showing \(String(describing: expected))")
             }
             try await awaitData(s["expectCreated"])
-            _ = try await client.mutate(s["update"]!["document"]!.text, variables: s["update"]!["variables"])
+            _ = try await client.mutate(s["update"]!["document"]!.text, variables: s["update"]!["variables"]).response()
             try await awaitData(s["expectUpdated"])
             let fragment = s["fragment"]!
             try await client.writeFragment(fragment["document"]!.text, key: fragment["key"]!.text, data: fragment["data"]!)

@@ -28,8 +28,10 @@ final class OutboxTests: XCTestCase {
 
         try client.setNetworkOnline(false)
         let create = s["create"]!, update = s["update"]!
-        let created = try await client.enqueue(create["document"]!.text, variables: create["variables"],
-                                               optimisticResponse: create["optimistic"])
+        // `mutate` queues (offline support is on by default): the handle comes back at once.
+        let pending = try await client.mutate(create["document"]!.text, variables: create["variables"],
+                                              optimisticResponse: create["optimistic"])
+        let created = pending.id
         let updated = try await client.enqueue(update["document"]!.text, variables: update["variables"],
                                                optimisticResponse: update["optimistic"])
         let fragment = s["fragment"]!
@@ -43,11 +45,20 @@ final class OutboxTests: XCTestCase {
             let outcome = try await client.mutationOutcome(id)
             guard case .succeeded = outcome else { return XCTFail("\(id): \(outcome)") }
         }
+        let answer = try await pending.response()
+        XCTAssertNotNil(answer?.data?["createTodo"], "the server's answer through the handle")
         let get = s["get"]!
         let onServer = try await client.query(get["document"]!.text, variables: get["variables"], fetchPolicy: .networkOnly)
         XCTAssertEqual(onServer.data, s["expectServer"])
 
-        let rejected = try await client.enqueue(s["rejected"]!["document"]!.text, variables: s["rejected"]!["variables"])
+        let rejection = try await client.mutate(s["rejected"]!["document"]!.text, variables: s["rejected"]!["variables"])
+        let rejected = rejection.id
+        do {
+            _ = try await rejection.response()
+            XCTFail("a parked mutation's response() throws what parked it")
+        } catch let error as AppSyncError {
+            XCTAssertEqual(error.code, "GRAPHQL")
+        }
         let parked = try await client.mutationOutcome(rejected)
         guard case .parked(let reason, let code, _) = parked else { return XCTFail("\(parked)") }
         XCTAssertEqual(reason, .rejected)

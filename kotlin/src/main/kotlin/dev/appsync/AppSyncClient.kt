@@ -129,17 +129,26 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
     /** Replaces the cache's records with a snapshot from [extract]. */
     suspend fun restore(snapshot: JsonObject) = mapped { ffi.restore(snapshot.toString()) }
 
-    /** Runs a mutation. */
+    /**
+     * Runs a mutation the offline-first way. With offline support on (the default) it is queued
+     * durably and its [optimisticResponse] shown in the cache at once; it is sent in order when
+     * the network allows, retried through network trouble, and the returned handle comes back
+     * before the server answers: await [PendingMutation.response] for the answer. With
+     * `ClientOptions(disableOffline = true)` it is sent at once and a failure is thrown here.
+     */
     suspend fun mutate(
         document: String,
         variables: JsonObject? = null,
+        optimisticResponse: JsonObject? = null,
         operationName: String? = null,
         authMode: AuthMode? = null,
         headers: Map<String, String> = emptyMap(),
         timeout: Duration? = null,
-        partialResults: Boolean = false,
-    ): GraphQLResponse = mapped {
-        ffi.mutate(request(document, variables, operationName, authMode, headers, timeout, partialResults, null)).toResponse()
+        mutationId: String? = null,
+    ): PendingMutation = mapped {
+        PendingMutation(
+            ffi.mutate(request(document, variables, operationName, authMode, headers, timeout, false, null), optimisticResponse?.toString(), mutationId),
+        )
     }
 
     /**

@@ -6,6 +6,22 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
 
+/** A mutation [AppSyncClient.mutate] took: queued (offline support on) or already answered. */
+class PendingMutation internal constructor(private val ffi: dev.appsync.ffi.PendingMutation) {
+    /** The client mutation id. */
+    val id: String get() = ffi.id()
+
+    /** Waits for the outcome (as long as the device is offline). */
+    suspend fun outcome(): MutationOutcome = mapped { ffi.outcome().toOutcome() }
+
+    /**
+     * Waits for the server's answer (as long as the device is offline); null when the mutation
+     * was discarded. A parked mutation throws the [AppSyncError] that parked it (it stays queued:
+     * retry, edit or discard it).
+     */
+    suspend fun response(): GraphQLResponse? = mapped { ffi.response()?.toResponse() }
+}
+
 /** Why a queued mutation waits for the app. */
 enum class ParkReason { REJECTED, UNAUTHORIZED, CONFLICT }
 

@@ -33,7 +33,7 @@ class AppSyncClientTest {
     fun `creates and reads back through the config file the mock wrote`(): Unit = runBlocking {
         client().use { client ->
             val create = Scenarios["create"]
-            val created = client.mutate(create.text("document"), create.obj("variables"))
+            val created = client.mutate(create.text("document"), create.obj("variables")).response()!!
             assertEquals(create.obj("expect"), created.data)
             val get = Scenarios["get"]
             assertEquals(get.obj("expect"), client.query(get.text("document"), get.obj("variables")).data)
@@ -104,7 +104,7 @@ class AppSyncClientTest {
             }
             withTimeout(10_000) { while (events.receive() != SubscriptionEvent.Started) Unit }
             val trigger = scenario.obj("trigger")
-            client.mutate(trigger.text("document"), trigger.obj("variables"))
+            client.mutate(trigger.text("document"), trigger.obj("variables")).response()!!
             val data = withTimeout(10_000) {
                 var event = events.receive()
                 while (event !is SubscriptionEvent.Data) event = events.receive()
@@ -115,7 +115,7 @@ class AppSyncClientTest {
             job.cancel()
             job.join()
             val after = scenario.obj("afterCancel")
-            client.mutate(after.text("document"), after.obj("variables"))
+            client.mutate(after.text("document"), after.obj("variables")).response()!!
             delay(1_000)
             val late = events.tryReceive().getOrNull()
             assertTrue(late !is SubscriptionEvent.Data, "no event after cancel: $late")

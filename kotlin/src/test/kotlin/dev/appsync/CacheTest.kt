@@ -26,7 +26,7 @@ class CacheTest {
         val query = s.obj("query")
         AppSyncClient.fromFile(Mock.outputs, options = options).use { client ->
             client.hydrated()
-            client.mutate(s.obj("create").doc(), s.obj("create").vars())
+            client.mutate(s.obj("create").doc(), s.obj("create").vars()).response()
             client.query(query.doc(), query.vars(), fetchPolicy = FetchPolicy.NETWORK_ONLY)
 
             val results = Channel<WatchResult>(Channel.UNLIMITED)
@@ -38,7 +38,7 @@ class CacheTest {
                 }
             }
             awaitData(s.obj("expectCreated"))
-            client.mutate(s.obj("update").doc(), s.obj("update").vars())
+            client.mutate(s.obj("update").doc(), s.obj("update").vars()).response()
             awaitData(s.obj("expectUpdated"))
             val fragment = s.obj("fragment")
             client.writeFragment(fragment.doc(), fragment.text("key"), fragment.obj("data"))

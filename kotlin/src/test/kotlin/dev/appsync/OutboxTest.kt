@@ -28,7 +28,9 @@ class OutboxTest {
             client.setNetworkOnline(false)
             val create = s.obj("create")
             val update = s.obj("update")
-            val created = client.enqueue(create.doc(), create.vars(), optimisticResponse = create.obj("optimistic"))
+            // `mutate` queues (offline support is on by default): the handle comes back at once.
+            val pending = client.mutate(create.doc(), create.vars(), optimisticResponse = create.obj("optimistic"))
+            val created = pending.id
             val updated = client.enqueue(update.doc(), update.vars(), optimisticResponse = update.obj("optimistic"))
             val fragment = s.obj("fragment")
             assertEquals(s.obj("expectShown"), client.readFragment(fragment.doc(), fragment.text("key")), "optimistic, at once")
@@ -38,10 +40,14 @@ class OutboxTest {
             for (id in listOf(created, updated)) {
                 assertTrue(withTimeout(20_000) { client.mutationOutcome(id) } is MutationOutcome.Succeeded)
             }
+            assertEquals(create.obj("optimistic").keys, withTimeout(20_000) { pending.response() }!!.data!!.keys, "the server's answer through the handle")
             val get = s.obj("get")
             assertEquals(s.obj("expectServer"), client.query(get.doc(), get.vars(), fetchPolicy = FetchPolicy.NETWORK_ONLY).data)
 
-            val rejected = client.enqueue(s.obj("rejected").doc(), s.obj("rejected").vars())
+            val rejection = client.mutate(s.obj("rejected").doc(), s.obj("rejected").vars())
+            val rejected = rejection.id
+            val thrown = runCatching { withTimeout(20_000) { rejection.response() } }.exceptionOrNull()
+            assertTrue(thrown is AppSyncError.GraphQLResponseError, "a parked mutation's response() throws what parked it: $thrown")
             val parked = withTimeout(20_000) { client.mutationOutcome(rejected) }
             assertEquals(ParkReason.REJECTED, (parked as MutationOutcome.Parked).reason)
             assertEquals("GRAPHQL", parked.code)
