@@ -908,9 +908,16 @@ impl Outbox {
         if !force && read_rev(store).await? == self.state().seen_rev {
             return Ok(());
         }
-        let (rev, entries) = read_queue(store).await?;
-        let (gone, parked, shown) = {
+        let mut attempt = 0;
+        let (gone, parked, shown) = loop {
+            let (rev, entries) = read_queue(store).await?;
             let mut state = self.state();
+            attempt += 1;
+            if state.known_rev > rev && attempt < 10 {
+                // This instance wrote after the read (an enqueue, say, whose entry is already
+                // in memory): the read is stale and would lose it. Read again.
+                continue;
+            }
             let old = std::mem::replace(&mut state.entries, entries);
             state.seen_rev = rev;
             state.known_rev = rev;
@@ -938,7 +945,7 @@ impl Outbox {
                     _ => {}
                 }
             }
-            (gone, parked, shown)
+            break (gone, parked, shown);
         };
         for (id, p) in parked {
             let outcome = parked_outcome(&p);

@@ -23,7 +23,8 @@ class OutboxTest {
         AppSyncClient.fromFile(Mock.outputs).use { client ->
             val events = Channel<OutboxEvent>(Channel.UNLIMITED)
             val watching = launch { client.outboxEvents().collect { events.send(it) } }
-            kotlinx.coroutines.yield() // let the collector subscribe before anything happens
+            // Let the collector subscribe before anything happens (it registers on another thread).
+            kotlinx.coroutines.delay(200)
 
             client.setNetworkOnline(false)
             val create = s.obj("create")
