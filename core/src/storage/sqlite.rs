@@ -107,7 +107,7 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let ns: Arc<str> = Arc::from(namespace.into());
         let writer_path = path.clone();
-        let (writer, reader) = open_connections(writer_path)?;
+        let (writer, reader) = open_retrying(writer_path)?;
         let writer = Worker::start("appsync-store-writer", writer)?;
         let reader = Worker::start("appsync-store-reader", reader)?;
         let store = SqliteStore {
@@ -149,6 +149,24 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Opens the connections, waiting out another process that holds the file's lock while it
+/// creates or migrates it (switching to WAL can report "locked" without calling the busy
+/// handler).
+fn open_retrying(path: PathBuf) -> Result<(Connection, Connection), StoreError> {
+    let mut attempt = 0;
+    loop {
+        match open_connections(path.clone()) {
+            Err(StoreError::Io(message))
+                if attempt < 100 && (message.contains("locked") || message.contains("busy")) =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
