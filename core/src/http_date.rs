@@ -1,7 +1,9 @@
 //! HTTP dates (a response's `Date` header), read exactly as the `httpdate` crate reads them (it
 //! costs the web build about 4 KB): IMF-fixdate, RFC 850 or asctime, ASCII only, surrounding
 //! whitespace trimmed, a year from 1970 to 9999, a real calendar day and the weekday of that day.
-//! Tests compare it with that crate.
+//! Tests compare it with that crate. The calendar arithmetic is the SigV4 crate's.
+
+use appsync_sigv4::{days_from_civil, days_in_month};
 
 /// Milliseconds since the Unix epoch, or `None` where `httpdate::parse_http_date` fails.
 pub(crate) fn parse_ms(text: &str) -> Option<i64> {
@@ -129,24 +131,6 @@ fn asctime(s: &[u8]) -> Option<Date> {
         year: digits(&s[20..24])?,
         wday: weekday(&s[..3], false)?,
     })
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (400-year eras from March).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    era * 146_097 + year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year - 719_468
 }
 
 #[cfg(test)]

@@ -110,7 +110,8 @@ fn is_leap_year(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
+/// The number of days of `month` (1 to 12) in `year` (proleptic Gregorian).
+pub fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         2 if is_leap_year(year) => 29,
         2 => 28,
@@ -122,7 +123,7 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 /// Days since 1970-01-01 of a proleptic Gregorian date. Counting years from
 /// March puts the leap day at the end of the year, which makes the day of the
 /// year a closed formula of the month; 400-year eras repeat exactly.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;

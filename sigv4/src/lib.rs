@@ -40,7 +40,7 @@ pub use canonical::{
     normalize_header_value, normalize_path, uri_encode, HttpRequest,
 };
 pub use crypto::{hex_encode, hmac_sha256, sha256_hex, signature, signing_key};
-pub use date::{format_amz_date, parse_amz_date, parse_http_date};
+pub use date::{days_from_civil, days_in_month, format_amz_date, parse_amz_date, parse_http_date};
 pub use sign::{
     authorization_header, credential_scope, sign, string_to_sign, Credentials, SigningParams,
     EXCLUDED_HEADERS,
