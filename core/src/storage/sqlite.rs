@@ -107,7 +107,7 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let ns: Arc<str> = Arc::from(namespace.into());
         let writer_path = path.clone();
-        let (writer, reader) = open_retrying(writer_path)?;
+        let (writer, reader) = open_retrying(writer_path).await?;
         let writer = Worker::start("appsync-store-writer", writer)?;
         let reader = Worker::start("appsync-store-reader", reader)?;
         let store = SqliteStore {
@@ -155,7 +155,7 @@ impl SqliteStore {
 /// Opens the connections, waiting out another process that holds the file's lock while it
 /// creates or migrates it (switching to WAL can report "locked" without calling the busy
 /// handler).
-fn open_retrying(path: PathBuf) -> Result<(Connection, Connection), StoreError> {
+async fn open_retrying(path: PathBuf) -> Result<(Connection, Connection), StoreError> {
     let mut attempt = 0;
     loop {
         match open_connections(path.clone()) {
@@ -163,7 +163,7 @@ fn open_retrying(path: PathBuf) -> Result<(Connection, Connection), StoreError> 
                 if attempt < 100 && (message.contains("locked") || message.contains("busy")) =>
             {
                 attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                crate::runtime::sleep(std::time::Duration::from_millis(20)).await;
             }
             other => return other,
         }
