@@ -531,9 +531,17 @@ impl Outbox {
     pub async fn entries(&self) -> Result<Vec<QueuedMutation>, AppSyncError> {
         self.ensure_loaded().await?;
         if !self.holds_lease() {
-            // Another instance may be draining: the store knows better than memory.
+            // Another instance may be draining: its progress shows in the store, not in the
+            // revision, until it releases the lease.
             let store = self.inner.store.get().await.map_err(store_error)?;
-            self.sync(&*store, true).await.map_err(store_error)?;
+            let lease = store
+                .get_meta(LEASE_KEY.into())
+                .await
+                .map_err(store_error)?;
+            let draining = lease.is_some_and(|value| {
+                lease_holder(&value, &self.inner.instance, runtime::now_ms()).is_some()
+            });
+            self.sync(&*store, draining).await.map_err(store_error)?;
         }
         Ok(self.state().entries.clone())
     }
@@ -852,7 +860,13 @@ impl Outbox {
     async fn release_lease(&self, store: &dyn Store) {
         let value = lock(&self.inner.lease).value.take();
         if let Some(value) = value {
-            release(store, value).await;
+            if let Some((before, after)) = release(store, value).await {
+                let mut state = self.state();
+                if state.seen_rev == before {
+                    state.seen_rev = after;
+                }
+                state.known_rev = after;
+            }
         }
     }
 
@@ -1324,26 +1338,50 @@ async fn drain(
     }
     let held = lock(&lease).value.take();
     if let (Some(value), Ok(store)) = (held, store.get().await) {
-        release(&*store, value).await;
+        let _ = release(&*store, value).await;
     }
 }
 
 /// Gives the lease up if it is still this value.
-async fn release(store: &dyn Store, value: Vec<u8>) {
-    let released = store
-        .apply(vec![
-            Change::ExpectMeta {
-                key: LEASE_KEY.into(),
-                value: Some(value),
-            },
-            Change::DeleteMeta {
-                key: LEASE_KEY.into(),
-            },
-        ])
-        .await;
-    if let Err(e) = released {
-        crate::log::debug!(error = %e, "the outbox lease was not released (no longer held)");
+/// Gives the lease up if it is still this value, moving the queue's revision on in the same
+/// transaction: the drainer's own progress (entries sent, parked) does not move it while it
+/// drains, so the release tells the other instances to read the queue again. Returns the
+/// revision before and after.
+async fn release(store: &dyn Store, value: Vec<u8>) -> Option<(u64, u64)> {
+    for _ in 0..10 {
+        let rev = read_rev(store).await.ok()?;
+        let released = store
+            .apply(vec![
+                Change::ExpectMeta {
+                    key: LEASE_KEY.into(),
+                    value: Some(value.clone()),
+                },
+                Change::DeleteMeta {
+                    key: LEASE_KEY.into(),
+                },
+                Change::ExpectMeta {
+                    key: REV_KEY.into(),
+                    value: (rev > 0).then(|| rev.to_string().into_bytes()),
+                },
+                Change::PutMeta {
+                    key: REV_KEY.into(),
+                    value: (rev + 1).to_string().into_bytes(),
+                },
+            ])
+            .await;
+        match released {
+            Ok(()) => return Some((rev, rev + 1)),
+            // The revision moved (another instance enqueued): try again, unless the lease is
+            // no longer this one.
+            Err(StoreError::Conflict(_))
+                if store.get_meta(LEASE_KEY.into()).await.ok()? == Some(value.clone()) => {}
+            Err(e) => {
+                crate::log::debug!(error = %e, "the outbox lease was not released (no longer held)");
+                return None;
+            }
+        }
     }
+    None
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
