@@ -33,7 +33,7 @@ cargo test --workspace -- --skip killed_at_random_points 2>&1 | tee "$work/rust.
 rust_status=${PIPESTATUS[0]}
 # The outbox crash test on its own, so that its counts (runs, kills, mutations) are shown.
 echo "== outbox crash test (SIGKILL at random points)"
-cargo test -p appsync-scenarios --test outbox_crash -- --nocapture 2>&1 | tee -a "$work/rust.log" | grep -E "^outbox crash test:|^test result:|FAILED|panicked"
+cargo test -p appsync-scenarios --test outbox_crash -- --nocapture 2>&1 | tee -a "$work/rust.log" | grep -E "^outbox crash test:|^test result:|FAILED|panicked|^run [0-9]+:"
 crash_status=${PIPESTATUS[0]}
 if [ "$crash_status" -ne 0 ]; then rust_status=$crash_status; fi
 set -e

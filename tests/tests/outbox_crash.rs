@@ -69,7 +69,10 @@ fn kill_after(mut child: Child, lines: &mpsc::Receiver<String>, after: Duration)
     }
     let _ = child.kill(); // SIGKILL on Unix
     let _ = child.wait();
-    seen.extend(lines.try_iter());
+    // Everything the child printed before it died: the reader thread ends at the pipe's end of
+    // file (`try_iter` here could miss a line it had not forwarded yet, undercounting what the
+    // child acknowledged).
+    seen.extend(lines.iter());
     seen
 }
 
