@@ -46,9 +46,35 @@ pub struct ClientOptions {
     /// prefixes never see each other's data. Default: the GraphQL endpoint.
     #[uniffi(default = None)]
     pub key_prefix: Option<String>,
-    /// Keep the cache in memory only even when `database_path` is set.
+    /// Keep the cache in memory only even when `database_path` is set, and send mutations at
+    /// once instead of queuing them.
     #[uniffi(default = false)]
     pub disable_offline: bool,
+    /// The outbox's first retry waits up to this long (doubling per attempt, full jitter).
+    /// Default 500 ms.
+    #[uniffi(default = None)]
+    pub retry_base_ms: Option<u64>,
+    /// The longest wait between retries. Default 60 s.
+    #[uniffi(default = None)]
+    pub retry_cap_ms: Option<u64>,
+    /// Conflict retries a resolver gets before the mutation is parked. Default 10.
+    #[uniffi(default = None)]
+    pub max_conflict_retries: Option<u32>,
+    /// How long the outbox's drain lease lasts without renewal: a crashed process's lease lapses
+    /// after this long and another process sharing the database takes over. Default 5 s.
+    #[uniffi(default = None)]
+    pub lease_ttl_ms: Option<u64>,
+}
+
+impl ClientOptions {
+    pub(crate) fn outbox_tuning(&self) -> core::outbox::OutboxTuning {
+        core::outbox::OutboxTuning {
+            retry_base_ms: self.retry_base_ms,
+            retry_cap_ms: self.retry_cap_ms,
+            max_conflict_retries: self.max_conflict_retries,
+            lease_ttl_ms: self.lease_ttl_ms,
+        }
+    }
 }
 
 /// Receives a watched query's results, on a background thread.

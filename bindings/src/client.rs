@@ -21,6 +21,8 @@ pub struct AppSyncClient {
     pub(crate) outbox: crate::outbox::OutboxSlot,
     /// `mutate` goes through the outbox unless the app turned offline support off.
     pub(crate) offline: bool,
+    /// The outbox's timings and limits (checked when the client is built).
+    pub(crate) outbox_options: core::outbox::OutboxOptions,
 }
 
 pub(crate) fn internal(message: String) -> AppSyncException {
@@ -85,6 +87,9 @@ impl AppSyncClient {
     ) -> Result<Arc<Self>, AppSyncException> {
         let config = core::ClientConfig::from_json_str(&config_json, &source_name)?;
         let offline = !options.disable_offline;
+        let outbox_options =
+            core::outbox::OutboxOptions::tuned(options.outbox_tuning(), "ClientOptions")
+                .map_err(core::AppSyncError::Config)?;
         let options = crate::cache::core_options(&options, &config);
         let client = runtime::within(|| {
             core::AppSyncClient::with_options(config, providers.into(), options)
@@ -94,6 +99,7 @@ impl AppSyncClient {
             inner: client,
             outbox: Default::default(),
             offline,
+            outbox_options,
         }))
     }
 

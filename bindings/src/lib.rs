@@ -18,8 +18,9 @@ pub use cache::{reset_database, ClientOptions, FetchPolicy, WatchHandle, WatchLi
 pub use client::{AppSyncClient, SubscriptionHandle, SubscriptionListener};
 pub use error::{AppSyncException, ProviderException};
 pub use outbox::{
-    ConflictHandler, ConflictInfo, ConflictResolution, MutationOutcome, OutboxEvent,
-    OutboxListener, OutboxListenerHandle, ParkReason, ParkedInfo, QueuedMutation,
+    ConflictHandler, ConflictInfo, ConflictResolution, MutationCache, MutationOutcome,
+    MutationUpdate, OutboxEvent, OutboxListener, OutboxListenerHandle, ParkReason, ParkedInfo,
+    PendingMutation, QueuedMutation,
 };
 pub use providers::{
     AuthProviders, AuthToken, AwsCredentials, CredentialsProvider, HeaderProvider, TokenProvider,

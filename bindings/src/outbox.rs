@@ -192,6 +192,117 @@ pub trait ConflictHandler: Send + Sync {
     async fn resolve(&self, conflict: ConflictInfo) -> ConflictResolution;
 }
 
+/// The cache as an update function sees it. Reads see everything, optimistic layers too;
+/// `write_query` writes into the mutation's optimistic layer on the optimistic pass (rolled back
+/// with it) and into the cache on the server's pass.
+#[derive(Debug, uniffi::Object)]
+pub struct MutationCache(queue::UpdateCache);
+
+#[uniffi::export]
+impl MutationCache {
+    /// True on the optimistic pass, false on the server's answer.
+    pub fn is_optimistic(&self) -> bool {
+        self.0.is_optimistic()
+    }
+
+    /// The query's data as JSON text, `None` when the cache lacks part of it.
+    pub async fn read_query(
+        &self,
+        request: GraphQlRequest,
+    ) -> Result<Option<String>, AppSyncException> {
+        let operation = parse_operation(&request.document, request.operation_name.as_deref())?;
+        let variables = request
+            .variables_json
+            .map(|t| parse_json(&t, "variables"))
+            .transpose()?;
+        let cache = self.0.clone();
+        let read =
+            runtime::run(async move { cache.read_query(&operation, variables.as_ref()).await })
+                .await
+                .map_err(internal)?
+                .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))?;
+        Ok(read.data.as_ref().map(json_text))
+    }
+
+    /// Entity `key` (e.g. `Todo:1`) through a fragment, as JSON text; `None` when incomplete.
+    pub async fn read_fragment(
+        &self,
+        document: String,
+        key: String,
+        fragment_name: Option<String>,
+        variables_json: Option<String>,
+    ) -> Result<Option<String>, AppSyncException> {
+        let fragment = appsync_core::graphql::Fragment::parse(&document, fragment_name.as_deref())
+            .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::InvalidDocument(e)))?;
+        let variables = variables_json
+            .map(|t| parse_json(&t, "variables"))
+            .transpose()?;
+        let cache = self.0.clone();
+        let read = runtime::run(async move {
+            cache
+                .read_fragment(&fragment, &key, variables.as_ref())
+                .await
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))?;
+        Ok(read.data.as_ref().map(json_text))
+    }
+
+    /// Writes `data_json` as the query's result; returns what did not match the document.
+    pub async fn write_query(
+        &self,
+        request: GraphQlRequest,
+        data_json: String,
+    ) -> Result<Vec<String>, AppSyncException> {
+        let operation = parse_operation(&request.document, request.operation_name.as_deref())?;
+        let variables = request
+            .variables_json
+            .map(|t| parse_json(&t, "variables"))
+            .transpose()?;
+        let data = parse_json(&data_json, "data")?;
+        let cache = self.0.clone();
+        runtime::run(async move {
+            cache
+                .write_query(&operation, variables.as_ref(), &data)
+                .await
+        })
+        .await
+        .map_err(internal)?
+        .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))
+    }
+}
+
+fn parse_operation(
+    document: &str,
+    name: Option<&str>,
+) -> Result<appsync_core::graphql::Operation, AppSyncException> {
+    appsync_core::graphql::Operation::parse(document, name)
+        .map_err(|e| appsync_core::AppSyncError::InvalidDocument(e).into())
+}
+
+/// Like Apollo's `update(cache, result)`: runs on the optimistic response (when there is one)
+/// and again on the server's answer (`data_json`, the mutation's `data`), so it must be
+/// idempotent: write what a list should hold, don't append blindly. It lives in memory only: a
+/// mutation queued in an earlier run of the app replays without it (its result is still
+/// normalized into the cache). Errors it meets are its own; the mutation goes on.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait MutationUpdate: Send + Sync {
+    async fn update(&self, cache: Arc<MutationCache>, data_json: String);
+}
+
+fn core_update(update: Arc<dyn MutationUpdate>) -> queue::UpdateFn {
+    Arc::new(move |cache: queue::UpdateCache, data: serde_json::Value| {
+        let update = update.clone();
+        Box::pin(async move {
+            update
+                .update(Arc::new(MutationCache(cache)), json_text(&data))
+                .await
+        })
+    })
+}
+
 /// Receives the outbox's events, in order, on a background thread.
 #[uniffi::export(with_foreign)]
 pub trait OutboxListener: Send + Sync {
@@ -278,19 +389,11 @@ impl AppSyncClient {
         }
         let client = self.inner.clone();
         let handler = self.outbox.handler.clone();
-        let created = runtime::within(move || {
-            Outbox::new(
-                client,
-                OutboxOptions {
-                    resolver: Some(
-                        Arc::new(HostResolver(handler)) as Arc<dyn queue::ConflictResolver>
-                    ),
-                    max_conflict_retries: 10,
-                    ..OutboxOptions::default()
-                },
-            )
-        })
-        .map_err(internal)?;
+        let options = OutboxOptions {
+            resolver: Some(Arc::new(HostResolver(handler)) as Arc<dyn queue::ConflictResolver>),
+            ..self.outbox_options.clone()
+        };
+        let created = runtime::within(move || Outbox::new(client, options)).map_err(internal)?;
         Ok(self.outbox.outbox.get_or_init(|| created).clone())
     }
 }
@@ -362,16 +465,18 @@ impl AppSyncClient {
     /// queued durably, its optimistic response shown at once, and sent in order when the network
     /// allows (see `enqueue_mutation`); the handle returns before the server answers. With
     /// offline support off it is sent at once and the handle holds the answer (a failure is
-    /// thrown here).
+    /// thrown here). `update` runs on the optimistic response and on the server's answer (see
+    /// [`MutationUpdate`]).
     pub async fn mutate(
         &self,
         request: GraphQlRequest,
         optimistic_response_json: Option<String>,
         mutation_id: Option<String>,
+        update: Option<Arc<dyn MutationUpdate>>,
     ) -> Result<Arc<PendingMutation>, AppSyncException> {
         if self.offline {
             let id = self
-                .enqueue_mutation(request, optimistic_response_json, mutation_id)
+                .enqueue_mutation(request, optimistic_response_json, mutation_id, update)
                 .await?;
             return Ok(Arc::new(PendingMutation {
                 id,
@@ -380,9 +485,17 @@ impl AppSyncClient {
         }
         let request = to_core(request)?;
         let client = self.inner.clone();
-        let response = runtime::run(async move { client.mutate(request).await })
-            .await
-            .map_err(internal)??;
+        let response = runtime::run(async move {
+            let response = client.mutate(request).await?;
+            // Sent directly: the update function runs once, on the server's answer.
+            if let (Some(update), Some(data)) = (update, &response.data) {
+                let cache = queue::UpdateCache::server_pass(client.cache().clone());
+                core_update(update)(cache, data.clone()).await;
+            }
+            Ok::<_, appsync_core::AppSyncError>(response)
+        })
+        .await
+        .map_err(internal)??;
         Ok(Arc::new(PendingMutation {
             id: mutation_id.unwrap_or_else(appsync_core::realtime::random::uuid_v4),
             state: Pending::Answered(response),
@@ -397,6 +510,7 @@ impl AppSyncClient {
         request: GraphQlRequest,
         optimistic_response_json: Option<String>,
         mutation_id: Option<String>,
+        update: Option<Arc<dyn MutationUpdate>>,
     ) -> Result<String, AppSyncException> {
         let request = to_core(request)?;
         let optimistic = optimistic_response_json
@@ -407,7 +521,7 @@ impl AppSyncClient {
             request,
             optimistic_response: optimistic,
             id: mutation_id,
-            update: None,
+            update: update.map(core_update),
         };
         let pending = runtime::run(async move { outbox.enqueue(mutation).await })
             .await

@@ -41,6 +41,7 @@ async fn queries_and_typed_exceptions_through_the_exported_api() {
             ),
             None,
             Some("ffi-create".into()),
+            None,
         )
         .await
         .unwrap();
@@ -127,6 +128,7 @@ async fn a_listener_receives_events_until_the_handle_is_cancelled() {
             ),
             None,
             None,
+            None,
         )
         .await
         .unwrap()
@@ -153,6 +155,7 @@ async fn a_listener_receives_events_until_the_handle_is_cancelled() {
                 "mutation { createTodo(input: {id: \"e2\", name: \"x\"}) { id } }",
                 None,
             ),
+            None,
             None,
             None,
         )
@@ -231,7 +234,7 @@ async fn the_cache_scenario_through_the_exported_api() {
     let options = ClientOptions {
         database_path: Some(path.display().to_string()),
         key_prefix: Some(s["keyPrefix"].as_str().unwrap().into()),
-        disable_offline: false,
+        ..ClientOptions::default()
     };
     let outputs = server.amplify_outputs().to_string();
     let client = AppSyncClient::with_options(
@@ -243,7 +246,7 @@ async fn the_cache_scenario_through_the_exported_api() {
     .unwrap();
     client.hydrated().await.unwrap();
     client
-        .mutate(req(&s["create"], None), None, None)
+        .mutate(req(&s["create"], None), None, None, None)
         .await
         .unwrap()
         .response()
@@ -261,7 +264,7 @@ async fn the_cache_scenario_through_the_exported_api() {
         .unwrap();
     watched.until(&s["expectCreated"]).await;
     client
-        .mutate(req(&s["update"], None), None, None)
+        .mutate(req(&s["update"], None), None, None, None)
         .await
         .unwrap()
         .response()
@@ -461,6 +464,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
             req(&s["create"]),
             Some(s["create"]["optimistic"].to_string()),
             None,
+            None,
         )
         .await
         .unwrap();
@@ -468,6 +472,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
         .enqueue_mutation(
             req(&s["update"]),
             Some(s["update"]["optimistic"].to_string()),
+            None,
             None,
         )
         .await
@@ -509,7 +514,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
     );
 
     let rejected = client
-        .enqueue_mutation(req(&s["rejected"]), None, None)
+        .enqueue_mutation(req(&s["rejected"]), None, None, None)
         .await
         .unwrap();
     match client.mutation_outcome(rejected.clone()).await.unwrap() {
@@ -527,7 +532,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
     let handler = Arc::new(Discarding(Mutex::new(Vec::new())));
     client.set_conflict_handler(Some(handler.clone()));
     let conflicted = client
-        .enqueue_mutation(req(&s["conflict"]), None, None)
+        .enqueue_mutation(req(&s["conflict"]), None, None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -574,7 +579,10 @@ async fn mutate_queues_by_default_and_sends_directly_with_offline_support_off() 
         AuthProviders::default(),
     )
     .unwrap();
-    let pending = queued.mutate(missing_name(), None, None).await.unwrap();
+    let pending = queued
+        .mutate(missing_name(), None, None, None)
+        .await
+        .unwrap();
     assert!(matches!(
         pending.response().await,
         Err(AppSyncException::GraphQl { .. })
@@ -591,12 +599,296 @@ async fn mutate_queues_by_default_and_sends_directly_with_offline_support_off() 
             database_path: None,
             key_prefix: None,
             disable_offline: true,
+            ..ClientOptions::default()
         },
     )
     .unwrap();
     assert!(matches!(
-        direct.mutate(missing_name(), None, None).await,
+        direct.mutate(missing_name(), None, None, None).await,
         Err(AppSyncException::GraphQl { .. })
     ));
     assert!(direct.outbox_entries().await.unwrap().is_empty());
+}
+
+fn scenario(name: &str) -> serde_json::Value {
+    let text = include_str!("../../tests/fixtures/scenarios.json").replace("{prefix}", "ffi-");
+    let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+    all[name].clone()
+}
+
+fn step_request(step: &serde_json::Value) -> GraphQlRequest {
+    request(
+        step["document"].as_str().unwrap(),
+        Some(&step["variables"].to_string()),
+    )
+}
+
+/// The shared `outboxUpdate` scenario's update function, as a host writes it: read the list,
+/// drop any item with the new id, append the new one, write it back; note each pass.
+struct ListUpdate {
+    list: GraphQlRequest,
+    passes: Mutex<Vec<bool>>,
+}
+
+#[async_trait::async_trait]
+impl MutationUpdate for ListUpdate {
+    async fn update(&self, cache: Arc<MutationCache>, data_json: String) {
+        self.passes.lock().unwrap().push(cache.is_optimistic());
+        let data: serde_json::Value = serde_json::from_str(&data_json).unwrap();
+        let item = &data["createTodo"];
+        let Some(text) = cache.read_query(self.list.clone()).await.unwrap() else {
+            return;
+        };
+        let mut current: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let items = current["listTodos"]["items"].as_array_mut().unwrap();
+        items.retain(|i| i["id"] != item["id"]);
+        items.push(
+            serde_json::json!({"__typename": "Todo", "id": item["id"], "name": item["name"]}),
+        );
+        cache
+            .write_query(self.list.clone(), current.to_string())
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_update_scenario_through_the_exported_api() {
+    let s = scenario("outboxUpdate");
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let client = AppSyncClient::new(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+    )
+    .unwrap();
+    let list = step_request(&s["list"]);
+    client
+        .write_query(list.clone(), s["seed"].to_string())
+        .await
+        .unwrap();
+    let update = Arc::new(ListUpdate {
+        list: list.clone(),
+        passes: Mutex::new(Vec::new()),
+    });
+    let items = || async {
+        let text = client.read_query(list.clone()).await.unwrap().unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["listTodos"]["items"].clone()
+    };
+
+    client.set_network_online(false).unwrap();
+    let pending = client
+        .mutate(
+            step_request(&s["create"]),
+            Some(s["create"]["optimistic"].to_string()),
+            None,
+            Some(update.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(items().await, s["expectItems"], "shown at once");
+    assert_eq!(*update.passes.lock().unwrap(), [true]);
+
+    client.set_network_online(true).unwrap();
+    assert!(pending.response().await.unwrap().is_some());
+    assert_eq!(
+        items().await,
+        s["expectItems"],
+        "held once, by the cache itself"
+    );
+    let passes: Vec<serde_json::Value> = update
+        .passes
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|&p| p.into())
+        .collect();
+    assert_eq!(serde_json::Value::from(passes), s["expectPasses"]);
+
+    // Offline support off: sent at once, the update runs once, on the server's answer.
+    let direct = AppSyncClient::with_options(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        ClientOptions {
+            disable_offline: true,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    direct
+        .write_query(list.clone(), s["seed"].to_string())
+        .await
+        .unwrap();
+    let once = Arc::new(ListUpdate {
+        list: list.clone(),
+        passes: Mutex::new(Vec::new()),
+    });
+    let mut create = s["create"].clone();
+    create["variables"]["input"]["id"] = "ffi-listed-direct".into();
+    direct
+        .mutate(step_request(&create), None, None, Some(once.clone()))
+        .await
+        .unwrap();
+    assert_eq!(*once.passes.lock().unwrap(), [false]);
+    let text = direct.read_query(list.clone()).await.unwrap().unwrap();
+    assert!(text.contains("ffi-listed-direct"), "{text}");
+}
+
+struct Tokens {
+    token: String,
+    asked: Mutex<Vec<bool>>,
+}
+
+#[async_trait::async_trait]
+impl TokenProvider for Tokens {
+    async fn token(&self, force_refresh: bool) -> Result<AuthToken, ProviderException> {
+        self.asked.lock().unwrap().push(force_refresh);
+        Ok(AuthToken {
+            token: self.token.clone(),
+            expires_at_ms: None,
+        })
+    }
+}
+
+/// The shared `outboxFaults` scenario: faults from the mock, retried until each mutation goes
+/// through, each applied once; a 401 refreshes the token.
+#[tokio::test]
+async fn the_outbox_faults_scenario_through_the_exported_api() {
+    let s = scenario("outboxFaults");
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let tokens = Arc::new(Tokens {
+        token: server
+            .mint_token(appsync_mock::AuthMode::UserPools, &serde_json::json!({}))
+            .unwrap(),
+        asked: Mutex::new(Vec::new()),
+    });
+    let client = AppSyncClient::with_options(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders {
+            user_pools: Some(tokens.clone()),
+            ..AuthProviders::default()
+        },
+        ClientOptions {
+            retry_base_ms: s["options"]["retryBaseMs"].as_u64(),
+            retry_cap_ms: s["options"]["retryCapMs"].as_u64(),
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap();
+    let events = Arc::new(Events(Mutex::new(Vec::new())));
+    let _watching = client.watch_outbox(events.clone()).unwrap();
+    let fault = |faults: &serde_json::Value| {
+        server
+            .faults()
+            .apply(&serde_json::from_value(faults.clone()).unwrap());
+    };
+
+    for step in s["steps"].as_array().unwrap() {
+        fault(&step["faults"]);
+        let pending = client
+            .mutate(step_request(&step["create"]), None, None, None)
+            .await
+            .unwrap();
+        let answer = pending.response().await;
+        server.faults().clear();
+        assert!(answer.unwrap().is_some(), "{}", step["name"]);
+        let retries: Vec<(u64, String)> = events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                OutboxEvent::Retrying {
+                    id, delay_ms, code, ..
+                } if *id == pending.id() => Some((*delay_ms, code.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            retries.len() as u64,
+            step["retries"].as_u64().unwrap(),
+            "{}: {retries:?}",
+            step["name"]
+        );
+        for (delay_ms, code) in &retries {
+            assert_eq!(
+                Some(code.as_str()),
+                step["code"].as_str(),
+                "{}",
+                step["name"]
+            );
+            assert!(*delay_ms >= step["minDelayMs"].as_u64().unwrap_or(0));
+        }
+    }
+    for step in s["steps"].as_array().unwrap() {
+        let id = &step["create"]["variables"]["input"]["id"];
+        let got = client
+            .query(request(
+                s["get"]["document"].as_str().unwrap(),
+                Some(&serde_json::json!({ "id": id }).to_string()),
+            ))
+            .await
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(&got.data_json.unwrap()).unwrap();
+        assert_eq!(data["getTodo"]["_version"], 1, "{id} applied once");
+    }
+
+    let refresh = &s["refresh"];
+    fault(&refresh["faults"]);
+    let pending = client
+        .mutate(
+            GraphQlRequest {
+                auth_mode: Some(AuthMode::UserPools),
+                ..step_request(&refresh["create"])
+            },
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    let answer = pending.response().await;
+    server.faults().clear();
+    assert!(answer.unwrap().is_some());
+    let asked = tokens.asked.lock().unwrap().clone();
+    assert!(
+        asked.len() >= 2 && asked.contains(&true),
+        "asked again with forceRefresh: {asked:?}"
+    );
+}
+
+#[test]
+fn outbox_options_that_cannot_work_are_config_errors() {
+    let config = serde_json::json!({
+        "version": "1",
+        "data": {
+            "url": "https://example.appsync-api.us-east-1.amazonaws.com/graphql",
+            "aws_region": "us-east-1",
+            "default_authorization_type": "API_KEY",
+            "api_key": "da2-x",
+            "authorization_types": []
+        }
+    });
+    let built = AppSyncClient::with_options(
+        config.to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+        ClientOptions {
+            retry_base_ms: Some(0),
+            ..ClientOptions::default()
+        },
+    );
+    match built {
+        Err(AppSyncException::Config {
+            key, source_name, ..
+        }) => {
+            assert_eq!(
+                (key.as_str(), source_name.as_str()),
+                ("retryBaseMs", "ClientOptions")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }

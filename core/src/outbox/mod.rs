@@ -99,6 +99,12 @@ pub struct UpdateCache {
 }
 
 impl UpdateCache {
+    /// The cache itself, for an update function that runs on a server answer outside the
+    /// outbox (a mutation sent directly, with offline support off).
+    pub fn server_pass(cache: Arc<Cache>) -> Self {
+        UpdateCache { cache, layer: None }
+    }
+
     pub async fn read_query(
         &self,
         operation: &Operation,
@@ -107,6 +113,18 @@ impl UpdateCache {
         self.cache.read_query(operation, variables).await
     }
 
+    /// Reads entity `key` (e.g. `Todo:1`) through `fragment`, optimistic layers included.
+    pub async fn read_fragment(
+        &self,
+        fragment: &crate::graphql::Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<crate::cache::ReadResult, CacheError> {
+        self.cache.read_fragment(fragment, key, variables).await
+    }
+
+    /// Writes `data` as the query's result: into the mutation's optimistic layer on the
+    /// optimistic pass (rolled back with it), into the cache on the server's pass.
     pub async fn write_query(
         &self,
         operation: &Operation,
@@ -212,6 +230,58 @@ impl Default for OutboxOptions {
             resolver: None,
             lease_ttl: Duration::from_secs(5),
         }
+    }
+}
+
+/// The outbox settings an app can give in milliseconds (the bindings' client options); `None`
+/// keeps the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxTuning {
+    pub retry_base_ms: Option<u64>,
+    pub retry_cap_ms: Option<u64>,
+    pub max_conflict_retries: Option<u32>,
+    pub lease_ttl_ms: Option<u64>,
+}
+
+impl OutboxOptions {
+    /// The defaults with `tuning` applied, checked: a retry base of at least 1 ms, a cap no
+    /// smaller than the base, and a lease of at least 100 ms (a shorter one would lapse between
+    /// renewals). `source_name` names the options in the error.
+    pub fn tuned(
+        tuning: OutboxTuning,
+        source_name: &str,
+    ) -> Result<OutboxOptions, crate::config::ConfigError> {
+        let mut options = OutboxOptions::default();
+        let bad = |key: &str, expected: &str, found: u64| {
+            crate::config::ConfigError::new(source_name, key, expected, found.to_string())
+        };
+        if let Some(ms) = tuning.retry_base_ms {
+            if ms == 0 {
+                return Err(bad("retryBaseMs", "at least 1 (milliseconds)", ms));
+            }
+            options.backoff_base = Duration::from_millis(ms);
+        }
+        if let Some(ms) = tuning.retry_cap_ms {
+            options.backoff_cap = Duration::from_millis(ms);
+        }
+        if options.backoff_cap < options.backoff_base {
+            let found = options.backoff_cap.as_millis() as u64;
+            let expected = format!(
+                "at least the retry base, {} ms",
+                options.backoff_base.as_millis()
+            );
+            return Err(bad("retryCapMs", &expected, found));
+        }
+        if let Some(n) = tuning.max_conflict_retries {
+            options.max_conflict_retries = n;
+        }
+        if let Some(ms) = tuning.lease_ttl_ms {
+            if ms < 100 {
+                return Err(bad("leaseTtlMs", "at least 100 (milliseconds)", ms));
+            }
+            options.lease_ttl = Duration::from_millis(ms);
+        }
+        Ok(options)
     }
 }
 

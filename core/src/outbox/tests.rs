@@ -128,3 +128,55 @@ fn backoff_grows_stays_capped_and_honours_retry_after() {
         assert!(backoff(&options, 1, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
     }
 }
+
+#[test]
+fn tuning_applies_what_is_given_and_rejects_settings_that_cannot_work() {
+    let tuned = OutboxOptions::tuned(
+        OutboxTuning {
+            retry_base_ms: Some(20),
+            retry_cap_ms: Some(400),
+            max_conflict_retries: Some(3),
+            lease_ttl_ms: Some(1500),
+        },
+        "options",
+    )
+    .unwrap();
+    assert_eq!(tuned.backoff_base, Duration::from_millis(20));
+    assert_eq!(tuned.backoff_cap, Duration::from_millis(400));
+    assert_eq!(tuned.max_conflict_retries, 3);
+    assert_eq!(tuned.lease_ttl, Duration::from_millis(1500));
+    let defaults = OutboxOptions::tuned(OutboxTuning::default(), "options").unwrap();
+    assert_eq!(defaults.backoff_base, OutboxOptions::default().backoff_base);
+
+    let zero = OutboxOptions::tuned(
+        OutboxTuning {
+            retry_base_ms: Some(0),
+            ..OutboxTuning::default()
+        },
+        "options",
+    )
+    .unwrap_err();
+    assert_eq!(
+        (zero.key.as_str(), zero.found.as_str()),
+        ("retryBaseMs", "0")
+    );
+    let cap = OutboxOptions::tuned(
+        OutboxTuning {
+            retry_cap_ms: Some(100),
+            ..OutboxTuning::default()
+        },
+        "options",
+    )
+    .unwrap_err();
+    assert_eq!(cap.key, "retryCapMs", "below the default base of 500 ms");
+    let lease = OutboxOptions::tuned(
+        OutboxTuning {
+            lease_ttl_ms: Some(10),
+            ..OutboxTuning::default()
+        },
+        "options",
+    )
+    .unwrap_err();
+    assert_eq!(lease.key, "leaseTtlMs");
+    assert_eq!(lease.source_name, "options");
+}
