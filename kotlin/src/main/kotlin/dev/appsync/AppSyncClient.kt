@@ -135,6 +135,8 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
      * the network allows, retried through network trouble, and the returned handle comes back
      * before the server answers: await [PendingMutation.response] for the answer. With
      * `ClientOptions(disableOffline = true)` it is sent at once and a failure is thrown here.
+     * [update] keeps other cached queries in step, on the optimistic pass and on the server's
+     * answer (see [MutationUpdate]).
      */
     suspend fun mutate(
         document: String,
@@ -145,9 +147,15 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         headers: Map<String, String> = emptyMap(),
         timeout: Duration? = null,
         mutationId: String? = null,
+        update: MutationUpdate? = null,
     ): PendingMutation = mapped {
         PendingMutation(
-            ffi.mutate(request(document, variables, operationName, authMode, headers, timeout, false, null), optimisticResponse?.toString(), mutationId),
+            ffi.mutate(
+                request(document, variables, operationName, authMode, headers, timeout, false, null),
+                optimisticResponse?.toString(),
+                mutationId,
+                update?.let(::UpdateAdapter),
+            ),
         )
     }
 
@@ -187,8 +195,14 @@ class AppSyncClient private constructor(private val ffi: dev.appsync.ffi.AppSync
         operationName: String? = null,
         authMode: AuthMode? = null,
         mutationId: String? = null,
+        update: MutationUpdate? = null,
     ): String = mapped {
-        ffi.enqueueMutation(request(document, variables, operationName, authMode, emptyMap(), null, false, null), optimisticResponse?.toString(), mutationId)
+        ffi.enqueueMutation(
+            request(document, variables, operationName, authMode, emptyMap(), null, false, null),
+            optimisticResponse?.toString(),
+            mutationId,
+            update?.let(::UpdateAdapter),
+        )
     }
 
     /** Waits for a queued mutation's outcome (for as long as the device is offline). */

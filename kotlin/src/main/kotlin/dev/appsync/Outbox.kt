@@ -22,6 +22,68 @@ class PendingMutation internal constructor(private val ffi: dev.appsync.ffi.Pend
     suspend fun response(): GraphQLResponse? = mapped { ffi.response()?.toResponse() }
 }
 
+/**
+ * The cache as a [MutationUpdate] sees it. Reads see everything, optimistic layers too;
+ * [writeQuery] writes into the mutation's optimistic layer on the optimistic pass (rolled back with
+ * it) and into the cache itself on the server's answer.
+ */
+class MutationCache internal constructor(private val ffi: dev.appsync.ffi.MutationCache) {
+    /** True on the optimistic pass, false on the server's answer. */
+    val isOptimistic: Boolean get() = ffi.isOptimistic()
+
+    /** The query's data, or null when the cache lacks part of it. */
+    suspend fun readQuery(document: String, variables: JsonObject? = null, operationName: String? = null): JsonObject? = mapped {
+        ffi.readQuery(cacheRequest(document, variables, operationName))?.let { parseJson(it).jsonObject }
+    }
+
+    /** Entity [key] (e.g. `Todo:1`) through a fragment document; null when the cache lacks part of it. */
+    suspend fun readFragment(document: String, key: String, fragmentName: String? = null, variables: JsonObject? = null): JsonObject? = mapped {
+        ffi.readFragment(document, key, fragmentName, variables?.toString())?.let { parseJson(it).jsonObject }
+    }
+
+    /** Writes [data] as the query's result; returns what did not match the document. */
+    suspend fun writeQuery(document: String, data: JsonObject, variables: JsonObject? = null, operationName: String? = null): List<String> = mapped {
+        ffi.writeQuery(cacheRequest(document, variables, operationName), data.toString())
+    }
+}
+
+private fun cacheRequest(document: String, variables: JsonObject?, operationName: String?) = dev.appsync.ffi.GraphQlRequest(
+    document = document,
+    variablesJson = variables?.toString(),
+    operationName = operationName,
+    authMode = null,
+    headers = emptyMap(),
+    timeoutMs = null,
+    partialResults = false,
+    fetchPolicy = null,
+)
+
+/**
+ * Like Apollo's `update(cache, result)`: keeps other cached queries (a list, a count) in step with
+ * a mutation. It runs on the optimistic response (when there is one) and again on the server's
+ * answer ([data] is the mutation's `data`), so it must be idempotent: write what the list should
+ * hold, don't append blindly. It lives in memory: a mutation queued in an earlier run of the app
+ * replays without it (its result still reaches the cache). What it throws is logged and ignored;
+ * the mutation goes on.
+ */
+fun interface MutationUpdate {
+    suspend fun update(cache: MutationCache, data: JsonObject)
+}
+
+/** The app's update function as the FFI's. */
+internal class UpdateAdapter(private val update: MutationUpdate) : dev.appsync.ffi.MutationUpdate {
+    override suspend fun update(cache: dev.appsync.ffi.MutationCache, dataJson: String) {
+        val data = parseJson(dataJson) as? JsonObject ?: return
+        try {
+            update.update(MutationCache(cache), data)
+        } catch (e: kotlinx.coroutines.CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            java.util.logging.Logger.getLogger("dev.appsync").warning("a mutation's update function threw: $e")
+        }
+    }
+}
+
 /** Why a queued mutation waits for the app. */
 enum class ParkReason { REJECTED, UNAUTHORIZED, CONFLICT }
 

@@ -53,13 +53,26 @@ internal fun FetchPolicy.toFfi(): dev.appsync.ffi.FetchPolicy = when (this) {
 data class ClientOptions(
     val databasePath: java.nio.file.Path? = null,
     val keyPrefix: String? = null,
+    /** Keep the cache in memory and send mutations at once instead of queuing them. */
     val disableOffline: Boolean = false,
+    /** The outbox's first retry waits up to this long, doubling per attempt (full jitter). Default 500 ms. */
+    val retryBase: kotlin.time.Duration? = null,
+    /** The longest wait between retries. Default 60 s. */
+    val retryCap: kotlin.time.Duration? = null,
+    /** Conflict retries a resolver gets before the mutation is parked. Default 10. */
+    val maxConflictRetries: Int? = null,
+    /** How long the outbox's drain lease lasts unrenewed (another process takes over after a crash). Default 5 s. */
+    val leaseTtl: kotlin.time.Duration? = null,
 )
 
 internal fun ClientOptions.toFfi() = dev.appsync.ffi.ClientOptions(
     databasePath = databasePath?.toString(),
     keyPrefix = keyPrefix,
     disableOffline = disableOffline,
+    retryBaseMs = retryBase?.inWholeMilliseconds?.coerceAtLeast(0)?.toULong(),
+    retryCapMs = retryCap?.inWholeMilliseconds?.coerceAtLeast(0)?.toULong(),
+    maxConflictRetries = maxConflictRetries?.coerceAtLeast(0)?.toUInt(),
+    leaseTtlMs = leaseTtl?.inWholeMilliseconds?.coerceAtLeast(0)?.toULong(),
 )
 
 /**

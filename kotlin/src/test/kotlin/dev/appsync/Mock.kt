@@ -58,6 +58,21 @@ object Mock {
     }
 }
 
+/** Sets faults on the mock (POST /__mock/faults), e.g. `{"failNext": 2}`. */
+fun Mock.faults(document: JsonObject) = control("POST", "/__mock/faults", document.toString())
+
+/** Clears every fault (DELETE /__mock/faults). */
+fun Mock.clearFaults() = control("DELETE", "/__mock/faults", null)
+
+private fun Mock.control(method: String, path: String, body: String?) {
+    val request = HttpRequest.newBuilder(URI.create("$base$path"))
+        .method(method, body?.let { HttpRequest.BodyPublishers.ofString(it) } ?: HttpRequest.BodyPublishers.noBody())
+        .header("content-type", "application/json")
+        .build()
+    val response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString())
+    check(response.statusCode() in 200..299) { "$method $path: ${response.statusCode()} ${response.body()}" }
+}
+
 /** The shared scenarios (tests/fixtures/scenarios.json) with this run's id prefix filled in. */
 object Scenarios {
     private val prefix = "kotlin-${UUID.randomUUID().toString().take(8)}-"
