@@ -131,10 +131,12 @@ public final class AppSyncClient: Sendable {
     /// once and a failure is thrown here.
     public func mutate(_ document: String, variables: JSONValue? = nil, optimisticResponse: JSONValue? = nil,
                        operationName: String? = nil, authMode: AuthMode? = nil, headers: [String: String] = [:],
-                       timeoutMs: UInt64? = nil, mutationId: String? = nil) async throws -> PendingMutation {
+                       timeoutMs: UInt64? = nil, mutationId: String? = nil,
+                       update: MutationUpdate? = nil) async throws -> PendingMutation {
         let request = Self.request(document, variables, operationName, authMode, headers, timeoutMs, false, nil)
         return PendingMutation(try await mapped {
-            try await ffi.mutate(request: request, optimisticResponseJson: optimisticResponse?.jsonText, mutationId: mutationId)
+            try await ffi.mutate(request: request, optimisticResponseJson: optimisticResponse?.jsonText, mutationId: mutationId,
+                                 update: update.map(UpdateAdapter.init))
         })
     }
 

@@ -25,6 +25,66 @@ public final class PendingMutation: @unchecked Sendable {
     }
 }
 
+/// The cache as a `MutationUpdate` sees it. Reads see everything, optimistic layers too;
+/// `writeQuery` writes into the mutation's optimistic layer on the optimistic pass (rolled back
+/// with it) and into the cache itself on the server's answer.
+public final class MutationCache: @unchecked Sendable {
+    private let ffi: AppSyncFFI.MutationCache
+
+    init(_ ffi: AppSyncFFI.MutationCache) {
+        self.ffi = ffi
+    }
+
+    /// True on the optimistic pass, false on the server's answer.
+    public var isOptimistic: Bool { ffi.isOptimistic() }
+
+    /// The query's data, or nil when the cache lacks part of it.
+    public func readQuery(_ document: String, variables: JSONValue? = nil, operationName: String? = nil) async throws -> JSONValue? {
+        let request = cacheRequest(document, variables, operationName)
+        return parseOptional(try await mapped { try await ffi.readQuery(request: request) })
+    }
+
+    /// Entity `key` (e.g. `Todo:1`) through a fragment document; nil when the cache lacks part of it.
+    public func readFragment(_ document: String, key: String, fragmentName: String? = nil,
+                             variables: JSONValue? = nil) async throws -> JSONValue? {
+        parseOptional(try await mapped {
+            try await ffi.readFragment(document: document, key: key, fragmentName: fragmentName, variablesJson: variables?.jsonText)
+        })
+    }
+
+    /// Writes `data` as the query's result; returns what did not match the document.
+    @discardableResult
+    public func writeQuery(_ document: String, data: JSONValue, variables: JSONValue? = nil,
+                           operationName: String? = nil) async throws -> [String] {
+        let request = cacheRequest(document, variables, operationName)
+        return try await mapped { try await ffi.writeQuery(request: request, dataJson: data.jsonText) }
+    }
+}
+
+private func cacheRequest(_ document: String, _ variables: JSONValue?, _ operationName: String?) -> GraphQlRequest {
+    GraphQlRequest(document: document, variablesJson: variables?.jsonText, operationName: operationName,
+                   authMode: nil, headers: [:], timeoutMs: nil, partialResults: false, fetchPolicy: nil)
+}
+
+/// Like Apollo's `update(cache, result)`: keeps other cached queries (a list, a count) in step with
+/// a mutation. It runs on the optimistic response (when there is one) and again on the server's
+/// answer (`data` is the mutation's `data`), so it must be idempotent: write what the list should
+/// hold, don't append blindly. It lives in memory: a mutation queued in an earlier run of the app
+/// replays without it (its result still reaches the cache). What it throws is ignored; the
+/// mutation goes on.
+public typealias MutationUpdate = @Sendable (_ cache: MutationCache, _ data: JSONValue) async throws -> Void
+
+/// The app's update function as the FFI's.
+final class UpdateAdapter: AppSyncFFI.MutationUpdate {
+    let update: MutationUpdate
+    init(_ update: @escaping MutationUpdate) { self.update = update }
+
+    func update(cache: AppSyncFFI.MutationCache, dataJson: String) async {
+        guard let data = try? JSONValue(parsing: dataJson) else { return }
+        try? await update(MutationCache(cache), data)
+    }
+}
+
 /// Why a queued mutation waits for the app.
 public enum ParkReason: String, Sendable, Equatable {
     case rejected = "REJECTED"
@@ -164,11 +224,13 @@ extension AppSyncClient {
     /// once; returns its id. It is sent in order whenever the network allows, retried through network trouble, and
     /// its outcome comes through `mutationOutcome(_:)` and `outboxEvents()`, also after the app restarts.
     public func enqueue(_ document: String, variables: JSONValue? = nil, optimisticResponse: JSONValue? = nil,
-                        operationName: String? = nil, authMode: AuthMode? = nil, mutationId: String? = nil) async throws -> String {
+                        operationName: String? = nil, authMode: AuthMode? = nil, mutationId: String? = nil,
+                        update: MutationUpdate? = nil) async throws -> String {
         let request = GraphQlRequest(document: document, variablesJson: variables?.jsonText, operationName: operationName,
                                      authMode: authMode?.ffi, headers: [:], timeoutMs: nil, partialResults: false, fetchPolicy: nil)
         return try await mapped {
-            try await ffiClient.enqueueMutation(request: request, optimisticResponseJson: optimisticResponse?.jsonText, mutationId: mutationId)
+            try await ffiClient.enqueueMutation(request: request, optimisticResponseJson: optimisticResponse?.jsonText,
+                                                mutationId: mutationId, update: update.map(UpdateAdapter.init))
         }
     }
 

@@ -52,17 +52,33 @@ public struct ClientOptions: Sendable, Equatable {
     public var databaseURL: URL?
     /// The namespace inside the database: clients with different prefixes never share data. Default: the endpoint.
     public var keyPrefix: String?
-    /// Keep the cache in memory only even with a `databaseURL`.
+    /// Keep the cache in memory only even with a `databaseURL`, and send mutations at once instead of queuing them.
     public var disableOffline: Bool
+    /// The outbox's first retry waits up to this many milliseconds, doubling per attempt (full jitter). Default 500.
+    public var retryBaseMs: UInt64?
+    /// The longest wait between retries, in milliseconds. Default 60,000.
+    public var retryCapMs: UInt64?
+    /// Conflict retries a resolver gets before the mutation is parked. Default 10.
+    public var maxConflictRetries: UInt32?
+    /// How long the outbox's drain lease lasts unrenewed, in milliseconds (another process takes over after a crash). Default 5,000.
+    public var leaseTtlMs: UInt64?
 
-    public init(databaseURL: URL? = nil, keyPrefix: String? = nil, disableOffline: Bool = false) {
+    public init(databaseURL: URL? = nil, keyPrefix: String? = nil, disableOffline: Bool = false,
+                retryBaseMs: UInt64? = nil, retryCapMs: UInt64? = nil, maxConflictRetries: UInt32? = nil,
+                leaseTtlMs: UInt64? = nil) {
         self.databaseURL = databaseURL
         self.keyPrefix = keyPrefix
         self.disableOffline = disableOffline
+        self.retryBaseMs = retryBaseMs
+        self.retryCapMs = retryCapMs
+        self.maxConflictRetries = maxConflictRetries
+        self.leaseTtlMs = leaseTtlMs
     }
 
     var ffi: AppSyncFFI.ClientOptions {
-        AppSyncFFI.ClientOptions(databasePath: databaseURL?.path, keyPrefix: keyPrefix, disableOffline: disableOffline)
+        AppSyncFFI.ClientOptions(databasePath: databaseURL?.path, keyPrefix: keyPrefix, disableOffline: disableOffline,
+                                 retryBaseMs: retryBaseMs, retryCapMs: retryCapMs,
+                                 maxConflictRetries: maxConflictRetries, leaseTtlMs: leaseTtlMs)
     }
 }
 

@@ -23,6 +23,30 @@ enum Mock {
     }
 }
 
+extension Mock {
+    /// Sets faults on the mock (POST /__mock/faults), e.g. `{"failNext": 2}`.
+    static func faults(_ document: JSONValue) async throws {
+        try await control("POST", "/__mock/faults", document.jsonText)
+    }
+
+    /// Clears every fault (DELETE /__mock/faults).
+    static func clearFaults() async throws {
+        try await control("DELETE", "/__mock/faults", nil)
+    }
+
+    private static func control(_ method: String, _ path: String, _ body: String?) async throws {
+        var request = URLRequest(url: URL(string: "\(base)\(path)")!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "content-type")
+        if let body { request.httpBody = Data(body.utf8) }
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            throw NSError(domain: "Mock", code: status, userInfo: [NSLocalizedDescriptionKey: "\(method) \(path): \(status)"])
+        }
+    }
+}
+
 /// The shared scenarios (tests/fixtures/scenarios.json) with this run's id prefix.
 enum Scenarios {
     static let prefix = "swift-\(UUID().uuidString.prefix(8).lowercased())-"
