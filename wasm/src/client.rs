@@ -49,6 +49,8 @@ pub struct WasmClient {
     client: AppSyncClient,
     outbox: std::cell::OnceCell<appsync_core::outbox::Outbox>,
     pub(crate) resolver: crate::outbox::ResolverSlot,
+    /// The outbox's timings and limits (from the options, checked when the client is built).
+    outbox_options: appsync_core::outbox::OutboxOptions,
 }
 
 #[wasm_bindgen]
@@ -79,6 +81,8 @@ impl WasmClient {
             .map_err(|e| error_value(&e.into()))?;
         let providers = providers_from_js(&providers).map_err(|e| error_value(&e.into()))?;
         let storage = storage_options(&options).map_err(|e| error_value(&e))?;
+        let outbox_options = appsync_core::outbox::OutboxOptions::tuned(storage.tuning, "options")
+            .map_err(|e| error_value(&AppSyncError::Config(e)))?;
         let options = ClientOptions {
             transport: Some(Arc::new(crate::fetch::FetchTransport)),
             websocket: Some(Arc::new(BrowserWebSocketConnector)),
@@ -89,6 +93,7 @@ impl WasmClient {
             client: AppSyncClient::with_options(config, providers, options),
             outbox: std::cell::OnceCell::new(),
             resolver: Default::default(),
+            outbox_options,
         })
     }
 
@@ -98,16 +103,22 @@ impl WasmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
     ) -> js_sys::Promise {
-        self.execute(request, false)
+        self.execute(request, None)
     }
 
-    /// Runs a mutation; resolves to `{data, errors}`, rejects with a typed error.
+    /// Sends a mutation at once; resolves to `{data, errors}`, rejects with a typed error.
+    /// `update` (a function or null) runs once, on the server's answer (see `enqueueMutation`).
     #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
     pub fn mutate(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] update: JsValue,
     ) -> js_sys::Promise {
-        self.execute(request, true)
+        let update = match crate::outbox::update_function(update) {
+            Ok(update) => update,
+            Err(e) => return js_sys::Promise::reject(&error_value(&e)),
+        };
+        self.execute(request, Some(update))
     }
 
     /// Starts a subscription; `onEvent` receives each event (`{type, ...}`). Throws a typed
@@ -339,11 +350,13 @@ impl WasmClient {
     }
 }
 
-/// Where the cache lives: `{keyPrefix?, databaseName?, disableOffline?}`.
+/// Where the cache lives, `{keyPrefix?, databaseName?, disableOffline?}`, and the outbox's
+/// `{retryBaseMs?, retryCapMs?, maxConflictRetries?, leaseTtlMs?}`.
 struct StorageOptions {
     key_prefix: Option<String>,
     database_name: String,
     disable_offline: bool,
+    tuning: appsync_core::outbox::OutboxTuning,
 }
 
 impl StorageOptions {
@@ -375,6 +388,7 @@ fn storage_options(value: &JsValue) -> Result<StorageOptions, AppSyncError> {
         key_prefix: None,
         database_name: "appsync".into(),
         disable_offline: false,
+        tuning: Default::default(),
     };
     let fields = match json {
         Value::Null => return Ok(options),
@@ -392,6 +406,29 @@ fn storage_options(value: &JsValue) -> Result<StorageOptions, AppSyncError> {
             ("keyPrefix", Value::String(prefix)) => options.key_prefix = Some(prefix),
             ("databaseName", Value::String(db)) if !db.is_empty() => options.database_name = db,
             ("disableOffline", Value::Bool(off)) => options.disable_offline = off,
+            ("retryBaseMs", Value::Number(n)) if n.as_u64().is_some() => {
+                options.tuning.retry_base_ms = n.as_u64()
+            }
+            ("retryCapMs", Value::Number(n)) if n.as_u64().is_some() => {
+                options.tuning.retry_cap_ms = n.as_u64()
+            }
+            ("leaseTtlMs", Value::Number(n)) if n.as_u64().is_some() => {
+                options.tuning.lease_ttl_ms = n.as_u64()
+            }
+            ("maxConflictRetries", Value::Number(n))
+                if n.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)) =>
+            {
+                options.tuning.max_conflict_retries = n.as_u64().map(|n| n as u32)
+            }
+            (
+                name @ ("retryBaseMs" | "retryCapMs" | "leaseTtlMs" | "maxConflictRetries"),
+                other,
+            ) => {
+                return Err(invalid(format!(
+                    "options.{name} must be a whole number of at least 0, found {}",
+                    crate::describe::describe(&other)
+                )))
+            }
             (name @ ("keyPrefix" | "databaseName" | "disableOffline"), other) => {
                 return Err(invalid(format!(
                     "options.{name} has the wrong type ({})",
@@ -408,7 +445,7 @@ fn invalid(message: String) -> AppSyncError {
     AppSyncError::InvalidDocument(DocumentError { message })
 }
 
-fn read_data(value: &JsValue) -> Result<Value, AppSyncError> {
+pub(crate) fn read_data(value: &JsValue) -> Result<Value, AppSyncError> {
     to_json(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
 }
 
@@ -427,7 +464,7 @@ fn text_write_error(e: appsync_core::cache::TextWriteError) -> AppSyncError {
     }
 }
 
-fn parse_operation(request: &GraphQLRequest) -> Result<Operation, JsValue> {
+pub(crate) fn parse_operation(request: &GraphQLRequest) -> Result<Operation, JsValue> {
     Operation::parse(&request.document, request.operation_name.as_deref())
         .map_err(|e| error_value(&e.into()))
 }
@@ -435,7 +472,7 @@ fn parse_operation(request: &GraphQLRequest) -> Result<Operation, JsValue> {
 type FragmentOptions = (Fragment, String, Option<Value>, Value);
 
 /// `{fragment, key, fragmentName?, variables?, data?}`, `data` required when `with_data`.
-fn read_fragment_options(
+pub(crate) fn read_fragment_options(
     value: &JsValue,
     with_data: bool,
 ) -> Result<FragmentOptions, AppSyncError> {
@@ -518,19 +555,43 @@ impl WasmClient {
     /// The client's outbox, started on first use (loading what an earlier page queued).
     pub(crate) fn outbox(&self) -> appsync_core::outbox::Outbox {
         self.outbox
-            .get_or_init(|| crate::outbox::new_outbox(&self.client, self.resolver.clone()))
+            .get_or_init(|| {
+                crate::outbox::new_outbox(
+                    &self.client,
+                    self.resolver.clone(),
+                    self.outbox_options.clone(),
+                )
+            })
             .clone()
     }
 
-    fn execute(&self, request: JsValue, mutation: bool) -> js_sys::Promise {
+    /// A query (`mutation` None) or a mutation sent at once, with its update function.
+    fn execute(
+        &self,
+        request: JsValue,
+        mutation: Option<Option<appsync_core::outbox::UpdateFn>>,
+    ) -> js_sys::Promise {
         let client = self.client.clone();
         let request = read_request(&request);
         wasm_bindgen_futures::future_to_promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
-            let result = if mutation {
-                client.mutate(request).await
-            } else {
-                client.query(request).await
+            let result = match mutation {
+                Some(update) => {
+                    let result = client.mutate(request).await;
+                    if let (
+                        Some(update),
+                        Ok(GraphQLResponse {
+                            data: Some(data), ..
+                        }),
+                    ) = (update, &result)
+                    {
+                        let cache =
+                            appsync_core::outbox::UpdateCache::server_pass(client.cache().clone());
+                        update(cache, data.clone()).await;
+                    }
+                    result
+                }
+                None => client.query(request).await,
             };
             match result {
                 Ok(response) => Ok(from_json(&crate::encode::response_to_json(&response))),

@@ -2,12 +2,15 @@
 //! entries (retry, edit, discard), the browser's network status, and a conflict resolver
 //! written as an async JS function.
 
-use crate::client::{read_request, WasmClient, WasmSubscription};
+use crate::client::{
+    parse_operation, read_data, read_fragment_options, read_request, WasmClient, WasmSubscription,
+};
 use crate::encode::{outbox_event_to_json, outcome_to_json, queued_to_json};
 use crate::js::{describe_thrown, error_value, from_json, to_json};
 use appsync_core::graphql::DocumentError;
 use appsync_core::outbox::{
     Conflict, ConflictDecision, ConflictResolver, NewMutation, Outbox, OutboxOptions, Outcome,
+    UpdateCache, UpdateFn,
 };
 use appsync_core::runtime::BoxFuture;
 use appsync_core::AppSyncError;
@@ -64,14 +67,122 @@ impl ConflictResolver for JsResolver {
     }
 }
 
-pub(crate) fn new_outbox(client: &appsync_core::AppSyncClient, resolver: ResolverSlot) -> Outbox {
+pub(crate) fn new_outbox(
+    client: &appsync_core::AppSyncClient,
+    resolver: ResolverSlot,
+    options: OutboxOptions,
+) -> Outbox {
     Outbox::new(
         client.clone(),
         OutboxOptions {
             resolver: Some(Arc::new(JsResolver(resolver))),
-            ..OutboxOptions::default()
+            ..options
         },
     )
+}
+
+/// The cache as an update function sees it (the TypeScript `MutationCache` wraps it). Reads see
+/// everything, optimistic layers too; `writeQuery` writes into the mutation's optimistic layer
+/// on the optimistic pass and into the cache on the server's answer. Valid during the call only.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmMutationCache(UpdateCache);
+
+#[wasm_bindgen]
+impl WasmMutationCache {
+    /// True on the optimistic pass, false on the server's answer.
+    #[wasm_bindgen(getter, js_name = isOptimistic)]
+    pub fn is_optimistic(&self) -> bool {
+        self.0.is_optimistic()
+    }
+
+    /// The query's data, `null` when the cache lacks part of it.
+    #[wasm_bindgen(js_name = readQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn read_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.0.clone();
+        let request = read_request(&request);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = request.map_err(|e| error_value(&e))?;
+            let operation = parse_operation(&request)?;
+            let read = cache
+                .read_query(&operation, request.variables.as_ref())
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+        })
+    }
+
+    /// Entity `key` through a fragment (`{fragment, key, fragmentName?, variables?}`); `null`
+    /// when the cache lacks part of it.
+    #[wasm_bindgen(js_name = readFragment, unchecked_return_type = "Promise<unknown>")]
+    pub fn read_fragment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.0.clone();
+        let options = read_fragment_options(&options, false);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (fragment, key, variables, _) = options.map_err(|e| error_value(&e))?;
+            let read = cache
+                .read_fragment(&fragment, &key, variables.as_ref())
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(read.data.as_ref().map_or(JsValue::NULL, from_json))
+        })
+    }
+
+    /// Writes `data` as the query's result; resolves to what did not match the document.
+    #[wasm_bindgen(js_name = writeQuery, unchecked_return_type = "Promise<string[]>")]
+    pub fn write_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    ) -> js_sys::Promise {
+        let cache = self.0.clone();
+        let request = read_request(&request);
+        let data = read_data(&data);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = request.map_err(|e| error_value(&e))?;
+            let data = data.map_err(|e| error_value(&e))?;
+            let operation = parse_operation(&request)?;
+            let warnings = cache
+                .write_query(&operation, request.variables.as_ref(), &data)
+                .await
+                .map_err(|e| error_value(&e.into()))?;
+            Ok(from_json(&Value::from(warnings)))
+        })
+    }
+}
+
+/// An app's update function, `(cache, data) => Promise<void> | void`, as the core's; `null` or
+/// `undefined` for none. What it throws or rejects with is ignored: the mutation goes on.
+pub(crate) fn update_function(value: JsValue) -> Result<Option<UpdateFn>, AppSyncError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let function = value.dyn_into::<js_sys::Function>().map_err(|other| {
+        invalid(format!(
+            "update must be a function, found {}",
+            describe_thrown(&other)
+        ))
+    })?;
+    let update: UpdateFn = Arc::new(move |cache: UpdateCache, data: Value| {
+        let function = function.clone();
+        Box::pin(async move {
+            let cache = JsValue::from(WasmMutationCache(cache));
+            let Ok(returned) = function.call2(&JsValue::UNDEFINED, &cache, &from_json(&data))
+            else {
+                return;
+            };
+            if let Ok(promise) = returned.dyn_into::<js_sys::Promise>() {
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            }
+        })
+    });
+    Ok(Some(update))
 }
 
 fn invalid(message: String) -> AppSyncError {
@@ -107,7 +218,8 @@ fn outcome_value(outcome: &Outcome) -> JsValue {
 #[wasm_bindgen]
 impl WasmClient {
     /// Queues a mutation durably (IndexedDB) and shows `optimisticResponse` at once; resolves to
-    /// its id.
+    /// its id. `update` (a function or null) runs on the optimistic response and again on the
+    /// server's answer, with a `WasmMutationCache`.
     #[wasm_bindgen(js_name = enqueueMutation, unchecked_return_type = "Promise<string>")]
     pub fn enqueue_mutation(
         &self,
@@ -115,8 +227,10 @@ impl WasmClient {
         #[wasm_bindgen(js_name = optimisticResponse, unchecked_param_type = "unknown")]
         optimistic: JsValue,
         #[wasm_bindgen(js_name = mutationId, unchecked_param_type = "unknown")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] update: JsValue,
     ) -> js_sys::Promise {
         let outbox = self.outbox();
+        let update = update_function(update);
         let request = read_request(&request);
         let optimistic = optional_json(&optimistic, "optimisticResponse");
         let id = if id.is_undefined() || id.is_null() {
@@ -129,7 +243,7 @@ impl WasmClient {
                 request: request.map_err(|e| error_value(&e))?,
                 optimistic_response: optimistic.map_err(|e| error_value(&e))?,
                 id: id.map_err(|e| error_value(&e))?,
-                update: None,
+                update: update.map_err(|e| error_value(&e))?,
             };
             let pending = outbox
                 .enqueue(mutation)

@@ -20,6 +20,7 @@ import {
   type Subscription,
   type SubscriptionEvent,
   type Conflict,
+  type MutationUpdate,
   type OutboxEvent,
   type WatchResult,
 } from '@appsync-rs/client';
@@ -71,6 +72,19 @@ interface Fixture {
     rejected: Operation;
     conflict: Operation;
     expectConflictType: string;
+  };
+  outboxUpdate: {
+    list: Operation;
+    seed: JsonObject;
+    create: Operation & { optimistic: JsonObject };
+    expectItems: JsonValue[];
+    expectPasses: boolean[];
+  };
+  outboxFaults: {
+    options: { retryBaseMs: number; retryCapMs: number };
+    steps: { name: string; faults: JsonObject; create: Operation; minRetries: number; maxRetries: number; code?: string; minDelayMs?: number }[];
+    get: { document: string };
+    refresh: { faults: JsonObject; create: Operation; authMode: AuthMode };
   };
 }
 
@@ -485,11 +499,11 @@ async function main(): Promise<void> {
     try {
       await log.wait((e) => e.type === 'started', 'started');
       await witnessLog.wait((e) => e.type === 'started', 'the witness started');
-      await raw.mutate({ query: sub.trigger.document, variables: sub.trigger.variables });
+      await raw.mutate({ query: sub.trigger.document, variables: sub.trigger.variables }, null);
       await log.wait((e) => e.type === 'data', 'the trigger event');
       handle.unsubscribe();
       const seen = log.events.length;
-      await raw.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables });
+      await raw.mutate({ query: sub.afterCancel.document, variables: sub.afterCancel.variables }, null);
       const id = JSON.stringify(inputId(sub.afterCancel));
       await witnessLog.wait((e) => e.type === 'data' && JSON.stringify(e.data).includes(id), 'the witness to see the afterCancel event');
       await sleep(1000);
@@ -704,6 +718,111 @@ async function main(): Promise<void> {
         checkSame((await c.outboxEntries()).map((e) => e.id), [reloadMutation], 'queued');
         const bad = await rejection(c.enqueue({ query: 'query { listTodos { items { id } } }' }));
         checkError(bad, InvalidDocumentError, 'INVALID_DOCUMENT');
+      },
+    ],
+  );
+
+  const setFaults = async (faults: JsonObject | null): Promise<void> => {
+    const response = await fetch(`${base}/__mock/faults`, {
+      method: faults === null ? 'DELETE' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: faults === null ? null : JSON.stringify(faults),
+    });
+    check(response.ok, `${faults === null ? 'DELETE' : 'POST'} /__mock/faults answered ${response.status}`);
+  };
+  const ou = fixture.outboxUpdate;
+  const of = fixture.outboxFaults;
+  cacheScenarios.push(
+    [
+      'outbox: a JS update function keeps a cached list in step, optimistically and then for real',
+      async () => {
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { keyPrefix: `${prefix}update` });
+        const list = { query: ou.list.document, variables: ou.list.variables };
+        await c.writeQuery(list, ou.seed);
+        const passes: boolean[] = [];
+        // Idempotent: drop any item with the new id, then append it.
+        const update: MutationUpdate = async (cache, data) => {
+          passes.push(cache.isOptimistic);
+          const current = await cache.readQuery<{ listTodos: { items: JsonObject[] } }>(list);
+          const item = data['createTodo'] as JsonObject;
+          if (current === null) return;
+          const items = current.listTodos.items.filter((i) => i['id'] !== item['id']);
+          items.push({ __typename: 'Todo', id: item['id'] ?? null, name: item['name'] ?? null });
+          await cache.writeQuery(list, { listTodos: { ...current.listTodos, items } });
+        };
+        const items = async (): Promise<unknown> => (await c.readQuery<{ listTodos: { items: JsonValue[] } }>(list))?.listTodos.items;
+        c.setNetworkOnline(false);
+        const pending = await c.mutate({ query: ou.create.document, variables: ou.create.variables, optimisticResponse: ou.create.optimistic, update });
+        checkSame(await items(), ou.expectItems, 'shown at once');
+        checkSame(passes, [true], 'the optimistic pass');
+        c.setNetworkOnline(true);
+        check((await pending.response()) !== null, 'the server answered');
+        checkSame(await items(), ou.expectItems, 'held once, by the cache itself');
+        checkSame(passes, ou.expectPasses, 'both passes');
+        const bad = { query: ou.create.document, variables: ou.create.variables, update: 'not a function' } as unknown as Parameters<typeof c.mutate>[0];
+        checkError(await rejection(c.mutate(bad)), InvalidDocumentError, 'INVALID_DOCUMENT');
+      },
+    ],
+    [
+      'outbox: faults from the mock are retried until each mutation goes through; a 401 refreshes the token',
+      async () => {
+        const asked: boolean[] = [];
+        const refreshing: AuthProviders = {
+          ...providers,
+          userPools: async (forceRefresh) => {
+            asked.push(forceRefresh);
+            return mintToken('userPools');
+          },
+        };
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', refreshing, {
+          keyPrefix: `${prefix}faults`,
+          ...of.options,
+        });
+        const events = new EventLog<OutboxEvent>();
+        const watching = c.outboxEvents(events.push);
+        try {
+          for (const step of of.steps) {
+            await setFaults(step.faults);
+            const pending = await c.mutate({ query: step.create.document, variables: step.create.variables });
+            const answer = await pending.response();
+            await setFaults(null);
+            check(answer !== null, `${step.name}: the server answered`);
+            await events.wait((e) => e.type === 'done' && e.id === pending.id, `${step.name}: done`);
+            const retries = events.events.filter((e) => e.type === 'retrying' && e.id === pending.id);
+            check(
+              retries.length >= step.minRetries && retries.length <= step.maxRetries,
+              `${step.name}: ${retries.length} retries, expected ${step.minRetries} to ${step.maxRetries}: ${JSON.stringify(retries)}`,
+            );
+            for (const retry of retries) {
+              if (retry.type !== 'retrying') continue;
+              checkSame(retry.code, step.code, `${step.name}: the retry's code`);
+              check(retry.delayMs >= (step.minDelayMs ?? 0), `${step.name}: waited ${retry.delayMs} ms`);
+            }
+          }
+          for (const step of of.steps) {
+            const got = await c.query({ query: of.get.document, variables: { id: inputId(step.create) ?? null }, fetchPolicy: 'network-only' });
+            checkSame((got.data?.['getTodo'] as JsonObject | null)?.['_version'], 1, `${step.name}: applied once`);
+          }
+          await setFaults(of.refresh.faults);
+          const pending = await c.mutate({ query: of.refresh.create.document, variables: of.refresh.create.variables, authMode: of.refresh.authMode });
+          check((await pending.response()) !== null, 'the server answered after the refresh');
+          check(asked.length >= 2 && asked.includes(true), `asked again with forceRefresh: ${JSON.stringify(asked)}`);
+        } finally {
+          watching.unsubscribe();
+          await setFaults(null);
+        }
+      },
+    ],
+    [
+      'outbox options that cannot work are a ConfigError',
+      async () => {
+        checkError(
+          await rejection(AppSyncClient.create(configText, 'amplify_outputs.json', providers, { retryBaseMs: 0 })),
+          ConfigError,
+          'CONFIG',
+        );
+        const wrongType = { leaseTtlMs: 'soon' } as unknown as { leaseTtlMs: number };
+        checkError(await rejection(AppSyncClient.create(configText, 'amplify_outputs.json', providers, wrongType)), InvalidDocumentError, 'INVALID_DOCUMENT');
       },
     ],
   );

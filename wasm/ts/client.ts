@@ -1,6 +1,6 @@
 // The typed client over the wasm module: loads the module once, forwards each call to the Rust
 // core, and turns what it rejects with into `AppSyncError` subclasses.
-import initWasm, { WasmClient } from '../pkg/appsync_wasm.js';
+import initWasm, { WasmClient, type WasmMutationCache } from '../pkg/appsync_wasm.js';
 import { toAppSyncError } from './errors.js';
 import { openStore } from './store.js';
 import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
@@ -9,7 +9,9 @@ import type {
   ClientOptions,
   Conflict,
   ConflictResolver,
+  MutationCache,
   MutationOutcome,
+  MutationUpdate,
   OfflineMutation,
   OutboxEvent,
   QueuedMutation,
@@ -49,6 +51,44 @@ async function mapped<T>(call: () => Promise<unknown> | unknown): Promise<T> {
   } catch (error) {
     throw toAppSyncError(error);
   }
+}
+
+/** The wasm module's cache view with typed errors. */
+class UpdateCacheView implements MutationCache {
+  readonly #raw: WasmMutationCache;
+
+  constructor(raw: WasmMutationCache) {
+    this.#raw = raw;
+  }
+
+  get isOptimistic(): boolean {
+    return this.#raw.isOptimistic;
+  }
+
+  readQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>): Promise<TData | null> {
+    return mapped(() => this.#raw.readQuery(request));
+  }
+
+  readFragment<TData = JsonObject, TVariables extends object = JsonObject>(options: FragmentOptions<TVariables>): Promise<TData | null> {
+    return mapped(() => this.#raw.readFragment(options));
+  }
+
+  writeQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>, data: TData): Promise<string[]> {
+    return mapped(() => this.#raw.writeQuery(request, data));
+  }
+}
+
+/** The app's update function as the wasm module calls it; the cache view is freed after it settles. */
+function updateForWasm<TData>(update: MutationUpdate<TData> | undefined): ((raw: WasmMutationCache, data: TData) => Promise<void>) | null {
+  if (update === undefined) return null;
+  if (typeof update !== 'function') return update; // the module rejects it with a typed error
+  return async (raw, data) => {
+    try {
+      await update(new UpdateCacheView(raw), data);
+    } finally {
+      raw.free();
+    }
+  };
 }
 
 /** A mutation `mutate` took: queued (offline support on) or already answered. */
@@ -137,9 +177,9 @@ export class AppSyncClient {
    * allows, retried through network trouble, and its outcome comes through `mutationOutcome`
    * and `outboxEvents`, also after the page reloads.
    */
-  enqueue<TVariables extends object = JsonObject>(mutation: OfflineMutation<TVariables>): Promise<string> {
-    const { optimisticResponse, mutationId, ...request } = mutation;
-    return mapped(() => this.#inner.enqueueMutation(request, optimisticResponse ?? null, mutationId ?? null));
+  enqueue<TVariables extends object = JsonObject, TData = JsonObject>(mutation: OfflineMutation<TVariables, TData>): Promise<string> {
+    const { optimisticResponse, mutationId, update, ...request } = mutation;
+    return mapped(() => this.#inner.enqueueMutation(request, optimisticResponse ?? null, mutationId ?? null, updateForWasm(update)));
   }
 
   /** Resolves to a queued mutation's outcome (for as long as the device is offline). */
@@ -301,16 +341,16 @@ export class AppSyncClient {
    * here, with an `AppSyncError` subclass.
    */
   async mutate<TData = JsonObject, TVariables extends object = JsonObject>(
-    mutation: OfflineMutation<TVariables>,
+    mutation: OfflineMutation<TVariables, TData>,
   ): Promise<PendingMutation<TData>> {
     if (this.#offline) {
       const id = await this.enqueue(mutation);
       return new PendingMutation<TData>(id, () => this.mutationOutcome<TData>(id));
     }
-    const { optimisticResponse: _, mutationId, ...request } = mutation;
+    const { optimisticResponse: _, mutationId, update, ...request } = mutation;
     let response: GraphQLResponse<TData>;
     try {
-      response = (await this.#inner.mutate(request)) as GraphQLResponse<TData>;
+      response = (await this.#inner.mutate(request, updateForWasm(update))) as GraphQLResponse<TData>;
     } catch (error) {
       throw toAppSyncError(error);
     }

@@ -46,8 +46,22 @@ export interface ClientOptions {
   keyPrefix?: string;
   /** The IndexedDB database the cache persists in. Default `'appsync'`. */
   databaseName?: string;
-  /** Keep the cache in memory only. (Where there is no IndexedDB, as in Node, it is memory only anyway.) */
+  /**
+   * Keep the cache in memory only and send mutations at once instead of queuing them. (Where
+   * there is no IndexedDB, as in Node, the cache is memory only anyway.)
+   */
   disableOffline?: boolean;
+  /** The outbox's first retry waits up to this many milliseconds, doubling per attempt (full jitter). Default 500. */
+  retryBaseMs?: number;
+  /** The longest wait between retries, in milliseconds. Default 60000. */
+  retryCapMs?: number;
+  /** Conflict retries a resolver gets before the mutation is parked. Default 10. */
+  maxConflictRetries?: number;
+  /**
+   * How long the outbox's drain lease lasts unrenewed, in milliseconds: one tab drains a given
+   * outbox at a time, and a closed tab's lease lapses after this long. Default 5000.
+   */
+  leaseTtlMs?: number;
 }
 
 /** Reads or writes one entity (`key`, e.g. `Todo:1`) through a fragment document. */
@@ -171,12 +185,37 @@ export interface QueuedMutation {
 }
 
 /** A mutation for the outbox: the request, what to show at once, and an optional client id. */
-export interface OfflineMutation<TVariables extends object = JsonObject> extends GraphQLRequest<TVariables> {
+export interface OfflineMutation<TVariables extends object = JsonObject, TData = JsonObject> extends GraphQLRequest<TVariables> {
   /** The expected `data`, shown at once (as a cache layer) until the server answers. */
   optimisticResponse?: JsonObject;
   /** The client mutation id (generated when absent). */
   mutationId?: string;
+  /** Keeps other cached queries in step with this mutation (see `MutationUpdate`). */
+  update?: MutationUpdate<TData>;
 }
+
+/**
+ * The cache as a `MutationUpdate` sees it, valid during that call. Reads see everything,
+ * optimistic layers too; `writeQuery` writes into the mutation's optimistic layer on the
+ * optimistic pass (rolled back with it) and into the cache itself on the server's answer.
+ */
+export interface MutationCache {
+  /** True on the optimistic pass, false on the server's answer. */
+  readonly isOptimistic: boolean;
+  readQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>): Promise<TData | null>;
+  readFragment<TData = JsonObject, TVariables extends object = JsonObject>(options: FragmentOptions<TVariables>): Promise<TData | null>;
+  /** Resolves to what did not match the document. */
+  writeQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>, data: TData): Promise<string[]>;
+}
+
+/**
+ * Like Apollo's `update(cache, result)`: runs on the optimistic response (when there is one) and
+ * again on the server's answer (`data` is the mutation's `data`), so it must be idempotent: write
+ * what a list should hold, don't append blindly. It lives in memory: a mutation queued before a
+ * page reload replays without it (its result still reaches the cache). What it throws or rejects
+ * with is ignored; the mutation goes on.
+ */
+export type MutationUpdate<TData = JsonObject> = (cache: MutationCache, data: TData) => Promise<void> | void;
 
 /** A conflict, for the app's resolver. */
 export interface Conflict {
