@@ -142,11 +142,7 @@ async function run() {
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') browserLog.push(`console.${message.type()}: ${message.text()}`);
   });
-  await page.exposeFunction('__report', (result) => {
-    results.push(result);
-    const status = result.ok ? 'ok  ' : 'FAIL';
-    console.log(`${status} ${results.length} ${result.name} (${result.ms} ms)${result.ok ? '' : `\n     ${result.detail}`}`);
-  });
+  await page.exposeFunction('__report', report);
   const finished = () => page.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
   await page.goto(`${base}/`);
   await finished();
@@ -157,8 +153,63 @@ async function run() {
     await page.reload();
     await finished();
   }
+  await twoTabs(context, base, mockUrl);
   await page.goto(`${base}/store.html`);
   await finished();
+}
+
+function report(result) {
+  results.push(result);
+  const status = result.ok ? 'ok  ' : 'FAIL';
+  console.log(`${status} ${results.length} ${result.name} (${result.ms} ms)${result.ok ? '' : `\n     ${result.detail}`}`);
+}
+
+/**
+ * Two tabs on one IndexedDB outbox (scenarios.ts, `?phase=tab`): each queues a create and an
+ * update offline, tab a first; then both go online at once, with 40 ms of latency on the mock so
+ * their drains would overlap without the lease. Every mutation must be sent exactly once (the
+ * Sending events of both tabs together), each tab's sends must follow the store's order, each
+ * tab must learn its own outcomes (those the other tab sent for it too), and the server must hold
+ * both items at _version 2.
+ */
+async function twoTabs(context, base, mockUrl) {
+  const name = 'two tabs on one IndexedDB outbox: one drains at a time, each mutation sent once, in order, outcomes in both tabs';
+  const started = Date.now();
+  const prefix = `web-tabs-${Math.random().toString(36).slice(2, 10)}-`;
+  const faults = (method, body) =>
+    fetch(`${mockUrl.replace(/\/graphql$/, '')}/__mock/faults`, { method, headers: { 'content-type': 'application/json' }, body });
+  const pages = [];
+  const problems = [];
+  try {
+    for (const tab of ['a', 'b']) {
+      const tabPage = await context.newPage();
+      pages.push(tabPage);
+      tabPage.on('pageerror', (error) => browserLog.push(`tab ${tab}: page error: ${error.message}`));
+      await tabPage.goto(`${base}/?phase=tab&tab=${tab}&prefix=${encodeURIComponent(prefix)}`);
+      await tabPage.waitForFunction(() => window.__tab !== undefined || window.__done !== undefined, null, { timeout: 30_000 });
+    }
+    const queued = [];
+    for (const tabPage of pages) queued.push(...(await tabPage.evaluate(() => window.__tab.enqueue())));
+    await faults('POST', JSON.stringify({ latencyMs: 40 }));
+    const reports = await Promise.all(pages.map((tabPage) => tabPage.evaluate(() => window.__tab.online())));
+    reports.forEach((r, i) => {
+      const tab = 'ab'[i];
+      if (r.outcomes.some((o) => o !== 'succeeded')) problems.push(`tab ${tab}'s outcomes: ${JSON.stringify(r.outcomes)}`);
+      if (r.version !== 2) problems.push(`tab ${tab}'s item is at _version ${JSON.stringify(r.version)} on the server, expected 2`);
+      const order = r.sent.map((id) => queued.indexOf(id));
+      if (order.some((v, j) => v < 0 || (j > 0 && v <= order[j - 1]))) problems.push(`tab ${tab} sent out of the store's order: ${JSON.stringify(r.sent)}`);
+    });
+    const sent = reports.flatMap((r) => r.sent);
+    if (sent.length !== queued.length || new Set(sent).size !== queued.length) {
+      problems.push(`each of ${queued.length} mutations sent once, but the tabs sent ${JSON.stringify(reports.map((r) => r.sent))}`);
+    }
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  } finally {
+    await faults('DELETE').catch(() => undefined);
+    for (const tabPage of pages) await tabPage.close().catch(() => undefined);
+  }
+  report({ name, ok: problems.length === 0, detail: problems.join('; '), ms: Date.now() - started });
 }
 
 // A suite that breaks off (no browser, a crashed page, a timeout) counts as one more failure,

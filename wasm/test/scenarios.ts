@@ -95,10 +95,23 @@ interface Result {
   ms: number;
 }
 
+/** What one tab of the two-tab run reports to the runner (run.mjs checks both together). */
+interface TabReport {
+  /** Its mutations' ids, in the order it queued them. */
+  queued: string[];
+  outcomes: string[];
+  /** The ids its outbox sent (Sending events), in order: the lease lets one tab send at a time. */
+  sent: string[];
+  /** The `_version` the server holds for this tab's item. */
+  version: JsonValue;
+}
+
 declare global {
   interface Window {
     __report?: (result: Result) => Promise<void>;
     __done?: { passed: number; failed: number; reloadWith?: string };
+    /** The two-tab run (`?phase=tab`): the runner calls these in turn on both pages. */
+    __tab?: { enqueue: () => Promise<string[]>; online: () => Promise<TabReport> };
   }
 }
 
@@ -201,6 +214,10 @@ async function main(): Promise<void> {
   const params = new URL(location.href).searchParams;
   // After a reload the runner passes the first load's prefix back, so the same data is found.
   const reloaded = params.get('phase') === 'reload';
+  if (params.get('phase') === 'tab') {
+    await tabPhase(params.get('tab') ?? 'a', params.get('prefix') ?? 'web-tabs-', base);
+    return;
+  }
   const prefix = params.get('prefix') ?? `web-${Math.random().toString(36).slice(2, 10)}-`;
   const fixtureFor = (p: string): Fixture => JSON.parse(fixtureText.replaceAll('{prefix}', p)) as Fixture;
   const fixture = fixtureFor(prefix);
@@ -886,6 +903,49 @@ async function main(): Promise<void> {
     await window.__report?.({ name, ok, detail, ms: Math.round(performance.now() - started) });
   }
   window.__done = reloaded ? { passed, failed } : { passed, failed, reloadWith: prefix };
+}
+
+/**
+ * One of two tabs sharing one IndexedDB outbox (the same database and keyPrefix). Each queues a
+ * create and an update of its own item while offline; then both go online together. The drain
+ * lease lets one tab send at a time: the runner checks that every mutation was sent exactly once,
+ * in the store's order, and that each tab learned its own outcomes, including those the other
+ * tab sent for it.
+ */
+async function tabPhase(tab: string, prefix: string, base: string): Promise<void> {
+  const configText = await (await fetch(`${base}/__mock/config`)).text();
+  const c = await AppSyncClient.create(configText, 'amplify_outputs.json', {}, { keyPrefix: `${prefix}tabs`, leaseTtlMs: 2000 });
+  const events = new EventLog<OutboxEvent>();
+  c.outboxEvents(events.push);
+  c.setNetworkOnline(false);
+  const id = `${prefix}tab-${tab}`;
+  const queued: string[] = [];
+  window.__tab = {
+    enqueue: async () => {
+      queued.push(
+        await c.enqueue({
+          query: 'mutation C($input: CreateTodoInput!) { createTodo(input: $input) { id name _version } }',
+          variables: { input: { id, name: `tab ${tab}` } },
+          mutationId: `${id}-create`,
+        }),
+        await c.enqueue({
+          query: 'mutation U($input: UpdateTodoInput!) { updateTodo(input: $input) { id name _version } }',
+          variables: { input: { id, name: `tab ${tab}, edited`, _version: 1 } },
+          mutationId: `${id}-update`,
+        }),
+      );
+      return queued;
+    },
+    online: async () => {
+      c.setNetworkOnline(true);
+      const outcomes = await Promise.all(queued.map(async (q) => (await c.mutationOutcome(q)).type));
+      await sleep(200); // the last events reach the log
+      const sent = events.events.flatMap((e) => (e.type === 'sending' ? [e.id] : []));
+      const got = await c.query({ query: 'query G($id: ID!) { getTodo(id: $id) { id _version } }', variables: { id }, fetchPolicy: 'network-only' });
+      const version = (got.data?.['getTodo'] as JsonObject | null)?.['_version'] ?? null;
+      return { queued, outcomes, sent, version };
+    },
+  };
 }
 
 main().catch(async (error: unknown) => {
