@@ -220,12 +220,15 @@ export class IdbStore {
     // The queued entries among the ids the batch touches: their seqs.
     const ids = [...new Set(changes.filter(([op]) => op >= Op.OutboxPush && op <= Op.OutboxRemove).map(([, id]) => id))];
     const byId = outbox.index('ns_id');
-    const found = await Promise.all(ids.map((id) => done(byId.getKey([ns, id]))));
+    // The batch's expectations on meta, read in the same transaction before any write. Both
+    // kinds of read are issued at once: one round trip, not two.
+    const expected = changes.filter(([op]) => op === Op.ExpectMeta);
+    const [found, rows] = await Promise.all([
+      Promise.all(ids.map((id) => done(byId.getKey([ns, id])))),
+      Promise.all(expected.map(([, key]) => done(meta.get([ns, key])))),
+    ]);
     const seqs = new Map<string, IDBValidKey>();
     ids.forEach((id, i) => found[i] !== undefined && seqs.set(id, found[i] as IDBValidKey));
-    // The batch's expectations on meta, read in the same transaction before any write.
-    const expected = changes.filter(([op]) => op === Op.ExpectMeta);
-    const rows = await Promise.all(expected.map(([, key]) => done(meta.get([ns, key]))));
     expected.forEach(([, key, value], i) => {
       const row = rows[i] as { value: Uint8Array } | undefined;
       if (!sameBytes(row?.value, value)) throw failure('Conflict', `meta \`${key}\` does not hold the expected value`);
