@@ -241,9 +241,11 @@ impl AppSyncClient {
             }
         }
         let variables = request.variables.clone();
+        // Writes that land while this fetch is in flight are newer than its result.
+        let ticket = (policy != FetchPolicy::NoCache).then(|| self.inner.cache.begin_fetch());
         let response = self.execute(request, OperationKind::Query).await?;
-        if policy != FetchPolicy::NoCache {
-            self.write_cache(&operation, variables.as_ref(), &response)
+        if let Some(ticket) = &ticket {
+            self.write_cache(&operation, variables.as_ref(), &response, Some(ticket))
                 .await;
         }
         Ok(response)
@@ -256,7 +258,7 @@ impl AppSyncClient {
         let (variables, policy) = (request.variables.clone(), request.fetch_policy);
         let response = self.execute(request, OperationKind::Mutation).await?;
         if policy != FetchPolicy::NoCache {
-            self.write_cache(&operation, variables.as_ref(), &response)
+            self.write_cache(&operation, variables.as_ref(), &response, None)
                 .await;
         }
         Ok(response)
@@ -318,14 +320,19 @@ impl AppSyncClient {
         operation: &crate::graphql::Operation,
         variables: Option<&serde_json::Value>,
         response: &GraphQLResponse,
+        fetch: Option<&crate::cache::FetchTicket>,
     ) {
         let Some(data) = &response.data else { return };
-        match self
-            .inner
-            .cache
-            .write_query(operation, variables, data)
-            .await
-        {
+        let cache = &self.inner.cache;
+        let written = match fetch {
+            Some(ticket) => {
+                cache
+                    .write_fetched(ticket, operation, variables, data)
+                    .await
+            }
+            None => cache.write_query(operation, variables, data).await,
+        };
+        match written {
             Ok(warnings) if !warnings.is_empty() => {
                 crate::log::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
             }

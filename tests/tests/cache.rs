@@ -346,3 +346,68 @@ async fn a_corrupt_store_is_a_typed_error_the_network_still_works_and_reset_reco
     );
     SqliteStore::reset(&path).unwrap();
 }
+
+/// A fetch that was already in flight when a newer value reached the cache (a subscription
+/// event, a mutation's answer, the app's own write) does not put the older value back; a fetch
+/// that starts afterwards does write what the server says.
+#[tokio::test]
+async fn a_slow_fetch_does_not_overwrite_what_the_cache_learned_while_it_was_in_flight() {
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    seed(&client, "s1", "on the server").await;
+    let get = "query G($id: ID!) { getTodo(id: $id) { id name } }";
+    let request = || {
+        GraphQLRequest::new(get)
+            .variables(json!({"id": "s1"}))
+            .fetch_policy(FetchPolicy::NetworkOnly)
+    };
+    let cached = || async {
+        let read = client
+            .query(
+                GraphQLRequest::new(get)
+                    .variables(json!({"id": "s1"}))
+                    .fetch_policy(FetchPolicy::CacheOnly),
+            )
+            .await
+            .unwrap();
+        read.data.unwrap()["getTodo"]["name"].clone()
+    };
+
+    server.faults().set_latency(Duration::from_millis(400));
+    let slow = tokio::spawn({
+        let client = client.clone();
+        let request = request();
+        async move { client.query(request).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // What a subscription event writes, while the fetch is in flight.
+    let operation = appsync_core::graphql::Operation::parse(get, None).unwrap();
+    client
+        .cache()
+        .write_query(
+            &operation,
+            Some(&json!({"id": "s1"})),
+            &json!({"getTodo": {"__typename": "Todo", "id": "s1", "name": "from an event"}}),
+        )
+        .await
+        .unwrap();
+    let answered = slow.await.unwrap().unwrap();
+    server.faults().clear();
+    assert_eq!(
+        answered.data.unwrap()["getTodo"]["name"],
+        "on the server",
+        "the query itself returns what the server said"
+    );
+    assert_eq!(
+        cached().await,
+        "from an event",
+        "the newer value stays in the cache"
+    );
+
+    client.query(request()).await.unwrap();
+    assert_eq!(
+        cached().await,
+        "on the server",
+        "a fetch started afterwards writes the server's value"
+    );
+}

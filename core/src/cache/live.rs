@@ -47,6 +47,14 @@ struct State {
     /// The memo has made entries (set by text reads, under this state's lock): until then,
     /// stamps are not needed (any later entry is newer than every change before it).
     memo_used: std::sync::atomic::AtomicBool,
+    /// The start generations of the network fetches in flight (see [`FetchTicket`]).
+    fetches: Vec<u64>,
+    /// While fetches are in flight: per (record, field) that a base write set, the generation
+    /// of its source (a fetch's start; else the write itself). A fetch's result skips the fields
+    /// whose source is newer than its own start, so a slow fetch that started before a mutation,
+    /// a subscription event or a local write does not put the older value back. Emptied when no
+    /// fetch is in flight.
+    recent: FastMap<(Sym, Sym), u64>,
 }
 
 impl State {
@@ -93,6 +101,26 @@ struct Watch {
     dependencies: FastSet<Sym>,
     last: Option<Value>,
     sender: mpsc::UnboundedSender<ReadResult>,
+}
+
+/// A network fetch in flight, from [`Cache::begin_fetch`]; write its result with
+/// [`Cache::write_fetched`]. Dropping it ends the fetch.
+#[derive(Debug)]
+pub struct FetchTicket {
+    cache: Arc<Cache>,
+    start: u64,
+}
+
+impl Drop for FetchTicket {
+    fn drop(&mut self) {
+        let mut state = self.cache.state();
+        if let Some(i) = state.fetches.iter().position(|&s| s == self.start) {
+            state.fetches.swap_remove(i);
+        }
+        if state.fetches.is_empty() {
+            state.recent = FastMap::default();
+        }
+    }
 }
 
 /// A normalized cache.
@@ -479,6 +507,36 @@ impl Cache {
         Ok(self.write_normalized(written).await?)
     }
 
+    /// Marks a network fetch as started: writes that land while it is in flight are newer than
+    /// its result (see [`Cache::write_fetched`]).
+    pub fn begin_fetch(self: &Arc<Self>) -> FetchTicket {
+        let mut state = self.state();
+        // Its own generation: of two fetches, the one started later is the newer.
+        state.generation += 1;
+        let start = state.generation;
+        state.fetches.push(start);
+        FetchTicket {
+            cache: self.clone(),
+            start,
+        }
+    }
+
+    /// Writes the result of the fetch `ticket` stands for, like [`Cache::write_query`], except
+    /// for the fields another write set while it was in flight from a newer source (a mutation's
+    /// answer, a subscription event, a local write, a fetch that started later): those keep
+    /// their newer value.
+    pub async fn write_fetched(
+        &self,
+        ticket: &FetchTicket,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &Value,
+    ) -> Result<Vec<String>, CacheError> {
+        let written = self.normalize_query(operation, variables, data);
+        self.write_sourced(written, Vec::new(), Some(ticket.start))
+            .await
+    }
+
     async fn write_normalized(&self, written: Written) -> Result<Vec<String>, CacheError> {
         self.write_normalized_with(written, Vec::new()).await
     }
@@ -487,6 +545,17 @@ impl Cache {
         &self,
         written: Written,
         extra: Vec<Change>,
+    ) -> Result<Vec<String>, CacheError> {
+        self.write_sourced(written, extra, None).await
+    }
+
+    /// Writes normalized records into the base: `fetched` is the start generation of the fetch
+    /// they come from (`None`: they are as new as this write).
+    async fn write_sourced(
+        &self,
+        written: Written,
+        extra: Vec<Change>,
+        fetched: Option<u64>,
     ) -> Result<Vec<String>, CacheError> {
         let Written { records, warnings } = written;
         let changed: FastSet<Sym> = records.keys().copied().collect();
@@ -499,14 +568,33 @@ impl Cache {
             state.touch(&changed);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             changes.extend(extra);
+            let source = fetched.unwrap_or(state.generation);
             let State {
                 base,
                 absent,
                 interner,
+                fetches,
+                recent,
                 ..
             } = &mut *state;
+            // Logged only when a fetch in flight started before this write's source: only
+            // such a fetch's result could overwrite it (a lone fetch writes without a log).
+            let tracking = fetches.iter().any(|&start| start < source);
             base.reserve(records.len());
-            for (key, fields) in records {
+            for (key, mut fields) in records {
+                if let (Some(since), false) = (fetched, recent.is_empty()) {
+                    fields.retain(|(field, _)| {
+                        recent
+                            .get(&(key, *field))
+                            .is_none_or(|&newer| newer <= since)
+                    });
+                }
+                if tracking {
+                    for (field, _) in &fields {
+                        let entry = recent.entry((key, *field)).or_insert(source);
+                        *entry = (*entry).max(source);
+                    }
+                }
                 if !absent.is_empty() {
                     absent.remove(&key);
                 }

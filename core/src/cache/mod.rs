@@ -27,7 +27,7 @@ mod records;
 mod selection;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
-pub use live::{Cache, CacheError, TextWriteError};
+pub use live::{Cache, CacheError, FetchTicket, TextWriteError};
 pub use normalize::{
     normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
 };

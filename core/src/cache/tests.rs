@@ -222,3 +222,72 @@ fn skip_and_include_follow_the_variables() {
         ["getTodo.priority"]
     );
 }
+
+/// Fetches in flight are ordered by when they started: a result never overwrites a field that a
+/// newer source (a later fetch, a plain write) set while it was in flight; everything else it
+/// holds is written.
+#[tokio::test]
+async fn fetch_results_yield_to_newer_sources_by_start_order() {
+    use std::sync::Arc;
+    let cache = Arc::new(Cache::new(KeyConfig::default(), None));
+    let get = op("query G($id: ID!) { getTodo(id: $id) { id name priority } }");
+    let vars = json!({"id": "1"});
+    let todo = |name: &str, priority: i64| json!({"getTodo": {"__typename": "Todo", "id": "1", "name": name, "priority": priority}});
+    let get = std::sync::Arc::new(get);
+    let name = |cache: &Arc<Cache>| {
+        let (cache, get, vars) = (cache.clone(), get.clone(), vars.clone());
+        async move {
+            let read = cache.read_query(&get, Some(&vars)).await.unwrap();
+            let data = read.data.unwrap();
+            (
+                data["getTodo"]["name"].clone(),
+                data["getTodo"]["priority"].clone(),
+            )
+        }
+    };
+
+    let older = cache.begin_fetch();
+    let newer = cache.begin_fetch();
+    cache
+        .write_fetched(&newer, &get, Some(&vars), &todo("newer", 2))
+        .await
+        .unwrap();
+    // The older fetch answers last: its fields were all set by the newer one.
+    cache
+        .write_fetched(&older, &get, Some(&vars), &todo("older", 1))
+        .await
+        .unwrap();
+    assert_eq!(name(&cache).await, (json!("newer"), json!(2)));
+    drop((older, newer));
+
+    // A plain write while a fetch is in flight wins over it, field by field.
+    let fetch = cache.begin_fetch();
+    let fragment = crate::graphql::Fragment::parse("fragment N on Todo { name }", None).unwrap();
+    cache
+        .write_fragment(
+            &fragment,
+            "Todo:1",
+            None,
+            &json!({"__typename": "Todo", "name": "local"}),
+        )
+        .await
+        .unwrap();
+    cache
+        .write_fetched(&fetch, &get, Some(&vars), &todo("fetched", 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        name(&cache).await,
+        (json!("local"), json!(5)),
+        "priority is the fetch's"
+    );
+    drop(fetch);
+
+    // With nothing in flight, a fetch started now writes everything.
+    let fetch = cache.begin_fetch();
+    cache
+        .write_fetched(&fetch, &get, Some(&vars), &todo("fresh", 7))
+        .await
+        .unwrap();
+    assert_eq!(name(&cache).await, (json!("fresh"), json!(7)));
+}
