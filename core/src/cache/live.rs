@@ -40,10 +40,11 @@ struct State {
     layers: Vec<Layer>,
     /// Every record is in memory (after extract / gc / restore).
     fully_loaded: bool,
-    /// Bumped by every change; `stamps` holds, per record, the generation it last changed in
-    /// (base or layers), so memoized text reads know what is stale.
+    /// Bumped by every change; `stamps` holds, per record (indexed by its symbol; 0: never
+    /// changed since stamping began), the generation it last changed in (base or layers), so
+    /// memoized text reads know what is stale.
     generation: u64,
-    stamps: FastMap<Sym, u64>,
+    stamps: Vec<u64>,
     /// The memo has made entries (set by text reads, under this state's lock): until then,
     /// stamps are not needed (any later entry is newer than every change before it).
     memo_used: std::sync::atomic::AtomicBool,
@@ -65,8 +66,12 @@ impl State {
             return;
         }
         let generation = self.generation;
-        for key in changed {
-            self.stamps.insert(*key, generation);
+        for &key in changed {
+            let index = key as usize;
+            if index >= self.stamps.len() {
+                self.stamps.resize(index + 1, 0);
+            }
+            self.stamps[index] = generation;
         }
     }
 }

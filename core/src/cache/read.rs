@@ -826,14 +826,15 @@ const MEMO_CONTEXTS: usize = 256;
 /// The memo with the records' change stamps, for one read.
 pub(crate) struct MemoUse<'m> {
     pub memo: &'m mut Memo,
-    pub stamps: &'m FastMap<Sym, u64>,
+    /// Per record symbol, the generation it last changed in (see the live cache).
+    pub stamps: &'m [u64],
     pub generation: u64,
 }
 
 /// A memo bound to one read's document and variables.
 pub(crate) struct Bound<'m, 'd> {
     memo: &'m mut Memo,
-    stamps: &'m FastMap<Sym, u64>,
+    stamps: &'m [u64],
     generation: u64,
     context: u32,
     /// Selection sets by their place in the document (stable across parses of one text).
@@ -916,7 +917,7 @@ impl Bound<'_, '_> {
         let fresh = entry
             .deps
             .iter()
-            .all(|d| self.stamps.get(d).is_none_or(|stamp| *stamp <= entry.made));
+            .all(|&d| self.stamps.get(d as usize).is_none_or(|stamp| *stamp <= entry.made));
         fresh.then_some((&*entry.text, &*entry.deps))
     }
 
