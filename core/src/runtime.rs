@@ -151,13 +151,15 @@ where
     tokio::spawn(future);
 }
 
-/// Starts a background task on the browser's event loop.
+/// Starts a background task on the browser's event loop. The task is boxed first, so the
+/// executor's spawning code exists once in the web build instead of once per kind of task.
 #[cfg(target_family = "wasm")]
 pub fn spawn<F>(future: F)
 where
     F: Future<Output = ()> + 'static,
 {
-    wasm_bindgen_futures::spawn_local(future);
+    let task: Pin<Box<dyn Future<Output = ()>>> = Box::pin(future);
+    wasm_bindgen_futures::spawn_local(task);
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ impl WasmClient {
             .subscribe(request)
             .map_err(|e| error_value(&e))?;
         let (cancel, cancelled) = oneshot::channel();
-        wasm_bindgen_futures::spawn_local(deliver(subscription, on_event, cancelled));
+        appsync_core::runtime::spawn(deliver(subscription, on_event, cancelled));
         Ok(WasmSubscription {
             cancel: RefCell::new(Some(cancel)),
         })
@@ -159,7 +159,7 @@ impl WasmClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn hydrated(&self) -> js_sys::Promise {
         let client = self.client.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             client
                 .hydrated()
                 .await
@@ -190,7 +190,7 @@ impl WasmClient {
             .map_err(|e| error_value(&e.into()))?;
         let client = self.client.clone();
         let (cancel, cancelled) = oneshot::channel();
-        wasm_bindgen_futures::spawn_local(async move {
+        appsync_core::runtime::spawn(async move {
             let results = match client.watch_query(request).await {
                 Ok(results) => results,
                 Err(e) => {
@@ -216,7 +216,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let request = read_request(&request);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
             // JSON text straight from the records, parsed by the engine's own JSON.parse into
@@ -241,7 +241,7 @@ impl WasmClient {
         let request = read_request(&request);
         // JSON.stringify's text, normalized straight from the text: no tree on the Rust side.
         let data = read_data_text(&data);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let data = data.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
@@ -262,7 +262,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let options = read_fragment_options(&options, false);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let (fragment, key, variables, _) = options.map_err(|e| error_value(&e))?;
             let read = cache
                 .read_fragment_text(&fragment, &key, variables.as_ref())
@@ -281,7 +281,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let options = read_fragment_options(&options, true);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let (fragment, key, variables, data) = options.map_err(|e| error_value(&e))?;
             let warnings = cache
                 .write_fragment(&fragment, &key, variables.as_ref(), &data)
@@ -301,7 +301,7 @@ impl WasmClient {
         let key = key
             .as_string()
             .ok_or_else(|| config_error("key", "a record key string like `Todo:1`", &key));
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let key = key.map_err(|e| error_value(&e))?;
             cache
                 .evict(&key)
@@ -315,7 +315,7 @@ impl WasmClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<string[]>")]
     pub fn gc(&self) -> js_sys::Promise {
         let cache = self.client.cache().clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let removed = cache.gc().await.map_err(|e| error_value(&e.into()))?;
             Ok(from_json(&Value::from(removed)))
         })
@@ -325,7 +325,7 @@ impl WasmClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
     pub fn extract(&self) -> js_sys::Promise {
         let cache = self.client.cache().clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let snapshot = cache.extract().await.map_err(|e| error_value(&e.into()))?;
             Ok(from_json(&snapshot))
         })
@@ -339,7 +339,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let snapshot = read_data(&snapshot);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let snapshot = snapshot.map_err(|e| error_value(&e))?;
             cache
                 .restore(&snapshot)
@@ -573,7 +573,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         let request = read_request(&request);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let result = match mutation {
                 Some(update) => {

@@ -7,6 +7,16 @@ use appsync_core::{AppSyncError, SubscriptionEvent};
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
+/// A promise of `future`'s result, like `future_to_promise`; the future is boxed first, so that
+/// function and the executor's spawning exist once in the bundle instead of once per method.
+pub fn promise(
+    future: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> js_sys::Promise {
+    let future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>> =
+        Box::pin(future);
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
 /// The JSON form of a JS value (`undefined`, functions and symbols become `null`).
 pub fn to_json(value: &JsValue) -> Result<Value, String> {
     let text = to_json_text(value)?;

@@ -104,7 +104,7 @@ impl WasmMutationCache {
     ) -> js_sys::Promise {
         let cache = self.0.clone();
         let request = read_request(&request);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
             let read = cache
@@ -124,7 +124,7 @@ impl WasmMutationCache {
     ) -> js_sys::Promise {
         let cache = self.0.clone();
         let options = read_fragment_options(&options, false);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let (fragment, key, variables, _) = options.map_err(|e| error_value(&e))?;
             let read = cache
                 .read_fragment(&fragment, &key, variables.as_ref())
@@ -144,7 +144,7 @@ impl WasmMutationCache {
         let cache = self.0.clone();
         let request = read_request(&request);
         let data = read_data(&data);
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let data = data.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
@@ -238,7 +238,7 @@ impl WasmClient {
         } else {
             text(&id, "mutationId").map(Some)
         };
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let mutation = NewMutation {
                 request: request.map_err(|e| error_value(&e))?,
                 optimistic_response: optimistic.map_err(|e| error_value(&e))?,
@@ -261,7 +261,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let outbox = self.outbox();
         let id = text(&id, "id");
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let id = id.map_err(|e| error_value(&e))?;
             let outcome = outbox.outcome(&id).await.map_err(|e| error_value(&e))?;
             Ok(outcome_value(&outcome))
@@ -272,7 +272,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = outboxEntries, unchecked_return_type = "Promise<unknown[]>")]
     pub fn outbox_entries(&self) -> js_sys::Promise {
         let outbox = self.outbox();
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let entries = outbox.entries().await.map_err(|e| error_value(&e))?;
             Ok(from_json(&Value::Array(
                 entries.iter().map(queued_to_json).collect(),
@@ -288,7 +288,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let outbox = self.outbox();
         let id = text(&id, "id");
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let id = id.map_err(|e| error_value(&e))?;
             outbox.retry(&id).await.map_err(|e| error_value(&e))?;
             Ok(JsValue::UNDEFINED)
@@ -308,7 +308,7 @@ impl WasmClient {
         let id = text(&id, "id");
         let variables = optional_json(&variables, "variables");
         let optimistic = optional_json(&optimistic, "optimisticResponse");
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let id = id.map_err(|e| error_value(&e))?;
             let variables = variables
                 .map_err(|e| error_value(&e))?
@@ -330,7 +330,7 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let outbox = self.outbox();
         let id = text(&id, "id");
-        wasm_bindgen_futures::future_to_promise(async move {
+        crate::js::promise(async move {
             let id = id.map_err(|e| error_value(&e))?;
             outbox.discard(&id).await.map_err(|e| error_value(&e))?;
             Ok(JsValue::UNDEFINED)
@@ -379,7 +379,7 @@ impl WasmClient {
         };
         let mut events = self.outbox().events();
         let (cancel, mut cancelled) = oneshot::channel();
-        wasm_bindgen_futures::spawn_local(async move {
+        appsync_core::runtime::spawn(async move {
             while let Either::Right((Some(event), _)) = select(&mut cancelled, events.next()).await
             {
                 let value = from_json(&outbox_event_to_json(&event));

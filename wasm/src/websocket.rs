@@ -169,7 +169,7 @@ impl WsConnector for BrowserWebSocketConnector {
                 Err(_) => return Err(WsConnectError::Network("the socket went away".into())),
             }
             let (outgoing, commands) = mpsc::unbounded::<WsCommand>();
-            wasm_bindgen_futures::spawn_local(forward(attached, commands));
+            appsync_core::runtime::spawn(forward(attached, commands));
             Ok(WsConnection { outgoing, incoming })
         })
     }

@@ -9,7 +9,7 @@ use super::sigv4::{sign_request, SigningInput};
 use super::AuthMode;
 use crate::config::ClientConfig;
 use crate::error::AppSyncError;
-use crate::runtime::SendSyncOutsideWasm;
+use crate::runtime::{BoxFuture, SendSyncOutsideWasm};
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -83,7 +83,20 @@ impl Authorizer {
     }
 
     /// Headers proving `mode` for a request (`headers` are the request's own, signed for IAM).
-    pub async fn authorize(
+    /// Boxed: HTTP requests and realtime handshakes both await it, and one copy of its state
+    /// machine serves both.
+    pub fn authorize<'a>(
+        &'a self,
+        mode: AuthMode,
+        method: &'a str,
+        url: &'a str,
+        headers: &'a [(String, String)],
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<AppliedAuth, AppSyncError>> {
+        Box::pin(self.authorize_now(mode, method, url, headers, body))
+    }
+
+    async fn authorize_now(
         &self,
         mode: AuthMode,
         method: &str,

@@ -13,6 +13,7 @@ use super::records::{self, merge, Interner, Rec, Sym};
 use super::selection::Walk;
 use super::{root_key, Record};
 use crate::graphql::{Fragment, Operation};
+use crate::runtime::BoxFuture;
 use crate::storage::{Change, Store, StoreError, StoreHandle};
 use futures::channel::mpsc;
 use serde_json::Value;
@@ -231,8 +232,14 @@ impl Cache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Loads `keys` the memory does not know yet from the store.
-    async fn load(&self, keys: Vec<Sym>) -> Result<(), CacheError> {
+    /// Loads `keys` the memory does not know yet from the store. (The private steps several
+    /// operations await are boxed: one copy of each state machine in the web build instead of
+    /// one per caller.)
+    fn load(&self, keys: Vec<Sym>) -> BoxFuture<'_, Result<(), CacheError>> {
+        Box::pin(self.load_now(keys))
+    }
+
+    async fn load_now(&self, keys: Vec<Sym>) -> Result<(), CacheError> {
         if keys.is_empty() {
             return Ok(());
         }
@@ -556,7 +563,16 @@ impl Cache {
 
     /// Writes normalized records into the base: `fetched` is the start generation of the fetch
     /// they come from (`None`: they are as new as this write).
-    async fn write_sourced(
+    fn write_sourced(
+        &self,
+        written: Written,
+        extra: Vec<Change>,
+        fetched: Option<u64>,
+    ) -> BoxFuture<'_, Result<Vec<String>, CacheError>> {
+        Box::pin(self.write_sourced_now(written, extra, fetched))
+    }
+
+    async fn write_sourced_now(
         &self,
         written: Written,
         extra: Vec<Change>,
@@ -690,7 +706,11 @@ impl Cache {
     }
 
     /// Loads every stored record into memory.
-    async fn load_all(&self) -> Result<(), CacheError> {
+    fn load_all(&self) -> BoxFuture<'_, Result<(), CacheError>> {
+        Box::pin(self.load_all_now())
+    }
+
+    async fn load_all_now(&self) -> Result<(), CacheError> {
         if let Some(store) = self.store().await? {
             if !self.state().fully_loaded {
                 let keys: Vec<Sym> = {
@@ -879,7 +899,11 @@ impl Cache {
     }
 
     /// Re-reads the watches that depend on `changed` and emits the ones whose result changed.
-    async fn notify(&self, changed: &FastSet<Sym>) {
+    fn notify<'a>(&'a self, changed: &'a FastSet<Sym>) -> BoxFuture<'a, ()> {
+        Box::pin(self.notify_now(changed))
+    }
+
+    async fn notify_now(&self, changed: &FastSet<Sym>) {
         let affected: Vec<(u64, Arc<Operation>, Option<Value>)> = {
             let mut watches = self.lock_watches();
             watches.retain(|w| !w.sender.is_closed());

@@ -914,10 +914,11 @@ impl Bound<'_, '_> {
     /// changed since.
     fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&[u8], &[Sym])> {
         let entry = self.memo.entries.get(&self.key(set, record)?)?;
-        let fresh = entry
-            .deps
-            .iter()
-            .all(|&d| self.stamps.get(d as usize).is_none_or(|stamp| *stamp <= entry.made));
+        let fresh = entry.deps.iter().all(|&d| {
+            self.stamps
+                .get(d as usize)
+                .is_none_or(|stamp| *stamp <= entry.made)
+        });
         fresh.then_some((&*entry.text, &*entry.deps))
     }
 
