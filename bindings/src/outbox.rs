@@ -285,20 +285,28 @@ fn parse_operation(
 /// and again on the server's answer (`data_json`, the mutation's `data`), so it must be
 /// idempotent: write what a list should hold, don't append blindly. It lives in memory only: a
 /// mutation queued in an earlier run of the app replays without it (its result is still
-/// normalized into the cache). Errors it meets are its own; the mutation goes on.
+/// normalized into the cache). What it throws (anything) is logged and ignored: the mutation
+/// goes on.
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
 pub trait MutationUpdate: Send + Sync {
-    async fn update(&self, cache: Arc<MutationCache>, data_json: String);
+    async fn update(
+        &self,
+        cache: Arc<MutationCache>,
+        data_json: String,
+    ) -> Result<(), crate::error::ProviderException>;
 }
 
 fn core_update(update: Arc<dyn MutationUpdate>) -> queue::UpdateFn {
     Arc::new(move |cache: queue::UpdateCache, data: serde_json::Value| {
         let update = update.clone();
         Box::pin(async move {
-            update
+            let done = update
                 .update(Arc::new(MutationCache(cache)), json_text(&data))
-                .await
+                .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "a mutation's update function failed");
+            }
         })
     })
 }

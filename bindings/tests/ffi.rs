@@ -632,12 +632,16 @@ struct ListUpdate {
 
 #[async_trait::async_trait]
 impl MutationUpdate for ListUpdate {
-    async fn update(&self, cache: Arc<MutationCache>, data_json: String) {
+    async fn update(
+        &self,
+        cache: Arc<MutationCache>,
+        data_json: String,
+    ) -> Result<(), ProviderException> {
         self.passes.lock().unwrap().push(cache.is_optimistic());
         let data: serde_json::Value = serde_json::from_str(&data_json).unwrap();
         let item = &data["createTodo"];
         let Some(text) = cache.read_query(self.list.clone()).await.unwrap() else {
-            return;
+            return Ok(());
         };
         let mut current: serde_json::Value = serde_json::from_str(&text).unwrap();
         let items = current["listTodos"]["items"].as_array_mut().unwrap();
@@ -649,6 +653,7 @@ impl MutationUpdate for ListUpdate {
             .write_query(self.list.clone(), current.to_string())
             .await
             .unwrap();
+        Ok(())
     }
 }
 
@@ -794,6 +799,19 @@ async fn the_outbox_faults_scenario_through_the_exported_api() {
         let answer = pending.response().await;
         server.faults().clear();
         assert!(answer.unwrap().is_some(), "{}", step["name"]);
+        // The listener runs on its own task: wait for this mutation's Done event.
+        for _ in 0..200 {
+            let done = events
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e, OutboxEvent::Done { id, .. } if *id == pending.id()));
+            if done {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let retries: Vec<(u64, String)> = events
             .0
             .lock()

@@ -943,3 +943,90 @@ async fn a_lapsed_lease_is_taken_over_and_a_released_one_at_once() {
     drop((next, client));
     SqliteStore::reset(&path).unwrap();
 }
+
+/// The server's pass of an update function reads the cache without optimistic layers, so a
+/// pending mutation's optimistic data is not written into the cache for good (here the second
+/// mutation is rejected and its item must disappear); and the cache an update function got
+/// refuses writes once its pass is over (a late write could leave a layer nothing removes).
+#[tokio::test]
+async fn the_server_pass_of_an_update_reads_without_layers_and_a_late_write_is_refused() {
+    use appsync_core::graphql::Operation;
+    use appsync_core::outbox::UpdateCache;
+    let server = start_mock(ConflictMode::Automerge).await;
+    let client = AppSyncClient::new(gen2_config(&server), AuthProviders::new());
+    let list = "query L { listTodos { items { id name } } }";
+    let op = Arc::new(Operation::parse(list, None).unwrap());
+    client
+        .cache()
+        .write_query(
+            &op,
+            None,
+            &json!({"listTodos": {"__typename": "ModelTodoConnection", "items": []}}),
+        )
+        .await
+        .unwrap();
+    let kept: Arc<Mutex<Option<UpdateCache>>> = Arc::default();
+    let listing = |key: &'static str| -> appsync_core::outbox::UpdateFn {
+        let (op, kept) = (op.clone(), kept.clone());
+        Arc::new(move |cache: UpdateCache, data: Value| {
+            let (op, kept) = (op.clone(), kept.clone());
+            Box::pin(async move {
+                let Some(mut current) = cache.read_query(&op, None).await.unwrap().data else {
+                    return;
+                };
+                let item = data[key].clone();
+                let items = current["listTodos"]["items"].as_array_mut().unwrap();
+                items.retain(|i| i["id"] != item["id"]);
+                items.push(json!({"__typename": "Todo", "id": item["id"], "name": item["name"]}));
+                cache.write_query(&op, None, &current).await.unwrap();
+                *kept.lock().unwrap() = Some(cache);
+            })
+        })
+    };
+    let outbox = Outbox::new(client.clone(), fast());
+    outbox.set_online(false);
+    let good = outbox
+        .enqueue(create("v1", "kept").update(listing("createTodo")))
+        .await
+        .unwrap();
+    // No name: the server rejects it, so it is parked and its optimistic item rolled back.
+    let mut rejected =
+        NewMutation::new(GraphQLRequest::new(CREATE).variables(json!({"input": {"id": "v2"}})))
+            .optimistic(
+                json!({"createTodo": {"__typename": "Todo", "id": "v2", "name": "rolled back"}}),
+            )
+            .update(listing("createTodo"));
+    rejected.id = Some("create-v2".into());
+    let bad = outbox.enqueue(rejected).await.unwrap();
+    let names = || async {
+        let read = client.cache().read_query(&op, None).await.unwrap();
+        assert!(read.data.is_some(), "missing: {:?}", read.missing);
+        read.data.unwrap()["listTodos"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names().await, ["kept", "rolled back"], "both shown at once");
+    outbox.set_online(true);
+    assert!(matches!(
+        outcome_of(&outbox, good).await,
+        Outcome::Succeeded { .. }
+    ));
+    assert!(matches!(
+        outcome_of(&outbox, bad).await,
+        Outcome::Parked { .. }
+    ));
+    assert_eq!(
+        names().await,
+        ["kept"],
+        "the rejected item was not written into the cache by the other's server pass"
+    );
+    let late = kept.lock().unwrap().take().expect("an update ran");
+    assert!(matches!(
+        late.write_query(&op, None, &json!({"listTodos": {"items": []}}))
+            .await,
+        Err(appsync_core::cache::CacheError::Closed(_))
+    ));
+}

@@ -77,18 +77,15 @@ impl State {
     }
 }
 
-/// Base records with the optimistic layers' fields on top.
-struct View<'s>(&'s State);
+/// Base records with the optimistic layers' fields on top (unless `layers` is false: the base
+/// only). One type for both, so the readers exist once in the web build.
+struct View<'s>(&'s State, bool);
 
 impl RecordSource for View<'_> {
     fn record(&self, key: Sym) -> Option<Cow<'_, Rec>> {
         let base = self.0.base.get(&key);
-        let mut layered = self
-            .0
-            .layers
-            .iter()
-            .filter_map(|l| l.records.get(&key))
-            .peekable();
+        let layers: &[Layer] = if self.1 { &self.0.layers } else { &[] };
+        let mut layered = layers.iter().filter_map(|l| l.records.get(&key)).peekable();
         if layered.peek().is_none() {
             return base.map(Cow::Borrowed);
         }
@@ -123,8 +120,11 @@ impl Drop for FetchTicket {
         if let Some(i) = state.fetches.iter().position(|&s| s == self.start) {
             state.fetches.swap_remove(i);
         }
-        if state.fetches.is_empty() {
-            state.recent = FastMap::default();
+        match state.fetches.iter().min().copied() {
+            None => state.recent = FastMap::default(),
+            // Only fetches still in flight consult the log: entries no newer than the oldest of
+            // them can no longer hold anything back.
+            Some(oldest) => state.recent.retain(|_, source| *source > oldest),
         }
     }
 }
@@ -156,6 +156,9 @@ pub enum CacheError {
     Store(#[from] StoreError),
     #[error("cached record `{key}` is damaged: {message}")]
     Damaged { key: String, message: String },
+    /// A handle that is valid for a while only (an update function's cache) was used after.
+    #[error("{0}")]
+    Closed(String),
 }
 
 /// A write from JSON text failed: the text is not JSON (nothing was written), or the cache
@@ -293,6 +296,38 @@ impl Cache {
             .await
     }
 
+    /// Reads `operation` from the base records only, without optimistic layers.
+    pub async fn read_query_base(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<ReadResult, CacheError> {
+        self.read_state_loaded(|state| {
+            read_query_from(operation, variables, &View(state, false), &state.interner)
+        })
+        .await
+    }
+
+    /// Reads entity `key` through `fragment` from the base records only.
+    pub async fn read_fragment_base(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<ReadResult, CacheError> {
+        let sym = self.state().interner.intern(key);
+        self.read_state_loaded(|state| {
+            read_fragment_from(
+                fragment,
+                sym,
+                variables,
+                &View(state, false),
+                &state.interner,
+            )
+        })
+        .await
+    }
+
     /// Reads entity `key` (e.g. `Todo:1`) through `fragment`.
     pub async fn read_fragment(
         &self,
@@ -326,7 +361,7 @@ impl Cache {
                 let read = read_text_memo(
                     Start::Query(operation),
                     variables,
-                    &View(state),
+                    &View(state, true),
                     &state.interner,
                     Some(memo),
                 );
@@ -370,7 +405,7 @@ impl Cache {
         &self,
         reading: impl Fn(&View<'_>, &Interner) -> R,
     ) -> Result<R, CacheError> {
-        self.read_state_loaded(|state| reading(&View(state), &state.interner))
+        self.read_state_loaded(|state| reading(&View(state, true), &state.interner))
             .await
     }
 

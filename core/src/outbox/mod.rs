@@ -89,20 +89,28 @@ pub trait ConflictResolver: SendSyncOutsideWasm {
     fn resolve(&self, conflict: Conflict) -> BoxFuture<'static, ConflictDecision>;
 }
 
-/// The cache as an update function sees it: reads see everything (optimistic layers too);
-/// writes go to the mutation's optimistic layer on the optimistic pass and to the cache itself
-/// on the server's pass.
+/// The cache as an update function sees it, during its pass only. On the optimistic pass,
+/// reads see everything (optimistic layers too) and writes go to the mutation's optimistic
+/// layer; on the server's pass, reads see the cache without optimistic layers (so other pending
+/// mutations' optimistic data is not written into it) and writes go to the cache itself. A
+/// write after the pass ended (or, on the optimistic pass, after the mutation finished) is a
+/// [`CacheError::Closed`]: it could otherwise leave a layer nothing removes.
 #[derive(Debug, Clone)]
 pub struct UpdateCache {
     cache: Arc<Cache>,
     layer: Option<String>,
+    live: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl UpdateCache {
     /// The cache itself, for an update function that runs on a server answer outside the
-    /// outbox (a mutation sent directly, with offline support off).
+    /// outbox (a mutation sent directly, with offline support off). Stays usable.
     pub fn server_pass(cache: Arc<Cache>) -> Self {
-        UpdateCache { cache, layer: None }
+        UpdateCache {
+            cache,
+            layer: None,
+            live: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
     }
 
     pub async fn read_query(
@@ -110,17 +118,27 @@ impl UpdateCache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<crate::cache::ReadResult, CacheError> {
-        self.cache.read_query(operation, variables).await
+        match self.layer {
+            Some(_) => self.cache.read_query(operation, variables).await,
+            None => self.cache.read_query_base(operation, variables).await,
+        }
     }
 
-    /// Reads entity `key` (e.g. `Todo:1`) through `fragment`, optimistic layers included.
+    /// Reads entity `key` (e.g. `Todo:1`) through `fragment` (layers as in `read_query`).
     pub async fn read_fragment(
         &self,
         fragment: &crate::graphql::Fragment,
         key: &str,
         variables: Option<&Value>,
     ) -> Result<crate::cache::ReadResult, CacheError> {
-        self.cache.read_fragment(fragment, key, variables).await
+        match self.layer {
+            Some(_) => self.cache.read_fragment(fragment, key, variables).await,
+            None => {
+                self.cache
+                    .read_fragment_base(fragment, key, variables)
+                    .await
+            }
+        }
     }
 
     /// Writes `data` as the query's result: into the mutation's optimistic layer on the
@@ -131,6 +149,11 @@ impl UpdateCache {
         variables: Option<&Value>,
         data: &Value,
     ) -> Result<Vec<String>, CacheError> {
+        if !self.live.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CacheError::Closed(
+                "this update function's cache was used after its pass ended".into(),
+            ));
+        }
         match &self.layer {
             Some(layer) => Ok(self
                 .cache
@@ -245,8 +268,9 @@ pub struct OutboxTuning {
 
 impl OutboxOptions {
     /// The defaults with `tuning` applied, checked: a retry base of at least 1 ms, a cap no
-    /// smaller than the base, and a lease of at least 100 ms (a shorter one would lapse between
-    /// renewals). `source_name` names the options in the error.
+    /// smaller than the base, a lease of at least 100 ms (a shorter one would lapse between
+    /// renewals), and no duration above 2,147,483,647 ms (the longest timer every platform
+    /// takes). `source_name` names the options in the error.
     pub fn tuned(
         tuning: OutboxTuning,
         source_name: &str,
@@ -255,31 +279,46 @@ impl OutboxOptions {
         let bad = |key: &str, expected: &str, found: u64| {
             crate::config::ConfigError::new(source_name, key, expected, found.to_string())
         };
-        if let Some(ms) = tuning.retry_base_ms {
-            if ms == 0 {
-                return Err(bad("retryBaseMs", "at least 1 (milliseconds)", ms));
-            }
-            options.backoff_base = Duration::from_millis(ms);
+        // Timers on every platform take at most this many milliseconds (about 24.8 days).
+        const LONGEST_MS: u64 = i32::MAX as u64;
+        let in_range = |key: &str, ms: Option<u64>, least: u64| match ms {
+            Some(ms) if ms < least || ms > LONGEST_MS => Err(bad(
+                key,
+                &format!("{least} to {LONGEST_MS} (milliseconds)"),
+                ms,
+            )),
+            other => Ok(other.map(Duration::from_millis)),
+        };
+        if let Some(base) = in_range("retryBaseMs", tuning.retry_base_ms, 1)? {
+            options.backoff_base = base;
         }
-        if let Some(ms) = tuning.retry_cap_ms {
-            options.backoff_cap = Duration::from_millis(ms);
+        if let Some(cap) = in_range("retryCapMs", tuning.retry_cap_ms, 1)? {
+            options.backoff_cap = cap;
         }
         if options.backoff_cap < options.backoff_base {
-            let found = options.backoff_cap.as_millis() as u64;
-            let expected = format!(
-                "at least the retry base, {} ms",
-                options.backoff_base.as_millis()
+            let (base, cap) = (
+                options.backoff_base.as_millis() as u64,
+                options.backoff_cap.as_millis() as u64,
             );
-            return Err(bad("retryCapMs", &expected, found));
+            // Named after the setting the app gave (the other one being the default).
+            return Err(match tuning.retry_cap_ms {
+                Some(_) => bad(
+                    "retryCapMs",
+                    &format!("at least the retry base, {base} ms"),
+                    cap,
+                ),
+                None => bad(
+                    "retryBaseMs",
+                    &format!("at most the retry cap, {cap} ms"),
+                    base,
+                ),
+            });
         }
         if let Some(n) = tuning.max_conflict_retries {
             options.max_conflict_retries = n;
         }
-        if let Some(ms) = tuning.lease_ttl_ms {
-            if ms < 100 {
-                return Err(bad("leaseTtlMs", "at least 100 (milliseconds)", ms));
-            }
-            options.lease_ttl = Duration::from_millis(ms);
+        if let Some(lease) = in_range("leaseTtlMs", tuning.lease_ttl_ms, 100)? {
+            options.lease_ttl = lease;
         }
         Ok(options)
     }
@@ -318,6 +357,8 @@ struct State {
     waiters: HashMap<String, Vec<oneshot::Sender<Outcome>>>,
     /// Update functions of mutations queued in this run, by id.
     updates: HashMap<String, UpdateFn>,
+    /// Optimistic passes of update functions still running, by mutation id (ended by `finish`).
+    passes: HashMap<String, Arc<std::sync::atomic::AtomicBool>>,
     /// Recent outcomes, for `outcome()` asked after the fact (bounded).
     finished: std::collections::VecDeque<(String, Outcome)>,
     listeners: Vec<mpsc::UnboundedSender<OutboxEvent>>,
@@ -413,6 +454,7 @@ impl Outbox {
                     loaded: false,
                     waiters: HashMap::new(),
                     updates: HashMap::new(),
+                    passes: HashMap::new(),
                     finished: std::collections::VecDeque::new(),
                     listeners: Vec::new(),
                     app_online: true,
@@ -523,13 +565,27 @@ impl Outbox {
     }
 
     async fn run_update(&self, id: &str, data: Value, optimistic: bool) {
-        let update = self.state().updates.get(id).cloned();
+        let live = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let update = {
+            let mut state = self.state();
+            let update = state.updates.get(id).cloned();
+            if update.is_some() && optimistic {
+                // `finish` ends the optimistic pass early if the mutation ends first.
+                state.passes.insert(id.to_owned(), live.clone());
+            }
+            update
+        };
         if let Some(update) = update {
             let cache = UpdateCache {
                 cache: self.inner.cache.clone(),
                 layer: optimistic.then(|| id.to_owned()),
+                live: live.clone(),
             };
             update(cache, data).await;
+            live.store(false, std::sync::atomic::Ordering::SeqCst);
+            if optimistic {
+                self.state().passes.remove(id);
+            }
         }
     }
 
@@ -585,6 +641,11 @@ impl Outbox {
             }
         }
         self.show_optimistic(&entry).await;
+        if self.state().finished.iter().any(|(done, _)| *done == id) {
+            // Sent and answered (by another instance) before its layer was shown: the layer
+            // written just now has nothing left to remove it.
+            self.inner.cache.remove_layer(&id).await;
+        }
         self.emit(OutboxEvent::Enqueued { id: id.clone() });
         self.wake();
         Ok(PendingMutation {
@@ -747,6 +808,9 @@ impl Outbox {
             }
             state.entries.retain(|e| e.id != id);
             state.updates.remove(id);
+            if let Some(pass) = state.passes.remove(id) {
+                pass.store(false, std::sync::atomic::Ordering::SeqCst);
+            }
             remember(&mut state, id, &outcome);
             state.waiters.remove(id).unwrap_or_default()
         };
@@ -1065,6 +1129,11 @@ impl Outbox {
                                 .cache
                                 .write_query(&operation, entry.variables(), data)
                                 .await;
+                        }
+                        // Another instance sent it: the server's pass of its update function
+                        // runs here, where the function lives.
+                        if let Some(data) = &response.data {
+                            self.run_update(&entry.id, data.clone(), false).await;
                         }
                         Outcome::Succeeded {
                             response: response.clone(),

@@ -179,4 +179,25 @@ fn tuning_applies_what_is_given_and_rejects_settings_that_cannot_work() {
     .unwrap_err();
     assert_eq!(lease.key, "leaseTtlMs");
     assert_eq!(lease.source_name, "options");
+    let base_over_default_cap = OutboxOptions::tuned(
+        OutboxTuning {
+            retry_base_ms: Some(120_000),
+            ..OutboxTuning::default()
+        },
+        "options",
+    )
+    .unwrap_err();
+    assert_eq!(
+        base_over_default_cap.key, "retryBaseMs",
+        "named after the setting that was given"
+    );
+    let forever = OutboxOptions::tuned(
+        OutboxTuning {
+            lease_ttl_ms: Some(u64::MAX),
+            ..OutboxTuning::default()
+        },
+        "options",
+    )
+    .unwrap_err();
+    assert_eq!(forever.key, "leaseTtlMs", "longer than any timer takes");
 }

@@ -70,7 +70,7 @@ private func cacheRequest(_ document: String, _ variables: JSONValue?, _ operati
 /// a mutation. It runs on the optimistic response (when there is one) and again on the server's
 /// answer (`data` is the mutation's `data`), so it must be idempotent: write what the list should
 /// hold, don't append blindly. It lives in memory: a mutation queued in an earlier run of the app
-/// replays without it (its result still reaches the cache). What it throws is ignored; the
+/// replays without it (its result still reaches the cache). What it throws is logged; the
 /// mutation goes on.
 public typealias MutationUpdate = @Sendable (_ cache: MutationCache, _ data: JSONValue) async throws -> Void
 
@@ -79,9 +79,10 @@ final class UpdateAdapter: AppSyncFFI.MutationUpdate {
     let update: MutationUpdate
     init(_ update: @escaping MutationUpdate) { self.update = update }
 
-    func update(cache: AppSyncFFI.MutationCache, dataJson: String) async {
+    /// What the app's function throws goes back to the core, which logs it; the mutation goes on.
+    func update(cache: AppSyncFFI.MutationCache, dataJson: String) async throws {
         guard let data = try? JSONValue(parsing: dataJson) else { return }
-        try? await update(MutationCache(cache), data)
+        try await update(MutationCache(cache), data)
     }
 }
 

@@ -2,6 +2,8 @@ package dev.appsync
 
 import dev.appsync.ffi.ConflictHandler
 import dev.appsync.ffi.ConflictInfo
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.isActive
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
@@ -76,9 +78,10 @@ internal class UpdateAdapter(private val update: MutationUpdate) : dev.appsync.f
         val data = parseJson(dataJson) as? JsonObject ?: return
         try {
             update.update(MutationCache(cache), data)
-        } catch (e: kotlinx.coroutines.CancellationException) {
-            throw e
-        } catch (e: Exception) {
+        } catch (e: Throwable) {
+            // Only the pass's own cancellation goes on as such; anything the app's code throws
+            // (a timeout inside it included) is logged and the mutation goes on.
+            if (!currentCoroutineContext().isActive) throw e
             java.util.logging.Logger.getLogger("dev.appsync").warning("a mutation's update function threw: $e")
         }
     }
