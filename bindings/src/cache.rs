@@ -136,17 +136,19 @@ pub(crate) fn core_options(
     out
 }
 
-fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, AppSyncException> {
+pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, AppSyncException> {
     serde_json::from_str(text).map_err(|e| AppSyncException::InvalidDocument {
         detail: format!("{what} is not valid JSON: {e}"),
     })
 }
 
-fn parse_variables(text: Option<String>) -> Result<Option<serde_json::Value>, AppSyncException> {
+pub(crate) fn parse_variables(
+    text: Option<String>,
+) -> Result<Option<serde_json::Value>, AppSyncException> {
     text.map(|t| parse_json(&t, "variables")).transpose()
 }
 
-fn cache_error(e: core::cache::CacheError) -> AppSyncException {
+pub(crate) fn cache_error(e: core::cache::CacheError) -> AppSyncException {
     core::AppSyncError::Cache(e).into()
 }
 
@@ -160,8 +162,16 @@ fn text_write_error(e: core::cache::TextWriteError) -> AppSyncException {
     }
 }
 
-fn document_error(e: core::graphql::DocumentError) -> AppSyncException {
+pub(crate) fn document_error(e: core::graphql::DocumentError) -> AppSyncException {
     core::AppSyncError::InvalidDocument(e).into()
+}
+
+/// The request's operation, parsed (a bad document is an `InvalidDocument` exception).
+pub(crate) fn parse_operation(
+    request: &GraphQlRequest,
+) -> Result<core::graphql::Operation, AppSyncException> {
+    core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
+        .map_err(document_error)
 }
 
 #[uniffi::export]
@@ -184,8 +194,7 @@ impl AppSyncClient {
         listener: Arc<dyn WatchListener>,
     ) -> Result<Arc<WatchHandle>, AppSyncException> {
         // Document errors are thrown here, not delivered later.
-        core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
-            .map_err(document_error)?;
+        parse_operation(&request)?;
         let request = to_core(request)?;
         let client = self.inner.clone();
         let task = runtime::spawn(async move {
@@ -212,9 +221,7 @@ impl AppSyncClient {
         &self,
         request: GraphQlRequest,
     ) -> Result<Option<String>, AppSyncException> {
-        let operation =
-            core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
-                .map_err(document_error)?;
+        let operation = parse_operation(&request)?;
         let variables = parse_variables(request.variables_json)?;
         let cache = self.inner.cache().clone();
         // Written as JSON text straight from the records: no tree on the way.
@@ -235,9 +242,7 @@ impl AppSyncClient {
         request: GraphQlRequest,
         data_json: String,
     ) -> Result<Vec<String>, AppSyncException> {
-        let operation =
-            core::graphql::Operation::parse(&request.document, request.operation_name.as_deref())
-                .map_err(document_error)?;
+        let operation = parse_operation(&request)?;
         let variables = parse_variables(request.variables_json)?;
         let cache = self.inner.cache().clone();
         // Normalized straight from the text: no tree of the result on the way.

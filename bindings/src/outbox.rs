@@ -2,6 +2,7 @@
 //! the queue's entries (retry, edit, discard), the network status the platform reports, and a
 //! conflict handler written in Kotlin or Swift.
 
+use crate::cache::{cache_error, document_error, parse_json, parse_operation, parse_variables};
 use crate::client::{internal, to_core, AppSyncClient};
 use crate::error::AppSyncException;
 use crate::runtime;
@@ -210,17 +211,14 @@ impl MutationCache {
         &self,
         request: GraphQlRequest,
     ) -> Result<Option<String>, AppSyncException> {
-        let operation = parse_operation(&request.document, request.operation_name.as_deref())?;
-        let variables = request
-            .variables_json
-            .map(|t| parse_json(&t, "variables"))
-            .transpose()?;
+        let operation = parse_operation(&request)?;
+        let variables = parse_variables(request.variables_json)?;
         let cache = self.0.clone();
         let read =
             runtime::run(async move { cache.read_query(&operation, variables.as_ref()).await })
                 .await
                 .map_err(internal)?
-                .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))?;
+                .map_err(cache_error)?;
         Ok(read.data.as_ref().map(json_text))
     }
 
@@ -233,10 +231,8 @@ impl MutationCache {
         variables_json: Option<String>,
     ) -> Result<Option<String>, AppSyncException> {
         let fragment = appsync_core::graphql::Fragment::parse(&document, fragment_name.as_deref())
-            .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::InvalidDocument(e)))?;
-        let variables = variables_json
-            .map(|t| parse_json(&t, "variables"))
-            .transpose()?;
+            .map_err(document_error)?;
+        let variables = parse_variables(variables_json)?;
         let cache = self.0.clone();
         let read = runtime::run(async move {
             cache
@@ -245,7 +241,7 @@ impl MutationCache {
         })
         .await
         .map_err(internal)?
-        .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))?;
+        .map_err(cache_error)?;
         Ok(read.data.as_ref().map(json_text))
     }
 
@@ -255,11 +251,8 @@ impl MutationCache {
         request: GraphQlRequest,
         data_json: String,
     ) -> Result<Vec<String>, AppSyncException> {
-        let operation = parse_operation(&request.document, request.operation_name.as_deref())?;
-        let variables = request
-            .variables_json
-            .map(|t| parse_json(&t, "variables"))
-            .transpose()?;
+        let operation = parse_operation(&request)?;
+        let variables = parse_variables(request.variables_json)?;
         let data = parse_json(&data_json, "data")?;
         let cache = self.0.clone();
         runtime::run(async move {
@@ -269,16 +262,8 @@ impl MutationCache {
         })
         .await
         .map_err(internal)?
-        .map_err(|e| AppSyncException::from(appsync_core::AppSyncError::Cache(e)))
+        .map_err(cache_error)
     }
-}
-
-fn parse_operation(
-    document: &str,
-    name: Option<&str>,
-) -> Result<appsync_core::graphql::Operation, AppSyncException> {
-    appsync_core::graphql::Operation::parse(document, name)
-        .map_err(|e| appsync_core::AppSyncError::InvalidDocument(e).into())
 }
 
 /// Like Apollo's `update(cache, result)`: runs on the optimistic response (when there is one)
@@ -404,12 +389,6 @@ impl AppSyncClient {
         let created = runtime::within(move || Outbox::new(client, options)).map_err(internal)?;
         Ok(self.outbox.outbox.get_or_init(|| created).clone())
     }
-}
-
-fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, AppSyncException> {
-    serde_json::from_str(text).map_err(|e| AppSyncException::InvalidDocument {
-        detail: format!("{what} is not valid JSON: {e}"),
-    })
 }
 
 /// A mutation `mutate` took: queued in the outbox (offline support on, the default) or already
