@@ -292,8 +292,7 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        self.read_loaded(|source, interner| read_query_from(operation, variables, source, interner))
-            .await
+        self.read_query_in(true, operation, variables).await
     }
 
     /// Reads `operation` from the base records only, without optimistic layers.
@@ -302,28 +301,17 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        self.read_state_loaded(|state| {
-            read_query_from(operation, variables, &View(state, false), &state.interner)
-        })
-        .await
+        self.read_query_in(false, operation, variables).await
     }
 
-    /// Reads entity `key` through `fragment` from the base records only.
-    pub async fn read_fragment_base(
+    async fn read_query_in(
         &self,
-        fragment: &Fragment,
-        key: &str,
+        layers: bool,
+        operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
-        let sym = self.state().interner.intern(key);
-        self.read_state_loaded(|state| {
-            read_fragment_from(
-                fragment,
-                sym,
-                variables,
-                &View(state, false),
-                &state.interner,
-            )
+        self.read_loaded(layers, |source, interner| {
+            read_query_from(operation, variables, source, interner)
         })
         .await
     }
@@ -335,8 +323,28 @@ impl Cache {
         key: &str,
         variables: Option<&Value>,
     ) -> Result<ReadResult, CacheError> {
+        self.read_fragment_in(true, fragment, key, variables).await
+    }
+
+    /// Reads entity `key` through `fragment` from the base records only.
+    pub async fn read_fragment_base(
+        &self,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<ReadResult, CacheError> {
+        self.read_fragment_in(false, fragment, key, variables).await
+    }
+
+    async fn read_fragment_in(
+        &self,
+        layers: bool,
+        fragment: &Fragment,
+        key: &str,
+        variables: Option<&Value>,
+    ) -> Result<ReadResult, CacheError> {
         let sym = self.state().interner.intern(key);
-        self.read_loaded(|source, interner| {
+        self.read_loaded(layers, |source, interner| {
             read_fragment_from(fragment, sym, variables, source, interner)
         })
         .await
@@ -384,7 +392,7 @@ impl Cache {
         variables: Option<&Value>,
     ) -> Result<TextRead, CacheError> {
         let sym = self.state().interner.intern(key);
-        self.read_loaded(|source, interner| {
+        self.read_loaded(true, |source, interner| {
             read_text_from(Start::Fragment(fragment, sym), variables, source, interner)
         })
         .await
@@ -399,13 +407,15 @@ impl Cache {
             .collect()
     }
 
-    /// Runs `reading` until every record it reached is in memory: each round loads what the last
-    /// one reached but memory lacked (the document's depth bounds the rounds).
+    /// Runs `reading` (over the base with the optimistic layers on top, or the base only) until
+    /// every record it reached is in memory: each round loads what the last one reached but
+    /// memory lacked (the document's depth bounds the rounds).
     async fn read_loaded<R: Reached>(
         &self,
+        layers: bool,
         reading: impl Fn(&View<'_>, &Interner) -> R,
     ) -> Result<R, CacheError> {
-        self.read_state_loaded(|state| reading(&View(state, true), &state.interner))
+        self.read_state_loaded(|state| reading(&View(state, layers), &state.interner))
             .await
     }
 
