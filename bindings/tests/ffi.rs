@@ -628,6 +628,8 @@ fn step_request(step: &serde_json::Value) -> GraphQlRequest {
 struct ListUpdate {
     list: GraphQlRequest,
     passes: Mutex<Vec<bool>>,
+    /// The last cache it was given, kept past its pass.
+    kept: Mutex<Option<Arc<MutationCache>>>,
 }
 
 #[async_trait::async_trait]
@@ -638,6 +640,7 @@ impl MutationUpdate for ListUpdate {
         data_json: String,
     ) -> Result<(), ProviderException> {
         self.passes.lock().unwrap().push(cache.is_optimistic());
+        *self.kept.lock().unwrap() = Some(cache.clone());
         let data: serde_json::Value = serde_json::from_str(&data_json).unwrap();
         let item = &data["createTodo"];
         let Some(text) = cache.read_query(self.list.clone()).await.unwrap() else {
@@ -675,6 +678,7 @@ async fn the_outbox_update_scenario_through_the_exported_api() {
     let update = Arc::new(ListUpdate {
         list: list.clone(),
         passes: Mutex::new(Vec::new()),
+        kept: Mutex::new(None),
     });
     let items = || async {
         let text = client.read_query(list.clone()).await.unwrap().unwrap();
@@ -709,6 +713,15 @@ async fn the_outbox_update_scenario_through_the_exported_api() {
         .map(|&p| p.into())
         .collect();
     assert_eq!(serde_json::Value::from(passes), s["expectPasses"]);
+    let late = update.kept.lock().unwrap().take().unwrap();
+    assert_eq!(s["expectLateWriteCode"], "CACHE");
+    assert!(
+        matches!(
+            late.write_query(list.clone(), s["seed"].to_string()).await,
+            Err(AppSyncException::Cache { corrupt: false, .. })
+        ),
+        "a cache kept past its pass refuses writes"
+    );
 
     // Offline support off: sent at once, the update runs once, on the server's answer.
     let direct = AppSyncClient::with_options(
@@ -728,6 +741,7 @@ async fn the_outbox_update_scenario_through_the_exported_api() {
     let once = Arc::new(ListUpdate {
         list: list.clone(),
         passes: Mutex::new(Vec::new()),
+        kept: Mutex::new(None),
     });
     let mut create = s["create"].clone();
     create["variables"]["input"]["id"] = "ffi-listed-direct".into();

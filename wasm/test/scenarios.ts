@@ -20,6 +20,7 @@ import {
   type Subscription,
   type SubscriptionEvent,
   type Conflict,
+  type MutationCache,
   type MutationUpdate,
   type OutboxEvent,
   type WatchResult,
@@ -79,6 +80,7 @@ interface Fixture {
     create: Operation & { optimistic: JsonObject };
     expectItems: JsonValue[];
     expectPasses: boolean[];
+    expectLateWriteCode: string;
   };
   outboxFaults: {
     options: { retryBaseMs: number; retryCapMs: number };
@@ -757,9 +759,11 @@ async function main(): Promise<void> {
         const list = { query: ou.list.document, variables: ou.list.variables };
         await c.writeQuery(list, ou.seed);
         const passes: boolean[] = [];
+        let kept: MutationCache | undefined;
         // Idempotent: drop any item with the new id, then append it.
         const update: MutationUpdate = async (cache, data) => {
           passes.push(cache.isOptimistic);
+          kept = cache;
           const current = await cache.readQuery<{ listTodos: { items: JsonObject[] } }>(list);
           const item = data['createTodo'] as JsonObject;
           if (current === null) return;
@@ -776,6 +780,8 @@ async function main(): Promise<void> {
         check((await pending.response()) !== null, 'the server answered');
         checkSame(await items(), ou.expectItems, 'held once, by the cache itself');
         checkSame(passes, ou.expectPasses, 'both passes');
+        check(kept !== undefined, 'the update function ran');
+        checkError(await rejection(kept.writeQuery(list, ou.seed)), CacheError, ou.expectLateWriteCode);
         const bad = { query: ou.create.document, variables: ou.create.variables, update: 'not a function' } as unknown as Parameters<typeof c.mutate>[0];
         checkError(await rejection(c.mutate(bad)), InvalidDocumentError, 'INVALID_DOCUMENT');
       },

@@ -1,7 +1,7 @@
 // The typed client over the wasm module: loads the module once, forwards each call to the Rust
 // core, and turns what it rejects with into `AppSyncError` subclasses.
 import initWasm, { WasmClient, type WasmMutationCache } from '../pkg/appsync_wasm.js';
-import { toAppSyncError } from './errors.js';
+import { CacheError, toAppSyncError } from './errors.js';
 import { openStore } from './store.js';
 import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
 import type {
@@ -53,40 +53,55 @@ async function mapped<T>(call: () => Promise<unknown> | unknown): Promise<T> {
   }
 }
 
-/** The wasm module's cache view with typed errors. */
+/** The wasm module's cache view with typed errors, usable during its update function's pass. */
 class UpdateCacheView implements MutationCache {
-  readonly #raw: WasmMutationCache;
+  #raw: WasmMutationCache | null;
+  readonly #optimistic: boolean;
 
   constructor(raw: WasmMutationCache) {
     this.#raw = raw;
+    this.#optimistic = raw.isOptimistic;
   }
 
   get isOptimistic(): boolean {
-    return this.#raw.isOptimistic;
+    return this.#optimistic;
+  }
+
+  /** Ends the pass: the module's view is freed, later calls reject like the core's own refusal. */
+  close(): void {
+    this.#raw?.free();
+    this.#raw = null;
+  }
+
+  #call<T>(call: (raw: WasmMutationCache) => Promise<unknown>): Promise<T> {
+    const raw = this.#raw;
+    if (raw === null) return Promise.reject(new CacheError("this update function's cache was used after its pass ended", false));
+    return mapped(() => call(raw));
   }
 
   readQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>): Promise<TData | null> {
-    return mapped(() => this.#raw.readQuery(request));
+    return this.#call((raw) => raw.readQuery(request));
   }
 
   readFragment<TData = JsonObject, TVariables extends object = JsonObject>(options: FragmentOptions<TVariables>): Promise<TData | null> {
-    return mapped(() => this.#raw.readFragment(options));
+    return this.#call((raw) => raw.readFragment(options));
   }
 
   writeQuery<TData = JsonObject, TVariables extends object = JsonObject>(request: GraphQLRequest<TVariables>, data: TData): Promise<string[]> {
-    return mapped(() => this.#raw.writeQuery(request, data));
+    return this.#call((raw) => raw.writeQuery(request, data));
   }
 }
 
-/** The app's update function as the wasm module calls it; the cache view is freed after it settles. */
+/** The app's update function as the wasm module calls it; the cache view is closed after it settles. */
 function updateForWasm<TData>(update: MutationUpdate<TData> | undefined): ((raw: WasmMutationCache, data: TData) => Promise<void>) | null {
   if (update === undefined) return null;
   if (typeof update !== 'function') return update; // the module rejects it with a typed error
   return async (raw, data) => {
+    const view = new UpdateCacheView(raw);
     try {
-      await update(new UpdateCacheView(raw), data);
+      await update(view, data);
     } finally {
-      raw.free();
+      view.close();
     }
   };
 }

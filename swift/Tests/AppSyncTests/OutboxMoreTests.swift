@@ -18,9 +18,11 @@ final class OutboxMoreTests: XCTestCase {
         let client = try AppSyncClient(contentsOf: Mock.outputs)
         try await client.writeQuery(list["document"]!.text, data: s["seed"]!, variables: list["variables"])
         let passes = Recorded<Bool>()
+        let kept = Recorded<MutationCache>()
         // Idempotent: drop any item with the new id, then append it.
         let update: MutationUpdate = { cache, data in
             passes.add(cache.isOptimistic)
+            kept.add(cache)
             guard let current = try await cache.readQuery(list["document"]!.text, variables: list["variables"]),
                   case .array(let items)? = current["listTodos"]?["items"],
                   let item = data["createTodo"] else { return }
@@ -48,6 +50,12 @@ final class OutboxMoreTests: XCTestCase {
         let held = try await items()
         XCTAssertEqual(held, s["expectItems"], "held once, by the cache itself")
         XCTAssertEqual(JSONValue.array(passes.all.map { .bool($0) }), s["expectPasses"])
+        do {
+            try await kept.all.last!.writeQuery(list["document"]!.text, data: s["seed"]!, variables: list["variables"])
+            XCTFail("a cache kept past its pass refuses writes")
+        } catch let error as AppSyncError {
+            XCTAssertEqual(error.code, s["expectLateWriteCode"]?.text)
+        }
     }
 
     func testFaultsFromTheMockAreRetriedUntilEachMutationGoesThroughAndA401RefreshesTheToken() async throws {

@@ -35,9 +35,11 @@ class OutboxMoreTest {
         AppSyncClient.fromFile(Mock.outputs).use { client ->
             client.writeQuery(list.doc(), s.obj("seed"), list.vars())
             val passes = Collections.synchronizedList(mutableListOf<Boolean>())
+            var kept: MutationCache? = null
             // Idempotent: drop any item with the new id, then append it.
             val update = MutationUpdate { cache, data ->
                 passes.add(cache.isOptimistic)
+                kept = cache
                 val current = cache.readQuery(list.doc(), list.vars()) ?: return@MutationUpdate
                 val item = data.obj("createTodo")
                 val items = current.obj("listTodos")["items"]!!.jsonArray.filter { it.jsonObject["id"] != item["id"] } +
@@ -57,6 +59,9 @@ class OutboxMoreTest {
             assertNotNull(withTimeout(20_000) { pending.response() })
             assertEquals(s["expectItems"], items(), "held once, by the cache itself")
             assertEquals(s["expectPasses"]!!.jsonArray.map { it.jsonPrimitive.content.toBoolean() }, passes.toList())
+            val late = runCatching { kept!!.writeQuery(list.doc(), s.obj("seed"), list.vars()) }.exceptionOrNull()
+            assertTrue(late is AppSyncError.CacheError, "a cache kept past its pass refuses writes: $late")
+            assertEquals(s.text("expectLateWriteCode"), (late as AppSyncError).code)
         }
     }
 
