@@ -11,6 +11,7 @@ use super::read::{
 };
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::selection::Walk;
+use super::symset::SymSet;
 use super::{root_key, Record};
 use crate::graphql::{Fragment, Operation};
 use crate::runtime::BoxFuture;
@@ -101,7 +102,7 @@ struct Watch {
     id: u64,
     operation: Arc<Operation>,
     variables: Option<Value>,
-    dependencies: FastSet<Sym>,
+    dependencies: SymSet,
     last: Option<Value>,
     sender: mpsc::UnboundedSender<ReadResult>,
 }
@@ -173,17 +174,17 @@ pub enum TextWriteError {
 
 /// What a read reached (so the records it lacked can be loaded and the read done again).
 trait Reached {
-    fn reached(&self) -> &FastSet<Sym>;
+    fn reached(&self) -> &SymSet;
 }
 
 impl Reached for ReadResult {
-    fn reached(&self) -> &FastSet<Sym> {
+    fn reached(&self) -> &SymSet {
         &self.dependencies
     }
 }
 
 impl Reached for TextRead {
-    fn reached(&self) -> &FastSet<Sym> {
+    fn reached(&self) -> &SymSet {
         &self.info.dependencies
     }
 }

@@ -25,6 +25,7 @@ mod normalize;
 mod read;
 mod records;
 mod selection;
+mod symset;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
 pub use live::{Cache, CacheError, FetchTicket, TextWriteError};

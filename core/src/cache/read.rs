@@ -6,6 +6,7 @@ use super::normalize::{path_text, Seg};
 use super::records::{field, Interner, Rec, RecordSet, Sym, Val};
 use super::root_key;
 use super::selection::Walk;
+use super::symset::{SymCollector, SymSet};
 use crate::graphql::ast::{Field, SelectionSet};
 use crate::graphql::{Fragment, Operation, OperationKind};
 use serde_json::{Map, Value};
@@ -35,7 +36,7 @@ pub struct ReadResult {
     /// Paths of the fields the cache does not have.
     pub missing: Vec<String>,
     /// Every record read (including ones that were absent), by symbol.
-    pub(crate) dependencies: FastSet<Sym>,
+    pub(crate) dependencies: SymSet,
 }
 
 impl ReadResult {
@@ -253,7 +254,7 @@ fn read_with<S: RecordSource, O: Sink>(
     interner: &Interner,
     out: &mut O,
     memo: Option<MemoUse<'_>>,
-) -> (Vec<String>, FastSet<Sym>, O::Out) {
+) -> (Vec<String>, SymSet, O::Out) {
     match start {
         Start::Query(operation) => {
             let root = root_key(operation.kind());
@@ -270,7 +271,7 @@ fn read_with<S: RecordSource, O: Sink>(
                 None => {
                     let empty = out.begin_object();
                     let value = out.end_object(empty);
-                    (vec![root.to_owned()], FastSet::default(), value)
+                    (vec![root.to_owned()], SymSet::default(), value)
                 }
             }
         }
@@ -279,7 +280,7 @@ fn read_with<S: RecordSource, O: Sink>(
                 let value = out.null();
                 return (
                     vec![interner.name(key).to_owned()],
-                    FastSet::from_iter([key]),
+                    SymSet::from_iter([key]),
                     value,
                 );
             }
@@ -304,11 +305,10 @@ fn read_at<'d, S: RecordSource, O: Sink>(
     interner: &Interner,
     out: &mut O,
     memo: Option<Bound<'_, 'd>>,
-) -> (Vec<String>, FastSet<Sym>, O::Out) {
+) -> (Vec<String>, SymSet, O::Out) {
     // A read like the last one reaches as many records.
     let expected = memo.as_ref().map_or(0, |m| m.memo.last_deps);
-    let mut dependencies = FastSet::default();
-    dependencies.reserve(expected);
+    let dependencies = SymCollector::with_capacity(interner.symbols(), expected);
     let mut reader = Reader {
         memo,
         dep_log: Vec::new(),
@@ -327,7 +327,7 @@ fn read_at<'d, S: RecordSource, O: Sink>(
     if let Some(memo) = &mut reader.memo {
         memo.memo.last_deps = reader.dependencies.len();
     }
-    (reader.missing, reader.dependencies, value)
+    (reader.missing, reader.dependencies.finish(), value)
 }
 
 /// Where a read's result goes: a `Value` tree (built on the way back up, like a recursive
@@ -359,11 +359,11 @@ pub(crate) trait Sink {
         None
     }
     /// The text written since `start`.
-    fn text_since(&self, _start: usize) -> &[u8] {
-        &[]
+    fn text_since(&self, _start: usize) -> &str {
+        ""
     }
     /// A value given as its JSON text (only text sinks are given any).
-    fn raw(&mut self, text: &[u8]) -> Self::Out;
+    fn raw(&mut self, text: &str) -> Self::Out;
 }
 
 /// An object key: as it is, and as JSON text.
@@ -414,15 +414,17 @@ impl Sink for ValueSink {
     fn leaf(&mut self, value: &Val, interner: &Interner) -> Value {
         value.to_json(interner)
     }
-    fn raw(&mut self, text: &[u8]) -> Value {
-        serde_json::from_slice(text).unwrap_or_default()
+    fn raw(&mut self, text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_default()
     }
 }
 
 /// Writes JSON text, byte for byte what `serde_json::to_string` writes of the same tree.
 #[derive(Default)]
 struct TextSink {
-    out: Vec<u8>,
+    out: String,
+    /// Where serde_json writes a number or a reference before it joins `out`.
+    scratch: Vec<u8>,
     /// Nothing written yet in the current object or list (no comma needed).
     fresh: bool,
     /// A key was just written: its value needs no comma.
@@ -435,25 +437,59 @@ impl TextSink {
         if self.out.capacity() > 2 * self.out.len() + 4096 {
             self.out.shrink_to_fit();
         }
-        match String::from_utf8(self.out) {
-            Ok(text) => text,
-            // Never: every piece is UTF-8.
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }
+        self.out
     }
 
     fn separate(&mut self) {
         if self.after_key {
             self.after_key = false;
         } else if !self.fresh && !self.out.is_empty() {
-            self.out.push(b',');
+            self.out.push(',');
         }
         self.fresh = false;
     }
 
     fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        self.scratch.clear();
         // Writing to a Vec cannot fail; a value that cannot be JSON is not one of ours.
-        let _ = serde_json::to_writer(&mut self.out, value);
+        let _ = serde_json::to_writer(&mut self.scratch, value);
+        // serde_json writes UTF-8.
+        if let Ok(text) = std::str::from_utf8(&self.scratch) {
+            self.out.push_str(text);
+        }
+    }
+
+    /// `value` as a JSON string, escaped as serde_json escapes it.
+    fn json_str(&mut self, value: &str) {
+        let out = &mut self.out;
+        out.push('"');
+        let mut from = 0;
+        for (i, byte) in value.bytes().enumerate() {
+            let escape = match byte {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            // `i` is an ASCII byte's index: a char boundary.
+            out.push_str(value.get(from..i).unwrap_or_default());
+            if escape.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0xf)]));
+            } else {
+                out.push_str(escape);
+            }
+            from = i + 1;
+        }
+        out.push_str(value.get(from..).unwrap_or_default());
+        out.push('"');
     }
 }
 
@@ -465,52 +501,52 @@ impl Sink for TextSink {
     fn begin_object(&mut self) {
         if self.muted == 0 {
             self.separate();
-            self.out.push(b'{');
+            self.out.push('{');
             self.fresh = true;
         }
     }
     fn key(&mut self, _: &mut (), key: Key<'_>) {
         if self.muted == 0 {
             if !self.fresh {
-                self.out.push(b',');
+                self.out.push(',');
             }
             self.fresh = false;
-            self.out.extend_from_slice(key.escaped.as_bytes());
-            self.out.push(b':');
+            self.out.push_str(key.escaped);
+            self.out.push(':');
             self.after_key = true;
         }
     }
     fn field(&mut self, _: &mut (), _: ()) {}
     fn end_object(&mut self, _: ()) {
         if self.muted == 0 {
-            self.out.push(b'}');
+            self.out.push('}');
             self.fresh = false;
         }
     }
     fn begin_list(&mut self, _: usize) {
         if self.muted == 0 {
             self.separate();
-            self.out.push(b'[');
+            self.out.push('[');
             self.fresh = true;
         }
     }
     fn item(&mut self, _: &mut (), _: ()) {}
     fn end_list(&mut self, _: ()) {
         if self.muted == 0 {
-            self.out.push(b']');
+            self.out.push(']');
             self.fresh = false;
         }
     }
     fn null(&mut self) {
         if self.muted == 0 {
             self.separate();
-            self.out.extend_from_slice(b"null");
+            self.out.push_str("null");
         }
     }
     fn string(&mut self, value: &str) {
         if self.muted == 0 {
             self.separate();
-            self.json(value);
+            self.json_str(value);
         }
     }
     fn leaf(&mut self, value: &Val, interner: &Interner) {
@@ -521,8 +557,7 @@ impl Sink for TextSink {
             Val::Null => self.null(),
             Val::Bool(b) => {
                 self.separate();
-                self.out
-                    .extend_from_slice(if *b { b"true" as &[u8] } else { b"false" });
+                self.out.push_str(if *b { "true" } else { "false" });
             }
             Val::Num(n) => {
                 self.separate();
@@ -559,13 +594,13 @@ impl Sink for TextSink {
         self.after_key = true;
         Some(self.out.len())
     }
-    fn text_since(&self, start: usize) -> &[u8] {
+    fn text_since(&self, start: usize) -> &str {
         self.out.get(start..).unwrap_or_default()
     }
-    fn raw(&mut self, text: &[u8]) {
+    fn raw(&mut self, text: &str) {
         if self.muted == 0 {
             self.separate();
-            self.out.extend_from_slice(text);
+            self.out.push_str(text);
         }
     }
 }
@@ -590,7 +625,7 @@ struct Reader<'r, 'd, S: RecordSource> {
     interner: &'r Interner,
     typename: Option<Sym>,
     missing: Vec<String>,
-    dependencies: FastSet<Sym>,
+    dependencies: SymCollector,
     path: Vec<Seg<'d>>,
     /// Per field list (and sorted or not), its plan.
     plans: FastMap<(*const &'d Field, bool), Plan<'d>>,
@@ -739,7 +774,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         announce(out, place);
                         let value = out.raw(text);
                         self.dep_log.extend_from_slice(deps);
-                        self.dependencies.extend(deps.iter().copied());
+                        self.dependencies.extend(deps);
                         return Some(value);
                     }
                 }
@@ -803,7 +838,11 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
 pub(crate) struct Memo {
     /// Per document text, operation and variables, a small id.
     contexts: FastMap<String, u32>,
-    entries: FastMap<(u32, u32, Sym), MemoEntry>,
+    /// Where each entry is in `entries`. Kept apart from the entries (16 bytes a slot) so the
+    /// table of a long list's items stays in the processor's cache, and the entries sit in
+    /// the order they were made (a list's, in its order) for the reads that go through them.
+    index: FastMap<(u32, u32, Sym), u32>,
+    entries: Vec<MemoEntry>,
     bytes: usize,
     /// The length of the last text read (the next one is likely the same query again).
     last_len: usize,
@@ -813,7 +852,7 @@ pub(crate) struct Memo {
 
 #[derive(Debug)]
 struct MemoEntry {
-    text: Box<[u8]>,
+    text: Box<str>,
     /// The record itself first, then every record read under it.
     deps: Box<[Sym]>,
     made: u64,
@@ -912,8 +951,9 @@ impl Bound<'_, '_> {
 
     /// The text and dependencies of record `record` read through `set`, if none of them
     /// changed since.
-    fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&[u8], &[Sym])> {
-        let entry = self.memo.entries.get(&self.key(set, record)?)?;
+    fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&str, &[Sym])> {
+        let at = *self.memo.index.get(&self.key(set, record)?)?;
+        let entry = self.memo.entries.get(at as usize)?;
         let fresh = entry.deps.iter().all(|&d| {
             self.stamps
                 .get(d as usize)
@@ -922,7 +962,7 @@ impl Bound<'_, '_> {
         fresh.then_some((&*entry.text, &*entry.deps))
     }
 
-    fn put(&mut self, set: &SelectionSet, record: Sym, text: &[u8], deps: &[Sym]) {
+    fn put(&mut self, set: &SelectionSet, record: Sym, text: &str, deps: &[Sym]) {
         let Some(key) = self.key(set, record) else {
             return;
         };
@@ -948,8 +988,14 @@ impl Bound<'_, '_> {
             deps: unique.into_boxed_slice(),
             made: self.generation,
         };
-        if let Some(old) = self.memo.entries.insert(key, entry) {
-            self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
+        let next = self.memo.entries.len() as u32;
+        let at = *self.memo.index.entry(key).or_insert(next);
+        match self.memo.entries.get_mut(at as usize) {
+            Some(old) => {
+                self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
+                *old = entry;
+            }
+            None => self.memo.entries.push(entry),
         }
     }
 }

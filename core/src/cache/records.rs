@@ -37,6 +37,11 @@ fn name_hash(name: &str) -> u64 {
 }
 
 impl Interner {
+    /// How many symbols there are (every symbol is below this).
+    pub fn symbols(&self) -> usize {
+        self.ends.len()
+    }
+
     /// The symbol of `name`, interning it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
         let hash = name_hash(name);

@@ -87,7 +87,8 @@ fn leaf(rng: &mut Rng, name: &str) -> J {
             2 => "-12".to_owned(),
             3 => "1.5e3".to_owned(),
             4 => "18446744073709551615".to_owned(),
-            5 => r#""quote \" tab \t é \u00e9 \ud83d\ude00""#.to_owned(),
+            5 => r#""quote \" tab \t é \u00e9 \ud83d\ude00 \\ \/ \b\f\n\r \u0001\u001f\u007f end""#
+                .to_owned(),
             6 => r#"{"b": 1, "a": [1, {"z": null, "y": "s"}], "b": 2}"#.to_owned(),
             7 => r#"[1, "two", [3], {"__ref": "X:1"}]"#.to_owned(),
             8 => r#"{"__ref": "Todo:i1"}"#.to_owned(),

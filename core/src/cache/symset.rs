@@ -1,0 +1,146 @@
+//! Sets of symbols as reads collect them: every record a read reached (its dependencies).
+//!
+//! A read of a 10,000-item list reaches about 10,000 records, most of them twice or more (a
+//! shared owner, a memoized item's own list of what it read). A hash set pays a hash and a probe
+//! for each; [`SymCollector`] pays a bit test (one bit per symbol of the interner), and
+//! [`SymSet`], what a read keeps, is the sorted symbols: half the size of a hash set, and
+//! `contains` is a binary search.
+
+use super::records::Sym;
+
+/// A set of symbols, sorted and each once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SymSet(Box<[Sym]>);
+
+impl SymSet {
+    pub fn contains(&self, sym: &Sym) -> bool {
+        self.0.binary_search(sym).is_ok()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Sym> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<Sym> for SymSet {
+    fn from_iter<I: IntoIterator<Item = Sym>>(iter: I) -> SymSet {
+        let mut collector = SymCollector::default();
+        for sym in iter {
+            collector.insert(sym);
+        }
+        collector.finish()
+    }
+}
+
+impl<'s> IntoIterator for &'s SymSet {
+    type Item = &'s Sym;
+    type IntoIter = std::slice::Iter<'s, Sym>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Collects symbols, each once, in the order first seen.
+#[derive(Debug, Default)]
+pub struct SymCollector {
+    /// Bit `s` is set when symbol `s` was collected.
+    seen: Vec<u64>,
+    syms: Vec<Sym>,
+}
+
+impl SymCollector {
+    /// Room for `symbols` distinct symbols below `bound` without growing.
+    pub fn with_capacity(bound: usize, symbols: usize) -> SymCollector {
+        SymCollector {
+            seen: vec![0; bound.div_ceil(64)],
+            syms: Vec::with_capacity(symbols),
+        }
+    }
+
+    /// Adds `sym`; whether it was new.
+    #[inline]
+    pub fn insert(&mut self, sym: Sym) -> bool {
+        let (word, bit) = (sym as usize / 64, 1u64 << (sym % 64));
+        if word >= self.seen.len() {
+            self.seen.resize(word + 1, 0);
+        }
+        match self.seen.get_mut(word) {
+            Some(w) if *w & bit == 0 => {
+                *w |= bit;
+                self.syms.push(sym);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn extend(&mut self, syms: &[Sym]) {
+        for &sym in syms {
+            self.insert(sym);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.syms.len()
+    }
+
+    pub fn finish(mut self) -> SymSet {
+        if self.syms.len() >= self.seen.len() {
+            // Dense (a symbol per 64 bits or more): the bits, read in order, are the sorted
+            // symbols, in fewer steps than a sort.
+            self.syms.clear();
+            for (word, bits) in self.seen.iter().enumerate() {
+                let mut bits = *bits;
+                while bits != 0 {
+                    self.syms.push(word as Sym * 64 + bits.trailing_zeros());
+                    bits &= bits - 1;
+                }
+            }
+        } else {
+            self.syms.sort_unstable();
+        }
+        SymSet(self.syms.into_boxed_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collects_each_symbol_once_and_answers_contains() {
+        let mut collector = SymCollector::with_capacity(10, 4);
+        for sym in [5, 3, 5, 700, 3, 0, 64, 63] {
+            collector.insert(sym);
+        }
+        assert_eq!(collector.len(), 6);
+        let set = collector.finish();
+        assert_eq!(
+            set.iter().copied().collect::<Vec<_>>(),
+            [0, 3, 5, 63, 64, 700]
+        );
+        assert!(set.contains(&700) && set.contains(&0) && !set.contains(&4) && !set.contains(&701));
+        assert_eq!(
+            set,
+            [700, 0, 3, 64, 5, 63, 5].into_iter().collect::<SymSet>()
+        );
+        assert!(SymSet::default().is_empty());
+        // Dense: read from the bits.
+        let mut dense = SymCollector::default();
+        for sym in (0..300).rev().filter(|s| s % 3 != 0) {
+            dense.insert(sym);
+        }
+        let dense = dense.finish();
+        assert_eq!(dense.len(), 200);
+        assert!(dense.iter().zip(dense.iter().skip(1)).all(|(a, b)| a < b));
+        assert!(dense.contains(&299) && !dense.contains(&297));
+    }
+}
