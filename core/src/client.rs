@@ -136,6 +136,9 @@ impl AppSyncClient {
                 let (cache, operation, variables) =
                     (inner.cache.clone(), operation, request.variables.clone());
                 Some(Arc::new(move |data: &serde_json::Value| {
+                    // The event is as new as its arrival, not as its write (which runs later, in
+                    // the background): a query fetched in between is newer, and keeps its fields.
+                    let ticket = cache.begin_fetch();
                     let (cache, operation, variables, data) = (
                         cache.clone(),
                         operation.clone(),
@@ -144,7 +147,7 @@ impl AppSyncClient {
                     );
                     runtime::spawn(async move {
                         if let Err(e) = cache
-                            .write_query(&operation, variables.as_ref(), &data)
+                            .write_fetched(&ticket, &operation, variables.as_ref(), &data)
                             .await
                         {
                             crate::log::warn!(error = %e, "writing a subscription event to the cache failed");
