@@ -196,6 +196,9 @@ struct Writer<'w, 'd> {
     key_buf: String,
     /// From text: per field list, its keys for matching.
     shapes: FastMap<*const &'d Field, std::rc::Rc<text::Shape<'d>>>,
+    /// From text: emptied lists of `__typename` fields, reused object after object (every
+    /// object has one; a fresh list each would be an allocation per object).
+    typename_lists: Vec<text::TypenameList>,
 }
 
 impl<'w, 'd> Writer<'w, 'd> {
@@ -215,6 +218,7 @@ impl<'w, 'd> Writer<'w, 'd> {
             key_names: Vec::new(),
             key_buf: String::new(),
             shapes: FastMap::default(),
+            typename_lists: Vec::new(),
         }
     }
 

@@ -248,9 +248,12 @@ struct Progress<'d> {
     /// `__typename` fields (the document adds one to every selection set, last, while servers
     /// tend to send it first): order-free, as they are leaves stored under one symbol; written
     /// at the end in the document's order.
-    typenames: Vec<(usize, Option<Val>)>,
+    typenames: TypenameList,
     record: Rec,
 }
+
+/// The `__typename` fields of an object met so far: (position, value; `None`: the object's own).
+pub(super) type TypenameList = Vec<(usize, Option<Val>)>;
 
 impl<'d> Writer<'_, 'd> {
     /// Writes one object's fields from text; returns them and the object's record key.
@@ -266,7 +269,7 @@ impl<'d> Writer<'_, 'd> {
             next: 0,
             deferred: Vec::new(),
             values: Vec::new(),
-            typenames: Vec::new(),
+            typenames: self.typename_lists.pop().unwrap_or_default(),
             record: Rec::with_capacity(any.len()),
         };
         if !self.walk.type_dependent(set) {
@@ -364,6 +367,8 @@ impl<'d> Writer<'_, 'd> {
             .or_else(|| id_at.and_then(|sym| field(&progress.record, sym)));
         let key = self.text_key(typename.as_ref(), id, &kept);
         self.text_typenames(&mut progress, typename);
+        // Emptied by `text_typenames`.
+        self.typename_lists.push(progress.typenames);
         Ok((progress.record, key))
     }
 
