@@ -463,6 +463,15 @@ impl TextSink {
     fn json_str(&mut self, value: &str) {
         let out = &mut self.out;
         out.push('"');
+        // Most strings need no escape: one pass without early exit (it vectorizes), then a copy.
+        let plain = value
+            .bytes()
+            .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+        if plain {
+            out.push_str(value);
+            out.push('"');
+            return;
+        }
         let mut from = 0;
         for (i, byte) in value.bytes().enumerate() {
             let escape = match byte {
