@@ -438,6 +438,31 @@ async function main(): Promise<void> {
     checkSame(read.sort(order), expected.sort(order), 'the values read');
   });
 
+  scenario('close() releases a client: later calls fail with an Error, closing again is harmless', async () => {
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    const { get } = fixture;
+    checkSame((await c.query({ query: get.document, variables: get.variables })).data, get.expect, 'getTodo before close');
+    c.close();
+    const closed = (error: unknown, what: string): void => {
+      check(error instanceof Error && /closed/.test(error.message), `${what}: expected the closed-client Error, got ${String(error)}`);
+    };
+    closed(await rejection(c.query({ query: get.document, variables: get.variables })), 'query');
+    closed(await rejection(c.readQuery({ query: get.document, variables: get.variables })), 'readQuery');
+    let thrown: unknown = null;
+    try {
+      c.setNetworkOnline(true);
+    } catch (error) {
+      thrown = error;
+    }
+    closed(thrown, 'setNetworkOnline');
+    c.close();
+    // Its connectivity listeners are gone: the page's events reach no freed wasm object.
+    globalThis.dispatchEvent(new Event('offline'));
+    globalThis.dispatchEvent(new Event('online'));
+    // The other clients go on.
+    checkSame((await theClient().query({ query: get.document, variables: get.variables })).data, get.expect, 'getTodo on another client');
+  });
+
   /** A subscription that stays open to show the server did emit the afterCancel event. */
   const witness = (c: AppSyncClient, f: Fixture): { log: EventLog<SubscriptionEvent>; stop: () => void } => {
     const log = new EventLog<SubscriptionEvent>();

@@ -142,13 +142,36 @@ export class PendingMutation<TData = JsonObject> {
  * over a normalized cache persisted in IndexedDB.
  */
 export class AppSyncClient {
-  readonly #inner: WasmClient;
+  /** `null` once `close()` ran. */
+  #client: WasmClient | null;
   /** `mutate` goes through the outbox unless `disableOffline`. */
   readonly #offline: boolean;
+  /** The connectivity listeners added to the page (removed by `close()`). */
+  #listeners: [string, () => void][] = [];
 
   private constructor(inner: WasmClient, offline: boolean) {
-    this.#inner = inner;
+    this.#client = inner;
     this.#offline = offline;
+  }
+
+  /** The wasm client; once closed, an `Error` saying so (a call on a closed client is a bug in the app, like Kotlin's `IllegalStateException`). */
+  get #inner(): WasmClient {
+    if (this.#client === null) throw new Error('this AppSyncClient was closed (close()); create a new one');
+    return this.#client;
+  }
+
+  /**
+   * Releases the client: its cache and outbox in memory (what is persisted stays in IndexedDB for
+   * the next client), its realtime connections and its page listeners, now rather than when the
+   * garbage collector gets to a client the app dropped. Later calls throw (or reject with) an
+   * `Error`; closing again does nothing.
+   */
+  close(): void {
+    const target = globalThis as { removeEventListener?: (type: string, listener: () => void) => void };
+    for (const [type, listener] of this.#listeners) target.removeEventListener?.(type, listener);
+    this.#listeners = [];
+    this.#client?.free();
+    this.#client = null;
   }
 
   /**
@@ -176,14 +199,24 @@ export class AppSyncClient {
     return client;
   }
 
+  static #report(client: WeakRef<AppSyncClient>, online: boolean): void {
+    const alive = client.deref();
+    if (alive !== undefined) alive.#client?.setNetworkOnline(online);
+  }
+
   /** Follows the browser's connectivity (`navigator.onLine`, `online` / `offline` events) for the outbox. */
   #followConnectivity(): void {
     const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; navigator?: { onLine?: boolean } };
     if (typeof target.addEventListener !== 'function') return;
-    const inner = this.#inner;
-    if (target.navigator?.onLine === false) inner.setNetworkOnline(false);
-    target.addEventListener('online', () => inner.setNetworkOnline(true));
-    target.addEventListener('offline', () => inner.setNetworkOnline(false));
+    if (target.navigator?.onLine === false) this.#inner.setNetworkOnline(false);
+    // Through a weak reference: the page's listeners do not keep a client the app dropped alive
+    // (its wasm memory is then freed when it is collected, as if `close()` had run).
+    const client = new WeakRef(this);
+    this.#listeners = [
+      ['online', () => AppSyncClient.#report(client, true)],
+      ['offline', () => AppSyncClient.#report(client, false)],
+    ];
+    for (const [type, listener] of this.#listeners) target.addEventListener(type, listener);
   }
 
   /**
