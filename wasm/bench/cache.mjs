@@ -91,6 +91,7 @@ async function bench(n) {
     const again = await client.readQuery(request);
     const updated = performance.now();
     check(again, n, renamed);
+    client.close();
     if (run >= 2) {
       figures.parse.push(parsedAt - start);
       figures.write.push(written - start);
