@@ -13,6 +13,8 @@
 //!   paths (`write_query_text` from the text of the response's `data` member, normalized
 //!   without a `Value` tree; `read_query_text` ending with the result's JSON text, what the FFI
 //!   and the web package hand over);
+//! - `write_text_sqlite` is `write_text` into a cache persisted in SQLite (resolved once the
+//!   batch is committed), from an empty store;
 //! - `open_persisted_get` opens a SQLite store holding the 100,000-item list and answers a
 //!   cache-only `getTodo` from it (a cold start: nothing loaded up front);
 //! - `heap` is the memory the cache holds after the write (bytes allocated and not freed, counted
@@ -268,6 +270,35 @@ async fn heap(n: usize, text: bool) {
     drop(cache);
 }
 
+/// The text write of `n` items into a cache persisted in SQLite: `write_query_text` resolves once
+/// the batch is committed (WAL, `synchronous = NORMAL`), so this is what an app waits for when
+/// it writes a result with persistence on. Each run starts from an empty store.
+async fn persisted_write(n: usize) {
+    let list = Operation::parse(QUERY, None).unwrap();
+    let variables = json!({"limit": n});
+    let body = list_todos_json(n);
+    let data = &body[r#"{"data":"#.len()..body.len() - 1];
+    let path = std::env::temp_dir().join(format!(
+        "appsync-cache-bench-write-{}.db",
+        std::process::id()
+    ));
+    let mut samples = Vec::new();
+    for _ in 0..runs_for(n) {
+        SqliteStore::reset(&path).unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, "bench").await.unwrap());
+        let cache = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
+        let start = Instant::now();
+        let warnings = cache
+            .write_query_text(&list, Some(&variables), data)
+            .await
+            .unwrap();
+        samples.push(ms_since(start));
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+    report("write_text_sqlite", n, samples);
+    SqliteStore::reset(&path).unwrap();
+}
+
 /// A cold start: open the SQLite store of a 100,000-item list and answer a cache-only `getTodo`.
 async fn open_persisted(n: usize) {
     let path = std::env::temp_dir().join(format!("appsync-cache-bench-{}.db", std::process::id()));
@@ -327,6 +358,7 @@ fn main() {
         }
         heap(10_000, false).await;
         heap(10_000, true).await;
+        persisted_write(10_000).await;
         open_persisted(100_000).await;
     });
 }

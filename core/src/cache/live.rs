@@ -10,9 +10,9 @@ use super::read::{
     RecordSource, Start, TextRead,
 };
 use super::records::{self, merge, Interner, Rec, Sym};
+use super::root_key;
 use super::selection::Walk;
 use super::symset::SymSet;
-use super::{root_key, Record};
 use crate::graphql::{Fragment, Operation};
 use crate::runtime::BoxFuture;
 use crate::storage::{Change, Store, StoreError, StoreHandle};
@@ -187,10 +187,6 @@ impl Reached for TextRead {
     fn reached(&self) -> &SymSet {
         &self.info.dependencies
     }
-}
-
-fn encode(record: &Record) -> Vec<u8> {
-    serde_json::to_vec(record).unwrap_or_default()
 }
 
 /// The store's key of a record.
@@ -647,6 +643,7 @@ impl Cache {
             // Logged only when a fetch in flight started before this write's source: only
             // such a fetch's result could overwrite it (a lone fetch writes without a log).
             let tracking = fetches.iter().any(|&start| start < source);
+            let mut scratch = Vec::new();
             base.reserve(records.len());
             for (key, mut fields) in records {
                 if let (Some(since), false) = (fetched, recent.is_empty()) {
@@ -668,9 +665,12 @@ impl Cache {
                 let record = base.entry(key).or_default();
                 merge(record, fields);
                 if persist {
+                    scratch.clear();
+                    records::encode_into(record, interner, &mut scratch);
                     changes.push(Change::PutRecord {
                         key: stored_key(interner.name(key)),
-                        value: encode(&records::to_json(record, interner)),
+                        // Allocated once, at its size.
+                        value: scratch.as_slice().to_vec(),
                     });
                 }
             }

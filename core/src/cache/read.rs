@@ -464,9 +464,9 @@ impl TextSink {
         let out = &mut self.out;
         out.push('"');
         // Most strings need no escape: one pass without early exit (it vectorizes), then a copy.
-        let plain = value
-            .bytes()
-            .fold(true, |plain, b| plain & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+        let plain = value.bytes().fold(true, |plain, b| {
+            plain & (b >= 0x20) & (b != b'"') & (b != b'\\')
+        });
         if plain {
             out.push_str(value);
             out.push('"');

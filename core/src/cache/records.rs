@@ -273,6 +273,63 @@ pub fn to_json(record: &[(Sym, Val)], interner: &Interner) -> Record {
     out
 }
 
+/// The persisted (JSON) form of a record as text, written straight into `out`: the bytes
+/// `serde_json` writes of [`to_json`]'s tree (keys sorted), without building the tree (a map,
+/// and a `String` per key and per string value, for every record of every persisted write).
+pub fn encode_into(record: &[(Sym, Val)], interner: &Interner, out: &mut Vec<u8>) {
+    encode_object(record, interner, out);
+}
+
+fn encode_object(fields: &[(Sym, Val)], interner: &Interner, out: &mut Vec<u8>) {
+    // Keys sorted like a map's (byte order), as the tree's `Map` iterates them.
+    let mut order: Vec<(&str, &Val)> = fields.iter().map(|(k, v)| (interner.name(*k), v)).collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push(b'{');
+    for (n, (name, value)) in order.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        json_into(out, *name);
+        out.push(b':');
+        value.encode_into(interner, out);
+    }
+    out.push(b'}');
+}
+
+/// `value`'s JSON text appended to `out` (writing to a `Vec` cannot fail).
+fn json_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+impl Val {
+    /// [`Val::to_json`]'s JSON text appended to `out`, without the tree.
+    fn encode_into(&self, interner: &Interner, out: &mut Vec<u8>) {
+        match self {
+            Val::Null => out.extend_from_slice(b"null"),
+            Val::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Val::Num(n) => json_into(out, n),
+            Val::Str(s) => json_into(out, &**s),
+            Val::Short(s) => json_into(out, s.as_str()),
+            Val::Ref(key) => {
+                out.extend_from_slice(br#"{"__ref":"#);
+                json_into(out, interner.name(*key));
+                out.push(b'}');
+            }
+            Val::List(items) => {
+                out.push(b'[');
+                for (n, item) in items.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    item.encode_into(interner, out);
+                }
+                out.push(b']');
+            }
+            Val::Obj(fields) => encode_object(fields, interner, out),
+        }
+    }
+}
+
 /// A record from its persisted (JSON) form.
 pub fn from_json(record: &Record, interner: &mut Interner) -> Rec {
     record
@@ -357,6 +414,30 @@ mod tests {
             Some(&Val::Ref(interner.get("User:1").unwrap()))
         );
         assert_eq!(Value::Object(to_json(&record, &interner)), json);
+        // Written straight to text: the same bytes as the tree's, also with fields out of key
+        // order, strings to escape and objects in lists.
+        let mut unsorted = record.clone();
+        unsorted.reverse();
+        let (z, a) = (interner.intern("z"), interner.intern("a\"b"));
+        unsorted.insert(0, (z, Val::text("quote \" newline \n control \u{1} é")));
+        unsorted.push((
+            a,
+            Val::List(
+                vec![
+                    Val::Obj(vec![(z, Val::Null), (a, Val::Num((-3).into()))].into()),
+                    Val::Bool(false),
+                ]
+                .into(),
+            ),
+        ));
+        for record in [&record, &unsorted] {
+            let mut text = Vec::new();
+            encode_into(record, &interner, &mut text);
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                serde_json::to_string(&to_json(record, &interner)).unwrap()
+            );
+        }
         let mut refs = Vec::new();
         record.iter().for_each(|(_, v)| v.references(&mut refs));
         let names: Vec<&str> = refs.iter().map(|s| interner.name(*s)).collect();
