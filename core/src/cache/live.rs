@@ -621,7 +621,7 @@ impl Cache {
         fetched: Option<u64>,
     ) -> Result<Vec<String>, CacheError> {
         let Written { records, warnings } = written;
-        let changed: FastSet<Sym> = records.keys().copied().collect();
+        let changed: SymSet = records.keys().copied().collect();
         // Merging needs the stored records (fields not in this result are kept).
         let missing = { Self::unknown(&self.state(), &changed) };
         self.load(missing).await?;
@@ -695,7 +695,7 @@ impl Cache {
         let Written { records, warnings } = self.normalize_query(operation, variables, data);
         let changed = {
             let mut state = self.state();
-            let changed: FastSet<Sym> = records.keys().copied().collect();
+            let changed: SymSet = records.keys().copied().collect();
             state.touch(&changed);
             let index = match state.layers.iter().position(|l| l.id == layer_id) {
                 Some(i) => i,
@@ -718,12 +718,12 @@ impl Cache {
 
     /// Rolls back an optimistic layer.
     pub async fn remove_layer(&self, layer_id: &str) {
-        let changed: FastSet<Sym> = {
+        let changed: SymSet = {
             let mut state = self.state();
             let Some(index) = state.layers.iter().position(|l| l.id == layer_id) else {
                 return;
             };
-            let changed: FastSet<Sym> = state.layers.remove(index).records.into_keys().collect();
+            let changed: SymSet = state.layers.remove(index).records.into_keys().collect();
             state.touch(&changed);
             changed
         };
@@ -747,7 +747,7 @@ impl Cache {
                 }])
                 .await?;
         }
-        self.notify(&FastSet::from_iter([sym])).await;
+        self.notify(&SymSet::from_iter([sym])).await;
         Ok(())
     }
 
@@ -892,21 +892,22 @@ impl Cache {
         if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
-        let changed: FastSet<Sym> = {
+        let changed: SymSet = {
             let mut state = self.state();
-            let mut changed: FastSet<Sym> = state.base.keys().copied().collect();
+            let mut changed: Vec<Sym> = state.base.keys().copied().collect();
             let mut base = FastMap::default();
             for (key, value) in records {
                 if let Value::Object(record) = value {
                     let sym = state.interner.intern(key);
                     let record = records::from_json(record, &mut state.interner);
                     base.insert(sym, record);
-                    changed.insert(sym);
+                    changed.push(sym);
                 }
             }
             state.base = base;
             state.absent.clear();
             state.fully_loaded = true;
+            let changed: SymSet = changed.into_iter().collect();
             state.touch(&changed);
             changed
         };
@@ -945,11 +946,11 @@ impl Cache {
     }
 
     /// Re-reads the watches that depend on `changed` and emits the ones whose result changed.
-    fn notify<'a>(&'a self, changed: &'a FastSet<Sym>) -> BoxFuture<'a, ()> {
+    fn notify<'a>(&'a self, changed: &'a SymSet) -> BoxFuture<'a, ()> {
         Box::pin(self.notify_now(changed))
     }
 
-    async fn notify_now(&self, changed: &FastSet<Sym>) {
+    async fn notify_now(&self, changed: &SymSet) {
         let affected: Vec<(u64, Arc<Operation>, Option<Value>)> = {
             let mut watches = self.lock_watches();
             watches.retain(|w| !w.sender.is_closed());

@@ -38,6 +38,9 @@ pub(crate) fn normalize_text_into(
 ) -> Result<Written, serde_json::Error> {
     if keys.key_fn.is_none() {
         let mut writer = Writer::new(walk, keys, interner);
+        // About one record per 256 bytes of text at most (a list item with a few short fields
+        // is about that): room made once instead of growing the map a dozen times.
+        writer.records.reserve(data.len() / 256);
         writer.key_names = keys
             .key_fields
             .values()
@@ -583,6 +586,16 @@ impl<'d> Writer<'_, 'd> {
         let Some(shape) = progress.shape.clone() else {
             return;
         };
+        // The usual case: the one `__typename` field, answered by the object's own.
+        if let ([position], [(given, None)]) = (&*shape.typenames, progress.typenames.as_slice()) {
+            if position == given {
+                progress.typenames.clear();
+                if let Some(value) = own {
+                    progress.record.push((self.typename, value));
+                }
+                return;
+            }
+        }
         for &position in shape.typenames.iter() {
             if !progress.typenames.iter().any(|(p, _)| *p == position) {
                 if let Some(key) = shape.keys.get(position) {
