@@ -35,7 +35,8 @@ struct Layer {
 
 /// The base records by symbol: a slot per symbol of the interner (symbols are small and dense,
 /// so a record is found by index, without hashing, and costs 24 bytes of table instead of a
-/// hash table's 32 and more).
+/// hash table's 32 and more; a symbol that names no record, like a field key, costs an empty
+/// slot).
 #[derive(Debug, Default)]
 struct Base {
     slots: Vec<Option<Rec>>,
