@@ -31,6 +31,10 @@ pub fn to_json_text(value: &JsValue) -> Result<String, String> {
         return Ok("null".into());
     }
     let text = js_sys::JSON::stringify(value).map_err(|e| describe_thrown(&e))?;
+    // `undefined` for a function, a symbol, or a `toJSON` that returns nothing: "null" below.
+    if !text.is_string() {
+        return Ok("null".into());
+    }
     if text.length() >= LONG_TEXT {
         if let Some(text) = utf8_of_long(&text) {
             return Ok(text);

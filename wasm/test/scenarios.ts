@@ -442,7 +442,21 @@ async function main(): Promise<void> {
     const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
     const { get } = fixture;
     checkSame((await c.query({ query: get.document, variables: get.variables })).data, get.expect, 'getTodo before close');
+    // A running watch and subscription end with the client: the `for await` finishes.
+    const watch = c.watchQuery({ query: get.document, variables: get.variables });
+    const first = await withTimeout(watch.next(), 10000, "the watch's first result");
+    check(first.done !== true, 'the watch yields before close');
+    const sub = c.subscribe({ query: fixture.subscription.document, variables: fixture.subscription.variables }, () => {});
+    // Data JSON.stringify makes nothing of (a function) is read as null, never a raw TypeError.
+    const garbage = await c.writeQuery({ query: get.document, variables: get.variables }, (() => 1) as unknown as JsonObject).then(
+      (warnings) => warnings,
+      (error: unknown) => error,
+    );
+    check(Array.isArray(garbage) || garbage instanceof AppSyncError, `writeQuery of a function: ${String(garbage)}`);
     c.close();
+    const after = await withTimeout(watch.next(), 10000, 'the watch to end on close');
+    check(after.done === true, 'a watch ends when its client closes');
+    sub.unsubscribe();
     const closed = (error: unknown, what: string): void => {
       check(error instanceof Error && /closed/.test(error.message), `${what}: expected the closed-client Error, got ${String(error)}`);
     };

@@ -3,7 +3,7 @@
 import initWasm, { WasmClient, type WasmMutationCache } from '../pkg/appsync_wasm.js';
 import { CacheError, toAppSyncError } from './errors.js';
 import { openStore } from './store.js';
-import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
+import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type Cancellable, type SubscriptionHandle } from './subscription.js';
 import type {
   AuthProviders,
   ClientOptions,
@@ -148,6 +148,8 @@ export class AppSyncClient {
   readonly #offline: boolean;
   /** The connectivity listeners added to the page (removed by `close()`). */
   #listeners: [string, () => void][] = [];
+  /** The running subscriptions, watches and outbox event streams (ended by `close()`). */
+  readonly #streams = new Set<SubscriptionHandle>();
 
   private constructor(inner: WasmClient, offline: boolean) {
     this.#client = inner;
@@ -161,12 +163,15 @@ export class AppSyncClient {
   }
 
   /**
-   * Releases the client: its cache and outbox in memory (what is persisted stays in IndexedDB for
-   * the next client), its realtime connections and its page listeners, now rather than when the
-   * garbage collector gets to a client the app dropped. Later calls throw (or reject with) an
+   * Releases the client: its subscriptions, watched queries and outbox event streams are ended
+   * (a `for await` over one finishes), then its cache and outbox in memory (what is persisted
+   * stays in IndexedDB for the next client), its realtime connections and its page listeners go,
+   * now rather than when the garbage collector gets to a client the app dropped. Later calls throw (or reject with) an
    * `Error`; closing again does nothing.
    */
   close(): void {
+    // Ended first: each holds the engine's client too, and a `for await` over one finishes.
+    for (const stream of [...this.#streams]) stream.unsubscribe();
     const target = globalThis as { removeEventListener?: (type: string, listener: () => void) => void };
     for (const [type, listener] of this.#listeners) target.removeEventListener?.(type, listener);
     this.#listeners = [];
@@ -199,7 +204,31 @@ export class AppSyncClient {
     return client;
   }
 
-  static #report(client: WeakRef<AppSyncClient>, online: boolean): void {
+  /** A stream of this client's: `make` builds it over `start`; it is followed until it ends, so `close()` can end it. */
+  #stream<S extends SubscriptionHandle>(
+    make: (start: (deliver: (raw: unknown) => void) => Cancellable) => S,
+    start: (deliver: (raw: unknown) => void) => Cancellable,
+  ): S {
+    const streams = this.#streams;
+    let stream: S | undefined;
+    let ended = false;
+    const made = make((deliver) => {
+      const handle = start(deliver);
+      return {
+        unsubscribe: () => {
+          ended = true;
+          if (stream !== undefined) streams.delete(stream);
+          handle.unsubscribe();
+        },
+        free: () => handle.free(),
+      };
+    });
+    stream = made;
+    if (!ended) streams.add(made);
+    return made;
+  }
+
+  static #report(client: { deref(): AppSyncClient | undefined }, online: boolean): void {
     const alive = client.deref();
     if (alive !== undefined) alive.#client?.setNetworkOnline(online);
   }
@@ -209,9 +238,9 @@ export class AppSyncClient {
     const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; navigator?: { onLine?: boolean } };
     if (typeof target.addEventListener !== 'function') return;
     if (target.navigator?.onLine === false) this.#inner.setNetworkOnline(false);
-    // Through a weak reference: the page's listeners do not keep a client the app dropped alive
-    // (its wasm memory is then freed when it is collected, as if `close()` had run).
-    const client = new WeakRef(this);
+    // Through a weak reference where the engine has one: the page's listeners do not keep a
+    // client the app dropped alive (its wasm memory is then freed when it is collected).
+    const client: { deref(): AppSyncClient | undefined } = typeof WeakRef === 'function' ? new WeakRef(this) : { deref: () => this };
     this.#listeners = [
       ['online', () => AppSyncClient.#report(client, true)],
       ['offline', () => AppSyncClient.#report(client, false)],
@@ -281,7 +310,7 @@ export class AppSyncClient {
   outboxEvents(): OutboxEvents;
   outboxEvents(onEvent?: (event: OutboxEvent) => void): OutboxEvents {
     try {
-      return new OutboxEvents((deliver) => this.#inner.watchOutbox(deliver), onEvent);
+      return this.#stream((start) => new OutboxEvents(start, onEvent), (deliver) => this.#inner.watchOutbox(deliver));
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -312,7 +341,7 @@ export class AppSyncClient {
     onResult?: (result: WatchResult<TData>) => void,
   ): WatchedQuery<TData> {
     try {
-      return new WatchedQuery<TData>((deliver) => this.#inner.watchQuery(request, deliver), onResult);
+      return this.#stream((start) => new WatchedQuery<TData>(start, onResult), (deliver) => this.#inner.watchQuery(request, deliver));
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -423,7 +452,7 @@ export class AppSyncClient {
     onEvent?: (event: SubscriptionEvent<TData>) => void,
   ): Subscription<TData> {
     try {
-      return new Subscription<TData>((deliver) => this.#inner.subscribe(request, deliver), onEvent);
+      return this.#stream((start) => new Subscription<TData>(start, onEvent), (deliver) => this.#inner.subscribe(request, deliver));
     } catch (error) {
       throw toAppSyncError(error);
     }
