@@ -187,12 +187,16 @@ pub(super) struct Shape<'d> {
     /// No two fields (but `__typename`s) are stored under one symbol: a field written in order
     /// is new to its record.
     distinct: bool,
+    /// Per position: a field other than `__typename` that no other field shares a response key
+    /// or a symbol with: written in its turn, its value goes straight into the record (see
+    /// [`Writer::text_direct`]).
+    direct: Box<[bool]>,
 }
 
 impl<'d> Shape<'d> {
     fn new(fields: FieldList<'d>, writer: &mut Writer<'_, 'd>) -> Shape<'d> {
         let keys: Box<[&'d str]> = fields.iter().map(|f| f.response_key()).collect();
-        let shared = keys
+        let shared: Box<[bool]> = keys
             .iter()
             .map(|k| keys.iter().filter(|other| *other == k).count() > 1)
             .collect();
@@ -212,6 +216,11 @@ impl<'d> Shape<'d> {
         let distinct = syms.iter().enumerate().all(|(i, sym)| {
             typenames.contains(&i) || syms.iter().filter(|other| *other == sym).count() == 1
         });
+        let direct = fields
+            .iter()
+            .zip(shared.iter())
+            .map(|(f, &shared)| distinct && !shared && f.name != "__typename")
+            .collect();
         Shape {
             fields,
             keys,
@@ -219,6 +228,7 @@ impl<'d> Shape<'d> {
             syms,
             typenames,
             distinct,
+            direct,
         }
     }
 
@@ -306,10 +316,30 @@ impl<'d> Writer<'_, 'd> {
                 }
                 typename = Some(value);
             } else if name == "id" || self.key_names.contains(&name) {
-                let mut value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
                 if name == "id" && (id.is_some() || id_at.is_some()) {
                     return Err(fall_back(self));
                 }
+                if name == "id" && self.key_names.is_empty() {
+                    // The usual case: the id goes straight to its field (and is read there for
+                    // the key).
+                    if let Some((position, sym)) = progress.shape.as_ref().and_then(|shape| {
+                        let (position, field, shared) = shape.find(name, progress.next)?;
+                        let leaf = !shared && field.selection_set.items.is_empty();
+                        leaf.then(|| (position, shape.syms.get(position).copied()))
+                    }) {
+                        if let Some(sym) = sym.filter(|_| self.text_direct(&mut progress, position))
+                        {
+                            map.next_value_seed(LeafInto {
+                                interner: &mut *self.interner,
+                                record: &mut progress.record,
+                                sym,
+                            })?;
+                            id_at = Some(sym);
+                            continue;
+                        }
+                    }
+                }
+                let mut value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
                 if progress.fields.is_some() {
                     if name == "id" {
                         match self.text_move_leaf(&mut progress, name, value)? {
@@ -341,6 +371,24 @@ impl<'d> Writer<'_, 'd> {
                     }
                     Some((position, field, false)) => {
                         let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
+                        if self.text_direct(&mut progress, position) {
+                            let set = &field.selection_set;
+                            if set.items.is_empty() {
+                                map.next_value_seed(LeafInto {
+                                    interner: &mut *self.interner,
+                                    record: &mut progress.record,
+                                    sym,
+                                })?;
+                            } else {
+                                self.enter(Seg::Key(field.response_key()), position);
+                                let value = map.next_value_seed(ValueSeed { writer: self, set });
+                                self.leave();
+                                if let Some(value) = value? {
+                                    progress.record.push((sym, value));
+                                }
+                            }
+                            continue;
+                        }
                         self.text_field(&mut progress, position, field, |writer| {
                             map.next_value_seed(FieldSeed { writer, field, sym })
                         })?;
@@ -466,7 +514,11 @@ impl<'d> Writer<'_, 'd> {
                     && field.selection_set.items.is_empty() =>
             {
                 let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
-                self.text_field(progress, position, field, |_| Ok(Some((sym, value))))?;
+                if self.text_direct(progress, position) {
+                    progress.record.push((sym, value));
+                } else {
+                    self.text_field(progress, position, field, |_| Ok(Some((sym, value))))?;
+                }
                 Ok(Ok(sym))
             }
             _ => {
@@ -505,6 +557,29 @@ impl<'d> Writer<'_, 'd> {
                 self.text_tree_field(progress, name, tree)
             }
         }
+    }
+
+    /// The usual case of a field's turn, checked and taken: the field at `position` is
+    /// [`Shape::direct`], comes after the last one written, and no deferred field waits before
+    /// it. Then the fields skipped on the way are warned of as missing, and the caller writes
+    /// the value straight into the record (a leaf cannot warn, so it needs no place in the
+    /// path). `false`: nothing done, [`Writer::text_field`] takes it.
+    fn text_direct(&mut self, progress: &mut Progress<'d>, position: usize) -> bool {
+        let direct = position >= progress.next
+            && progress.deferred.is_empty()
+            && progress
+                .shape
+                .as_ref()
+                .is_some_and(|s| s.direct.get(position).copied().unwrap_or(false));
+        if direct {
+            if position > progress.next {
+                if let Some(fields) = progress.fields.as_deref() {
+                    self.text_missing(fields, progress.next, position);
+                }
+            }
+            progress.next = position + 1;
+        }
+        direct
     }
 
     /// Moves on to the field at `position`: deferred fields before it are written, the others
@@ -761,6 +836,62 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Val>, A::Error> {
         let (fields, key) = self.writer.text_object(self.set, map)?;
         Ok(Some(self.writer.store_object(key, fields)))
+    }
+}
+
+/// A leaf field's value, stored as it is ([`LeafSeed`]) and pushed onto `record` under `sym`:
+/// the value is made where it is kept instead of being handed up through the parser's frames.
+struct LeafInto<'a> {
+    interner: &'a mut Interner,
+    record: &'a mut Rec,
+    sym: Sym,
+}
+
+impl LeafInto<'_> {
+    fn put<E>(self, value: Val) -> Result<(), E> {
+        self.record.push((self.sym, value));
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for LeafInto<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LeafInto<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.put(Val::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.put(Val::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.put(Val::Num(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.put(Val::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
+        self.put(Number::from_f64(v).map_or(Val::Null, Val::Num))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        self.record.push((self.sym, Val::text(v)));
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        let value = LeafSeed(&mut *self.interner).visit_seq(seq)?;
+        self.put(value)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value = LeafSeed(&mut *self.interner).visit_map(map)?;
+        self.put(value)
     }
 }
 
