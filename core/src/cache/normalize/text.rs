@@ -191,6 +191,9 @@ pub(super) struct Shape<'d> {
     /// or a symbol with: written in its turn, its value goes straight into the record (see
     /// [`Writer::text_direct`]).
     direct: Box<[bool]>,
+    /// The position of the one field that the object's own `__typename` answers (a
+    /// `__typename` field under its own name that shares its response key with no other).
+    own_typename: Option<usize>,
 }
 
 impl<'d> Shape<'d> {
@@ -221,6 +224,10 @@ impl<'d> Shape<'d> {
             .zip(shared.iter())
             .map(|(f, &shared)| distinct && !shared && f.name != "__typename")
             .collect();
+        let own_typename = keys.iter().position(|k| *k == "__typename").filter(|&i| {
+            !shared.get(i).copied().unwrap_or(true)
+                && fields.get(i).is_some_and(|f| f.name == "__typename")
+        });
         Shape {
             fields,
             keys,
@@ -229,6 +236,7 @@ impl<'d> Shape<'d> {
             typenames,
             distinct,
             direct,
+            own_typename,
         }
     }
 
@@ -481,19 +489,14 @@ impl<'d> Writer<'_, 'd> {
     /// The object's `__typename` answers one `__typename` field: noted, to be moved in at the
     /// end (`false`: another case, for [`Writer::text_leaf_field`]).
     fn text_own_typename<E: de::Error>(&mut self, progress: &mut Progress<'d>) -> Result<bool, E> {
-        let Some(shape) = progress.shape.clone() else {
+        let Some(position) = progress.shape.as_ref().and_then(|s| s.own_typename) else {
             return Ok(false);
         };
-        match shape.find("__typename", progress.next) {
-            Some((position, field, false)) if field.name == "__typename" => {
-                if progress.typenames.iter().any(|(p, _)| *p == position) {
-                    return Err(fall_back(self));
-                }
-                progress.typenames.push((position, None));
-                Ok(true)
-            }
-            _ => Ok(false),
+        if progress.typenames.iter().any(|(p, _)| *p == position) {
+            return Err(fall_back(self));
         }
+        progress.typenames.push((position, None));
+        Ok(true)
     }
 
     /// Writes a leaf value to the one leaf field it answers, moving it into the record (the
