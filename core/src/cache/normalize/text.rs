@@ -327,24 +327,28 @@ impl<'d> Writer<'_, 'd> {
                 if name == "id" && (id.is_some() || id_at.is_some()) {
                     return Err(fall_back(self));
                 }
-                if name == "id" && self.key_names.is_empty() {
+                if name == "id" {
                     // The usual case: the id goes straight to its field (and is read there for
                     // the key).
-                    if let Some((position, sym)) = progress.shape.as_ref().and_then(|shape| {
-                        let (position, field, shared) = shape.find(name, progress.next)?;
-                        let leaf = !shared && field.selection_set.items.is_empty();
-                        leaf.then(|| (position, shape.syms.get(position).copied()))
-                    }) {
-                        if let Some(sym) = sym.filter(|_| self.text_direct(&mut progress, position))
-                        {
-                            map.next_value_seed(LeafInto {
-                                interner: &mut *self.interner,
-                                record: &mut progress.record,
-                                sym,
-                            })?;
-                            id_at = Some(sym);
-                            continue;
-                        }
+                    let slot = progress.shape.as_ref().and_then(|shape| {
+                        let (position, field, _) = shape.find(name, progress.next)?;
+                        let sym = *shape.syms.get(position)?;
+                        field
+                            .selection_set
+                            .items
+                            .is_empty()
+                            .then_some((position, sym))
+                    });
+                    if let Some((_, sym)) =
+                        slot.filter(|&(position, _)| self.text_direct(&mut progress, position))
+                    {
+                        map.next_value_seed(LeafInto {
+                            interner: &mut *self.interner,
+                            record: &mut progress.record,
+                            sym,
+                        })?;
+                        id_at = Some(sym);
+                        continue;
                     }
                 }
                 let mut value = map.next_value_seed(LeafSeed(&mut *self.interner))?;
@@ -517,11 +521,7 @@ impl<'d> Writer<'_, 'd> {
                     && field.selection_set.items.is_empty() =>
             {
                 let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
-                if self.text_direct(progress, position) {
-                    progress.record.push((sym, value));
-                } else {
-                    self.text_field(progress, position, field, |_| Ok(Some((sym, value))))?;
-                }
+                self.text_field(progress, position, field, |_| Ok(Some((sym, value))))?;
                 Ok(Ok(sym))
             }
             _ => {
