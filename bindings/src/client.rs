@@ -110,7 +110,8 @@ impl AppSyncClient {
     ) -> Result<GraphQlResponse, AppSyncException> {
         let request = to_core(request)?;
         let client = self.inner.clone();
-        let result = runtime::run(async move { client.query(request).await })
+        // The data stays the server's (or the cache's) JSON text all the way to the app.
+        let result = runtime::run(async move { client.query_text(request).await })
             .await
             .map_err(internal)?;
         Ok(result?.into())

@@ -165,6 +165,16 @@ impl From<core::GraphQLResponse> for GraphQlResponse {
     }
 }
 
+impl From<core::TextResponse> for GraphQlResponse {
+    fn from(r: core::TextResponse) -> Self {
+        let (data_json, errors) = r.into_parts();
+        GraphQlResponse {
+            data_json,
+            errors: errors.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 impl From<core::ConnectionState> for ConnectionState {
     fn from(state: core::ConnectionState) -> Self {
         match state {

@@ -549,13 +549,25 @@ async fn the_outbox_scenario_through_the_exported_api() {
         serde_json::from_str(seen[0].server_data_json.as_deref().unwrap()).unwrap();
     assert_eq!(server_item["name"], "edited offline");
 
-    let events = events.0.lock().unwrap().clone();
-    assert!(events.contains(&OutboxEvent::Network { online: false }));
-    assert_eq!(
+    // The listener runs on its own task: an outcome can resolve before its `Done` event has
+    // reached the listener, so wait (bounded) for the fifth, then check there is no sixth.
+    let done = |events: &[OutboxEvent]| {
         events
             .iter()
             .filter(|e| matches!(e, OutboxEvent::Done { .. }))
-            .count(),
+            .count()
+    };
+    for _ in 0..100 {
+        if done(&events.0.lock().unwrap()) >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let events = events.0.lock().unwrap().clone();
+    assert!(events.contains(&OutboxEvent::Network { online: false }));
+    assert_eq!(
+        done(&events),
         5,
         "two successes, the parked one, its discard, the conflict's discard"
     );

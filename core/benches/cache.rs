@@ -21,6 +21,11 @@
 //!   by a forwarding global allocator: requested sizes, not the allocator's own overhead);
 //!   `heap_text` the same after `write_query_text`, and `heap_after_read_text` after one
 //!   `read_query_text` too (text reads keep each item's text for the next read).
+//! - `query_network_text` is the whole of `AppSyncClient::query_text` (network-only) on a fresh
+//!   client whose transport answers at once with the response body: the request's checks and
+//!   serialization, the body's parse with `data` kept as text, the cache write from that text,
+//!   and the data's text in hand (what the bindings pass on). `query_network` is
+//!   `AppSyncClient::query`, the same plus the data parsed into a `serde_json::Value`.
 
 // A benchmark harness: a failed setup should stop it loudly. The counting allocator forwards to
 // the system allocator; that forwarding is the only unsafe code, and it lives here only.
@@ -28,7 +33,12 @@
 
 use appsync_core::cache::{Cache, KeyConfig};
 use appsync_core::graphql::{Fragment, Operation};
+use appsync_core::runtime::BoxFuture;
 use appsync_core::storage::{SqliteStore, Store, StoreHandle};
+use appsync_core::transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+use appsync_core::{
+    AppSyncClient, AuthProviders, ClientConfig, ClientOptions, FetchPolicy, GraphQLRequest,
+};
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
@@ -226,6 +236,72 @@ async fn bench_n(n: usize) {
     report("update_one_then_read_text", n, update_text);
 }
 
+/// Answers every request at once with the same body.
+struct Canned(Arc<Vec<u8>>);
+
+impl HttpTransport for Canned {
+    fn send(&self, _request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+        let body = self.0.as_ref().clone();
+        Box::pin(async move {
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body,
+            })
+        })
+    }
+}
+
+/// `AppSyncClient::query_text` and `query` end to end on a canned response (see the top).
+async fn client_query(n: usize) {
+    let body = Arc::new(list_todos_json(n).into_bytes());
+    let config = ClientConfig::from_json_str(
+        r#"{"version":"1","data":{"url":"http://127.0.0.1:9/graphql","aws_region":"us-east-1","default_authorization_type":"API_KEY","api_key":"da2-bench","authorization_types":[]}}"#,
+        "bench",
+    )
+    .unwrap();
+    let request = GraphQLRequest {
+        fetch_policy: FetchPolicy::NetworkOnly,
+        ..GraphQLRequest::new(QUERY).variables(json!({"limit": n}))
+    };
+    let new_client = || {
+        let options = ClientOptions {
+            transport: Some(Arc::new(Canned(body.clone()))),
+            ..ClientOptions::default()
+        };
+        AppSyncClient::with_options(config.clone(), AuthProviders::default(), options)
+    };
+    let (mut text, mut value) = (Vec::new(), Vec::new());
+    for _ in 0..runs_for(n) {
+        let client = new_client();
+        let start = Instant::now();
+        let response = client.query_text(request.clone()).await.unwrap();
+        text.push(ms_since(start));
+        let data = response.data_text().expect("data");
+        assert_eq!(data.len() + r#"{"data":}"#.len(), body.len());
+        drop(response);
+        let cached = client
+            .cache()
+            .read_query(
+                &Operation::parse(QUERY, None).unwrap(),
+                request.variables.as_ref(),
+            )
+            .await
+            .unwrap();
+        check_list(cached.data.as_ref().expect("written to the cache"), n, None);
+        drop(cached);
+        drop(client);
+
+        let client = new_client();
+        let start = Instant::now();
+        let response = client.query(request.clone()).await.unwrap();
+        value.push(ms_since(start));
+        check_list(response.data.as_ref().expect("data"), n, None);
+    }
+    report("query_network_text", n, text);
+    report("query_network", n, value);
+}
+
 /// Bytes the cache holds after writing the list (the parsed response freed).
 async fn heap(n: usize, text: bool) {
     let list = Operation::parse(QUERY, None).unwrap();
@@ -355,6 +431,7 @@ fn main() {
     runtime.block_on(async {
         for &n in &sizes {
             bench_n(n).await;
+            client_query(n).await;
         }
         heap(10_000, false).await;
         heap(10_000, true).await;

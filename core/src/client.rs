@@ -10,7 +10,7 @@ use crate::realtime::{
     realtime_url, Context, Realtime, RealtimeOptions, Subscription, WsConnector,
 };
 use crate::request::{ErrorPolicy, FetchPolicy, GraphQLRequest};
-use crate::response::{GraphQLError, GraphQLResponse};
+use crate::response::{GraphQLError, GraphQLResponse, TextResponse};
 use crate::runtime;
 use crate::transport::{HttpRequest, HttpResponse, HttpTransport};
 use serde::Serialize;
@@ -212,31 +212,36 @@ impl AppSyncClient {
     /// written to the cache; `watch_query` also delivers the cached one first). A cache-only miss
     /// is a GraphQL error of type `CacheMiss` listing what was missing.
     pub async fn query(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
+        self.query_text(request).await?.into_response()
+    }
+
+    /// [`AppSyncClient::query`] with the data left as JSON text: the cache is written straight
+    /// from the response's text and read back as text, and no `Value` tree of the result is built
+    /// (what the bindings use: they pass the text on).
+    pub async fn query_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
         let policy = request.fetch_policy;
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         if matches!(policy, FetchPolicy::CacheFirst | FetchPolicy::CacheOnly) {
             match self
                 .inner
                 .cache
-                .read_query(&operation, request.variables.as_ref())
+                .read_query_text(&operation, request.variables.as_ref())
                 .await
             {
                 Ok(read) => {
                     if let Some(data) = read.data {
-                        return Ok(GraphQLResponse {
-                            data: Some(data),
-                            errors: Vec::new(),
-                        });
+                        let span = 0..data.len();
+                        return Ok(TextResponse::new(data, Some(span), Vec::new(), 200));
                     }
                     if policy == FetchPolicy::CacheOnly {
                         let error = GraphQLError {
                             error_type: Some("CacheMiss".into()),
                             ..GraphQLError::new(format!(
                                 "the cache does not hold: {}",
-                                read.missing.join(", ")
+                                read.info.missing.join(", ")
                             ))
                         };
-                        return cache_result(error, Some(read.partial), request.error_policy);
+                        return cache_result(error, Some(read.info.partial), request.error_policy);
                     }
                 }
                 Err(e) if policy == FetchPolicy::CacheOnly => return Err(e.into()),
@@ -257,6 +262,12 @@ impl AppSyncClient {
     /// Runs a mutation (online; the offline queue builds on this). Its result is normalized into
     /// the cache, so every cached query showing the same entities sees the change.
     pub async fn mutate(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
+        self.mutate_text(request).await?.into_response()
+    }
+
+    /// [`AppSyncClient::mutate`] with the data left as JSON text (see
+    /// [`AppSyncClient::query_text`]).
+    pub async fn mutate_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
         let (operation, _) = self.prepare(&request, OperationKind::Mutation)?;
         let (variables, policy) = (request.variables.clone(), request.fetch_policy);
         let response = self.execute(request, OperationKind::Mutation).await?;
@@ -322,18 +333,20 @@ impl AppSyncClient {
         &self,
         operation: &crate::graphql::Operation,
         variables: Option<&serde_json::Value>,
-        response: &GraphQLResponse,
+        response: &TextResponse,
         fetch: Option<&crate::cache::FetchTicket>,
     ) {
-        let Some(data) = &response.data else { return };
+        let Some(data) = response.data_text() else {
+            return;
+        };
         let cache = &self.inner.cache;
         let written = match fetch {
             Some(ticket) => {
                 cache
-                    .write_fetched(ticket, operation, variables, data)
+                    .write_fetched_text(ticket, operation, variables, data)
                     .await
             }
-            None => cache.write_query(operation, variables, data).await,
+            None => cache.write_query_text(operation, variables, data).await,
         };
         match written {
             Ok(warnings) if !warnings.is_empty() => {
@@ -383,7 +396,7 @@ impl AppSyncClient {
         &self,
         request: GraphQLRequest,
         expected: OperationKind,
-    ) -> Result<GraphQLResponse, AppSyncError> {
+    ) -> Result<TextResponse, AppSyncError> {
         let inner = &self.inner;
         let (operation, body) = self.prepare(&request, expected)?;
         let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
@@ -476,16 +489,17 @@ fn cache_result(
     error: GraphQLError,
     data: Option<serde_json::Value>,
     policy: ErrorPolicy,
-) -> Result<GraphQLResponse, AppSyncError> {
+) -> Result<TextResponse, AppSyncError> {
     match policy {
         ErrorPolicy::None => Err(AppSyncError::GraphQl {
             errors: vec![error],
             data,
         }),
-        ErrorPolicy::All => Ok(GraphQLResponse {
-            data,
-            errors: vec![error],
-        }),
+        ErrorPolicy::All => {
+            let text = data.map(|partial| partial.to_string()).unwrap_or_default();
+            let span = (!text.is_empty()).then_some(0..text.len());
+            Ok(TextResponse::new(text, span, vec![error], 200))
+        }
     }
 }
 
@@ -505,8 +519,9 @@ struct ErrorBody {
 
 #[derive(serde::Deserialize)]
 struct RawResponse {
+    /// Checked as JSON here, not built: its text is taken from the body (see `interpret`).
     #[serde(default)]
-    data: Option<serde_json::Value>,
+    data: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     errors: Option<Vec<GraphQLError>>,
     #[serde(default, rename = "errorMessage")]
@@ -523,7 +538,7 @@ fn retry_after_ms(value: &str) -> Option<u64> {
     Some(at_ms.saturating_sub(runtime::now_ms()).max(0) as u64)
 }
 
-fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLResponse, AppSyncError> {
+fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<TextResponse, AppSyncError> {
     let status = response.status;
     if !(200..300).contains(&status) {
         let text = String::from_utf8_lossy(&response.body).into_owned();
@@ -546,12 +561,20 @@ fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLRespo
             retry_after_ms,
         });
     }
-    let raw: RawResponse =
-        serde_json::from_slice(&response.body).map_err(|e| AppSyncError::InvalidResponse {
-            status,
-            message: format!("not a GraphQL JSON response: {e}"),
-        })?;
-    let data = raw.data;
+    let invalid = |message: String| AppSyncError::InvalidResponse { status, message };
+    let not_graphql =
+        |e: &dyn std::fmt::Display| invalid(format!("not a GraphQL JSON response: {e}"));
+    let text = String::from_utf8(response.body).map_err(|e| not_graphql(&e))?;
+    // `from_slice`, like the rest of the crate: one reader type's instantiations in the web build.
+    let raw: RawResponse = serde_json::from_slice(text.as_bytes()).map_err(|e| not_graphql(&e))?;
+    // Valid JSON now, so its `data` member is found by a scan (none: the body was an array).
+    let data = match raw.data {
+        Some(_) => Some(
+            crate::response::member_span(&text, "data")
+                .ok_or_else(|| not_graphql(&"the body is not a JSON object"))?,
+        ),
+        None => None,
+    };
     let mut errors = raw.errors.unwrap_or_default();
     if let Some(message) = raw.error_message {
         errors.push(GraphQLError::new(message));
@@ -562,10 +585,12 @@ fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<GraphQLRespo
             message: "the response has neither data nor errors".into(),
         });
     }
-    if !errors.is_empty() && policy == ErrorPolicy::None {
+    let response = TextResponse::new(text, data, errors, status);
+    if !response.errors().is_empty() && policy == ErrorPolicy::None {
+        let GraphQLResponse { data, errors } = response.into_response()?;
         return Err(AppSyncError::GraphQl { errors, data });
     }
-    Ok(GraphQLResponse { data, errors })
+    Ok(response)
 }
 
 #[cfg(test)]
@@ -583,7 +608,10 @@ mod tests {
     #[test]
     fn partial_results_keep_data_and_errors() {
         let body = r#"{"data":{"a":1,"b":null},"errors":[{"message":"no b","errorType":"Unauthorized","path":["b"],"locations":[{"line":1,"column":5}],"errorInfo":{"x":1},"data":null}]}"#;
-        let ok = interpret(response(200, body), ErrorPolicy::All).unwrap();
+        let text = interpret(response(200, body), ErrorPolicy::All).unwrap();
+        // The data is the server's text, byte for byte.
+        assert_eq!(text.data_text(), Some(r#"{"a":1,"b":null}"#));
+        let ok = text.into_response().unwrap();
         assert_eq!(ok.data.unwrap()["a"], 1);
         assert_eq!(ok.errors[0].error_type.as_deref(), Some("Unauthorized"));
         assert_eq!(ok.errors[0].path.as_ref().unwrap()[0], "b");
@@ -598,11 +626,25 @@ mod tests {
     }
 
     #[test]
+    fn data_too_deep_for_a_tree_is_an_invalid_response() {
+        // Valid JSON, so it passes as text; only the tree (129 levels) cannot hold it.
+        let body = format!(r#"{{"data":{}1{}}}"#, "[".repeat(129), "]".repeat(129));
+        let text = interpret(response(200, &body), ErrorPolicy::All).unwrap();
+        assert!(text.data_text().is_some());
+        let e = text.into_response().unwrap_err();
+        assert_eq!(e.code(), "INVALID_RESPONSE");
+    }
+
+    #[test]
     fn garbage_bodies_are_invalid_responses() {
-        for body in ["<html>", "", "[]", "{}", r#"{"data":null}"#] {
+        for body in ["<html>", "", "[]", "{}", r#"{"data":null}"#, r#"[{"a":1}]"#] {
             let e = interpret(response(200, body), ErrorPolicy::None).unwrap_err();
             assert_eq!(e.code(), "INVALID_RESPONSE", "{body}");
         }
+        let mut not_utf8 = response(200, r#"{"data":{"a":"?"}}"#);
+        not_utf8.body[13] = 0xff;
+        let e = interpret(not_utf8, ErrorPolicy::None).unwrap_err();
+        assert_eq!(e.code(), "INVALID_RESPONSE");
     }
 
     #[test]

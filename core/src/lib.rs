@@ -39,4 +39,4 @@ pub use realtime::{
     ConnectionState, RealtimeOptions, Subscription, SubscriptionEvent, SubscriptionHandle,
 };
 pub use request::{ErrorPolicy, FetchPolicy, GraphQLRequest};
-pub use response::{ErrorLocation, GraphQLError, GraphQLResponse};
+pub use response::{ErrorLocation, GraphQLError, GraphQLResponse, TextResponse};

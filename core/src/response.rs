@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
+use std::ops::Range;
 
 /// A `{line, column}` in the document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,5 +70,217 @@ pub struct GraphQLResponse {
 impl GraphQLResponse {
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+}
+
+/// A GraphQL response whose `data` is still the JSON text the server sent. The client writes
+/// the cache straight from that text and the bindings hand it on as is, so a large result is
+/// never built as a `Value` tree on its way to the app.
+#[derive(Debug, Clone)]
+pub struct TextResponse {
+    /// Valid JSON text (the response body, or the cache's read) of which `data` is a span.
+    text: String,
+    data: Option<Range<usize>>,
+    errors: Vec<GraphQLError>,
+    /// The HTTP status it came with (200 for an answer from the cache).
+    status: u16,
+}
+
+impl TextResponse {
+    /// `text` must be valid JSON and `data` the span of a value in it.
+    pub(crate) fn new(
+        text: String,
+        data: Option<Range<usize>>,
+        errors: Vec<GraphQLError>,
+        status: u16,
+    ) -> TextResponse {
+        TextResponse {
+            text,
+            data,
+            errors,
+            status,
+        }
+    }
+
+    /// `data` as JSON text; `None` when absent or `null`.
+    pub fn data_text(&self) -> Option<&str> {
+        self.text.get(self.data.clone()?)
+    }
+
+    pub fn errors(&self) -> &[GraphQLError] {
+        &self.errors
+    }
+
+    /// The data's text and the errors.
+    pub fn into_parts(mut self) -> (Option<String>, Vec<GraphQLError>) {
+        let data = match self.data {
+            Some(span) if span == (0..self.text.len()) => Some(self.text),
+            Some(span) => {
+                self.text.truncate(span.end);
+                Some(self.text.split_off(span.start))
+            }
+            None => None,
+        };
+        (data, self.errors)
+    }
+
+    /// The response with `data` parsed. The text is valid JSON (it was checked on arrival); a
+    /// result nested deeper than `serde_json`'s limit of 128 is the one thing that fails here.
+    pub fn into_response(self) -> Result<GraphQLResponse, crate::AppSyncError> {
+        let data = self
+            .data_text()
+            .map(|text| serde_json::from_slice::<Value>(text.as_bytes()))
+            .transpose()
+            .map_err(|e| crate::AppSyncError::InvalidResponse {
+                status: self.status,
+                message: format!("the response's data cannot be read: {e}"),
+            })?;
+        Ok(GraphQLResponse {
+            data,
+            errors: self.errors,
+        })
+    }
+}
+
+/// The span of member `name`'s value in `text`, a JSON object already known to be valid JSON
+/// (scanned, not parsed: no value is built). `None` when `text` is not an object or has no such
+/// member; if `text` were not valid JSON after all, `None` or a span that does not parse, never
+/// a panic.
+pub(crate) fn member_span(text: &str, name: &str) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut at = skip_space(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    loop {
+        at = skip_space(bytes, at);
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let key_end = skip_value(bytes, at)?;
+        let key = text.get(at..key_end)?;
+        let matches = if key.contains('\\') {
+            serde_json::from_slice::<String>(key.as_bytes()).ok()? == name
+        } else {
+            key.get(1..key.len() - 1) == Some(name)
+        };
+        at = skip_space(bytes, key_end);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        let start = skip_space(bytes, at + 1);
+        let end = skip_value(bytes, start)?;
+        if matches {
+            return Some(start..end);
+        }
+        at = skip_space(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at += 1,
+            _ => return None,
+        }
+    }
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// The end of the value starting at `at`.
+fn skip_value(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    loop {
+        match *bytes.get(at)? {
+            b'"' => {
+                at += 1;
+                loop {
+                    at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
+                    match bytes[at] {
+                        b'"' => break,
+                        _ => at += 2,
+                    }
+                }
+                at += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                at += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                at += 1;
+            }
+            // Between the values of an array or object.
+            b',' | b':' | b' ' | b'\t' | b'\n' | b'\r' if depth > 0 => at += 1,
+            // A number, `true`, `false` or `null`.
+            _ => {
+                while !matches!(
+                    bytes.get(at),
+                    None | Some(b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r')
+                ) {
+                    at += 1;
+                }
+            }
+        }
+        if depth == 0 {
+            return Some(at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(text: &str, name: &str) -> Option<String> {
+        member_span(text, name).map(|span| text[span].to_owned())
+    }
+
+    #[test]
+    fn finds_a_member_s_value_without_parsing_it() {
+        let text = r#" { "errors" : [ {"message":"a \" ] } {"} ] , "data" : {"a":[1, 2.5e3, true, null, "x\\"], "b":{}} } "#;
+        assert_eq!(
+            member(text, "data").as_deref(),
+            Some(r#"{"a":[1, 2.5e3, true, null, "x\\"], "b":{}}"#)
+        );
+        assert_eq!(
+            member(text, "errors").as_deref(),
+            Some(r#"[ {"message":"a \" ] } {"} ]"#)
+        );
+        assert_eq!(member(text, "missing"), None);
+        for (text, value) in [
+            (r#"{"data":null}"#, "null"),
+            (r#"{"data":12}"#, "12"),
+            (r#"{"data":"s"}"#, r#""s""#),
+            (r#"{"d\u0061ta":[]}"#, "[]"),
+            (r#"{"x":{"data":1},"data":2}"#, "2"),
+        ] {
+            assert_eq!(member(text, "data").as_deref(), Some(value), "{text}");
+        }
+        assert_eq!(member(r#"[{"data":1}]"#, "data"), None);
+        assert_eq!(member("", "data"), None);
+    }
+
+    #[test]
+    fn broken_text_gives_none_or_a_span_never_a_panic() {
+        for text in [
+            "{",
+            r#"{"data""#,
+            r#"{"data":"#,
+            r#"{"data":"ab"#,
+            r#"{"data":[1,2"#,
+            r#"{"data":}"#,
+            r#"{"data":]]]}"#,
+            r#"{"a\"#,
+            r#"{"é":1,"data":"é"}"#,
+            "{\"data\":\"\\",
+        ] {
+            if let Some(span) = member_span(text, "data") {
+                assert!(text.get(span).is_some(), "{text}");
+            }
+        }
     }
 }

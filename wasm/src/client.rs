@@ -575,7 +575,7 @@ impl WasmClient {
         let request = read_request(&request);
         crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
-            let result = match mutation {
+            match mutation {
                 Some(update) => {
                     let result = client.mutate(request).await;
                     if let (
@@ -589,13 +589,18 @@ impl WasmClient {
                             appsync_core::outbox::UpdateCache::server_pass(client.cache().clone());
                         update(cache, data.clone()).await;
                     }
-                    result
+                    match result {
+                        Ok(response) => Ok(from_json(&crate::encode::response_to_json(&response))),
+                        Err(error) => Err(error_value(&error)),
+                    }
                 }
-                None => client.query(request).await,
-            };
-            match result {
-                Ok(response) => Ok(from_json(&crate::encode::response_to_json(&response))),
-                Err(error) => Err(error_value(&error)),
+                // The data stays the server's (or the cache's) JSON text until `JSON.parse`.
+                None => match client.query_text(request).await {
+                    Ok(response) => Ok(crate::js::from_json_text(
+                        &crate::encode::text_response_to_json(&response),
+                    )),
+                    Err(error) => Err(error_value(&error)),
+                },
             }
         })
     }

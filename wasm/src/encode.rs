@@ -3,7 +3,7 @@
 //! and subscription events (`{type: ...}`).
 
 use appsync_core::{
-    AppSyncError, ConnectionState, GraphQLError, GraphQLResponse, SubscriptionEvent,
+    AppSyncError, ConnectionState, GraphQLError, GraphQLResponse, SubscriptionEvent, TextResponse,
 };
 use serde_json::{json, Map, Value};
 
@@ -13,6 +13,19 @@ pub fn response_to_json(response: &GraphQLResponse) -> Value {
         "data": response.data.clone().unwrap_or(Value::Null),
         "errors": errors_to_json(&response.errors),
     })
+}
+
+/// `{data, errors}` as JSON text around the data's own text (no tree of the data is built).
+pub fn text_response_to_json(response: &TextResponse) -> String {
+    let errors = errors_to_json(response.errors()).to_string();
+    let data = response.data_text().unwrap_or("null");
+    let mut text = String::with_capacity(data.len() + errors.len() + 20);
+    text.push_str("{\"data\":");
+    text.push_str(data);
+    text.push_str(",\"errors\":");
+    text.push_str(&errors);
+    text.push('}');
+    text
 }
 
 fn errors_to_json(errors: &[GraphQLError]) -> Value {

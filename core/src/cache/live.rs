@@ -586,19 +586,40 @@ impl Cache {
         variables: Option<&Value>,
         data: &str,
     ) -> Result<Vec<String>, TextWriteError> {
-        let written = {
-            let walk = Walk::new(operation, variables);
-            let mut state = self.state();
-            normalize_text_into(
-                &mut state.interner,
-                &walk,
-                root_key(operation.kind()),
-                data,
-                &self.keys,
-            )
-        }
-        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        let written = self.normalize_query_text(operation, variables, data)?;
         Ok(self.write_normalized(written).await?)
+    }
+
+    /// [`Cache::write_fetched`] from the data's JSON text (see [`Cache::write_query_text`]).
+    pub async fn write_fetched_text(
+        &self,
+        ticket: &FetchTicket,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = self.normalize_query_text(operation, variables, data)?;
+        Ok(self
+            .write_sourced(written, Vec::new(), Some(ticket.start))
+            .await?)
+    }
+
+    fn normalize_query_text(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        data: &str,
+    ) -> Result<Written, TextWriteError> {
+        let walk = Walk::new(operation, variables);
+        let mut state = self.state();
+        normalize_text_into(
+            &mut state.interner,
+            &walk,
+            root_key(operation.kind()),
+            data,
+            &self.keys,
+        )
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))
     }
 
     /// [`Cache::write_fragment`] from the data's JSON text (see [`Cache::write_query_text`]).
