@@ -26,6 +26,9 @@
 //!   serialization, the body's parse with `data` kept as text, the cache write from that text,
 //!   and the data's text in hand (what the bindings pass on). `query_network` is
 //!   `AppSyncClient::query`, the same plus the data parsed into a `serde_json::Value`.
+//! - `watch_update_emit` is what a UI bound to the list pays for one changed item: with
+//!   `AppSyncClient::watch_query` (cache-only) watching the list, `write_fragment_text` renames
+//!   one item, and the time runs until the watch has delivered the new list.
 
 // A benchmark harness: a failed setup should stop it loudly. The counting allocator forwards to
 // the system allocator; that forwarding is the only unsafe code, and it lives here only.
@@ -302,6 +305,57 @@ async fn client_query(n: usize) {
     report("query_network", n, value);
 }
 
+/// A watched list re-delivered after a one-item change (see the top).
+async fn watch_update(n: usize) {
+    use futures::StreamExt;
+    let list = Operation::parse(QUERY, None).unwrap();
+    let fragment = Fragment::parse(TODO_NAME, None).unwrap();
+    let variables = json!({"limit": n});
+    let body = list_todos_json(n);
+    let data_text = body
+        .strip_prefix(r#"{"data":"#)
+        .and_then(|rest| rest.strip_suffix('}'))
+        .expect("the response's data");
+    let config = ClientConfig::from_json_str(
+        r#"{"version":"1","data":{"url":"http://127.0.0.1:9/graphql","aws_region":"us-east-1","default_authorization_type":"API_KEY","api_key":"da2-bench","authorization_types":[]}}"#,
+        "bench",
+    )
+    .unwrap();
+    let client = AppSyncClient::new(config, AuthProviders::default());
+    let cache = client.cache().clone();
+    cache
+        .write_query_text(&list, Some(&variables), data_text)
+        .await
+        .unwrap();
+    let request = GraphQLRequest {
+        fetch_policy: FetchPolicy::CacheOnly,
+        ..GraphQLRequest::new(QUERY).variables(variables.clone())
+    };
+    let mut watch = client.watch_query(request).await.unwrap();
+    let first = watch.next().await.unwrap().unwrap();
+    check_list(first.data.as_ref().expect("complete"), n, None);
+    let k = n / 2;
+    let mut samples = Vec::new();
+    for run in 0..runs_for(n) {
+        let name = format!("Todo {k} (renamed {run})");
+        let start = Instant::now();
+        cache
+            .write_fragment_text(
+                &fragment,
+                &format!("Todo:todo-{k}"),
+                None,
+                &format!(r#"{{"__typename":"Todo","name":"{name}"}}"#),
+            )
+            .await
+            .unwrap();
+        let emitted = watch.next().await.unwrap().unwrap();
+        samples.push(ms_since(start));
+        let data = emitted.data.expect("complete");
+        assert_eq!(data["listTodos"]["items"][k]["name"], name.as_str());
+    }
+    report("watch_update_emit", n, samples);
+}
+
 /// Bytes the cache holds after writing the list (the parsed response freed).
 async fn heap(n: usize, text: bool) {
     let list = Operation::parse(QUERY, None).unwrap();
@@ -432,6 +486,7 @@ fn main() {
         for &n in &sizes {
             bench_n(n).await;
             client_query(n).await;
+            watch_update(n).await;
         }
         heap(10_000, false).await;
         heap(10_000, true).await;
