@@ -198,7 +198,8 @@ impl AppSyncClient {
         let request = to_core(request)?;
         let client = self.inner.clone();
         let task = runtime::spawn(async move {
-            let mut results = match client.watch_query(request).await {
+            // Each result's data stays JSON text from the cache to the listener.
+            let mut results = match client.watch_query_text(request).await {
                 Ok(results) => results,
                 Err(e) => return listener.on_error(e.into()),
             };

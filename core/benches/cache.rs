@@ -28,7 +28,9 @@
 //!   `AppSyncClient::query`, the same plus the data parsed into a `serde_json::Value`.
 //! - `watch_update_emit` is what a UI bound to the list pays for one changed item: with
 //!   `AppSyncClient::watch_query` (cache-only) watching the list, `write_fragment_text` renames
-//!   one item, and the time runs until the watch has delivered the new list.
+//!   one item, and the time runs until the watch has delivered the new list as a
+//!   `serde_json::Value`; `watch_update_emit_text` the same through `watch_query_text`, which
+//!   delivers the list's JSON text (what the bindings hand over).
 
 // A benchmark harness: a failed setup should stop it loudly. The counting allocator forwards to
 // the system allocator; that forwarding is the only unsafe code, and it lives here only.
@@ -239,6 +241,15 @@ async fn bench_n(n: usize) {
     report("update_one_then_read_text", n, update_text);
 }
 
+/// A client config whose endpoint nothing answers (the benchmarks never reach it).
+fn bench_config() -> ClientConfig {
+    ClientConfig::from_json_str(
+        r#"{"version":"1","data":{"url":"http://127.0.0.1:9/graphql","aws_region":"us-east-1","default_authorization_type":"API_KEY","api_key":"da2-bench","authorization_types":[]}}"#,
+        "bench",
+    )
+    .unwrap()
+}
+
 /// Answers every request at once with the same body.
 struct Canned(Arc<Vec<u8>>);
 
@@ -258,11 +269,7 @@ impl HttpTransport for Canned {
 /// `AppSyncClient::query_text` and `query` end to end on a canned response (see the top).
 async fn client_query(n: usize) {
     let body = Arc::new(list_todos_json(n).into_bytes());
-    let config = ClientConfig::from_json_str(
-        r#"{"version":"1","data":{"url":"http://127.0.0.1:9/graphql","aws_region":"us-east-1","default_authorization_type":"API_KEY","api_key":"da2-bench","authorization_types":[]}}"#,
-        "bench",
-    )
-    .unwrap();
+    let config = bench_config();
     let request = GraphQLRequest {
         fetch_policy: FetchPolicy::NetworkOnly,
         ..GraphQLRequest::new(QUERY).variables(json!({"limit": n}))
@@ -316,11 +323,7 @@ async fn watch_update(n: usize) {
         .strip_prefix(r#"{"data":"#)
         .and_then(|rest| rest.strip_suffix('}'))
         .expect("the response's data");
-    let config = ClientConfig::from_json_str(
-        r#"{"version":"1","data":{"url":"http://127.0.0.1:9/graphql","aws_region":"us-east-1","default_authorization_type":"API_KEY","api_key":"da2-bench","authorization_types":[]}}"#,
-        "bench",
-    )
-    .unwrap();
+    let config = bench_config();
     let client = AppSyncClient::new(config, AuthProviders::default());
     let cache = client.cache().clone();
     cache
@@ -331,21 +334,22 @@ async fn watch_update(n: usize) {
         fetch_policy: FetchPolicy::CacheOnly,
         ..GraphQLRequest::new(QUERY).variables(variables.clone())
     };
-    let mut watch = client.watch_query(request).await.unwrap();
+    let k = n / 2;
+    let key = format!("Todo:todo-{k}");
+    let rename = |run: usize| {
+        let name = format!("Todo {k} (renamed {run})");
+        let data = format!(r#"{{"__typename":"Todo","name":"{name}"}}"#);
+        (name, data)
+    };
+    let mut watch = client.watch_query(request.clone()).await.unwrap();
     let first = watch.next().await.unwrap().unwrap();
     check_list(first.data.as_ref().expect("complete"), n, None);
-    let k = n / 2;
     let mut samples = Vec::new();
     for run in 0..runs_for(n) {
-        let name = format!("Todo {k} (renamed {run})");
+        let (name, data) = rename(run);
         let start = Instant::now();
         cache
-            .write_fragment_text(
-                &fragment,
-                &format!("Todo:todo-{k}"),
-                None,
-                &format!(r#"{{"__typename":"Todo","name":"{name}"}}"#),
-            )
+            .write_fragment_text(&fragment, &key, None, &data)
             .await
             .unwrap();
         let emitted = watch.next().await.unwrap().unwrap();
@@ -353,7 +357,26 @@ async fn watch_update(n: usize) {
         let data = emitted.data.expect("complete");
         assert_eq!(data["listTodos"]["items"][k]["name"], name.as_str());
     }
+    drop(watch);
     report("watch_update_emit", n, samples);
+
+    let mut watch = client.watch_query_text(request).await.unwrap();
+    watch.next().await.unwrap().unwrap();
+    let mut samples = Vec::new();
+    for run in runs_for(n)..2 * runs_for(n) {
+        let (name, data) = rename(run);
+        let start = Instant::now();
+        cache
+            .write_fragment_text(&fragment, &key, None, &data)
+            .await
+            .unwrap();
+        let emitted = watch.next().await.unwrap().unwrap();
+        samples.push(ms_since(start));
+        let text = emitted.data_text().expect("complete");
+        assert!(text.contains(&format!(r#""name":"{name}""#)));
+        assert_eq!(text.matches(r#""__typename":"Todo""#).count(), n);
+    }
+    report("watch_update_emit_text", n, samples);
 }
 
 /// Bytes the cache holds after writing the list (the parsed response freed).

@@ -288,6 +288,27 @@ impl AppSyncClient {
         futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>,
         AppSyncError,
     > {
+        self.watch_with(request, TextResponse::into_response).await
+    }
+
+    /// [`AppSyncClient::watch_query`] with each result's data as JSON text (what the bindings
+    /// pass on): no `Value` tree of the result is built at any point.
+    pub async fn watch_query_text(
+        &self,
+        request: GraphQLRequest,
+    ) -> Result<
+        futures::channel::mpsc::UnboundedReceiver<Result<TextResponse, AppSyncError>>,
+        AppSyncError,
+    > {
+        self.watch_with(request, Ok).await
+    }
+
+    async fn watch_with<T: runtime::SendOutsideWasm + 'static>(
+        &self,
+        request: GraphQLRequest,
+        convert: fn(TextResponse) -> Result<T, AppSyncError>,
+    ) -> Result<futures::channel::mpsc::UnboundedReceiver<Result<T, AppSyncError>>, AppSyncError>
+    {
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         let mut reads = self
             .inner
@@ -299,14 +320,11 @@ impl AppSyncClient {
         runtime::spawn(async move {
             use futures::StreamExt;
             while let Some(read) = reads.next().await {
+                // Incomplete results are not delivered: the network's answer completes them.
                 if let Some(data) = read.data {
-                    if forward
-                        .unbounded_send(Ok(GraphQLResponse {
-                            data: Some(data),
-                            errors: Vec::new(),
-                        }))
-                        .is_err()
-                    {
+                    let span = 0..data.len();
+                    let result = convert(TextResponse::new(data, Some(span), Vec::new(), 200));
+                    if forward.unbounded_send(result).is_err() {
                         break;
                     }
                 }
@@ -321,7 +339,7 @@ impl AppSyncClient {
             request.fetch_policy = FetchPolicy::NetworkOnly;
             runtime::spawn(async move {
                 // A success reaches the stream through the cache write; only failures go direct.
-                if let Err(e) = client.query(request).await {
+                if let Err(e) = client.query_text(request).await {
                     let _ = sender.unbounded_send(Err(e));
                 }
             });

@@ -108,6 +108,11 @@ async fn optimistic_layers_sit_on_top_and_roll_back() {
     assert_eq!(rolled_back["listTodos"]["items"][0]["name"], "a");
 }
 
+/// A watch's complete result as a tree.
+fn tree(read: appsync_core::cache::TextRead) -> Value {
+    serde_json::from_str(&read.data.expect("complete")).unwrap()
+}
+
 #[tokio::test]
 async fn watches_re_emit_only_when_their_records_change() {
     let cache = Cache::new(KeyConfig::default(), None);
@@ -117,15 +122,12 @@ async fn watches_re_emit_only_when_their_records_change() {
         .unwrap();
     let mut watch = cache.watch_query(op(LIST), None).await.unwrap();
     let first = watch.next().await.unwrap();
-    assert_eq!(first.data, Some(list_data()));
+    assert_eq!(tree(first), list_data());
 
     let (mutation, data) = rename("2", "renamed");
     cache.write_query(&mutation, None, &data).await.unwrap();
     let second = watch.next().await.unwrap();
-    assert_eq!(
-        second.data.unwrap()["listTodos"]["items"][1]["name"],
-        "renamed"
-    );
+    assert_eq!(tree(second)["listTodos"]["items"][1]["name"], "renamed");
 
     let unrelated = op("query { getPost(id: \"9\") { id title } }");
     cache
@@ -149,13 +151,47 @@ async fn watches_re_emit_only_when_their_records_change() {
         .write_optimistic("layer", &rename("1", "opt").0, None, &rename("1", "opt").1)
         .await;
     assert_eq!(
-        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        tree(watch.next().await.unwrap())["listTodos"]["items"][0]["name"],
         "opt"
     );
     cache.remove_layer("layer").await;
     assert_eq!(
-        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        tree(watch.next().await.unwrap())["listTodos"]["items"][0]["name"],
         "a"
+    );
+}
+
+#[tokio::test]
+async fn a_watch_on_an_incomplete_result_follows_its_partial_result_until_complete() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    let get = op(r#"query { getTodo(id: "1") { id name } }"#);
+    let mut watch = cache.watch_query(get.clone(), None).await.unwrap();
+    let first = watch.next().await.unwrap();
+    assert_eq!((first.data, first.info.missing.len()), (None, 1));
+
+    // Part of it (the name is missing): still incomplete, but the partial result changed.
+    let warnings = cache
+        .write_query(
+            &get,
+            None,
+            &json!({"getTodo": {"__typename": "Todo", "id": "1"}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(warnings.len(), 1);
+    let partial = watch.next().await.unwrap();
+    assert_eq!(partial.data, None);
+    assert_eq!(partial.info.partial["getTodo"]["id"], "1");
+
+    let whole = json!({"getTodo": {"__typename": "Todo", "id": "1", "name": "n"}});
+    cache.write_query(&get, None, &whole).await.unwrap();
+    assert_eq!(tree(watch.next().await.unwrap()), whole);
+    cache.write_query(&get, None, &whole).await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), watch.next())
+            .await
+            .is_err(),
+        "no emission for the same data"
     );
 }
 
@@ -277,7 +313,7 @@ async fn fragments_read_and_write_one_entity() {
         .unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
-        watch.next().await.unwrap().data.unwrap()["listTodos"]["items"][0]["name"],
+        tree(watch.next().await.unwrap())["listTodos"]["items"][0]["name"],
         "via fragment"
     );
     let reopened = Cache::new(KeyConfig::default(), Some(StoreHandle::ready(store)));
@@ -332,7 +368,7 @@ async fn the_json_text_paths_persist_layer_and_notify_like_the_tree_paths() {
         .await
         .unwrap();
     let seen = watch.next().await.unwrap();
-    assert_eq!(seen.value()["listTodos"]["items"][1]["name"], "b2");
+    assert_eq!(tree(seen)["listTodos"]["items"][1]["name"], "b2");
     let (update, data) = rename("1", "optimistic");
     cache.write_optimistic("layer", &update, None, &data).await;
     let read = cache

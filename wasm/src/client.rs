@@ -13,7 +13,7 @@ use appsync_core::graphql::{DocumentError, Fragment, Operation};
 use appsync_core::storage::{Store, StoreHandle};
 use appsync_core::{
     AppSyncClient, AppSyncError, ClientConfig, ClientOptions, ConfigError, GraphQLRequest,
-    GraphQLResponse, Subscription,
+    GraphQLResponse, Subscription, TextResponse,
 };
 use futures::channel::oneshot;
 use futures::future::{select, Either};
@@ -191,7 +191,7 @@ impl WasmClient {
         let client = self.client.clone();
         let (cancel, cancelled) = oneshot::channel();
         appsync_core::runtime::spawn(async move {
-            let results = match client.watch_query(request).await {
+            let results = match client.watch_query_text(request).await {
                 Ok(results) => results,
                 Err(e) => {
                     // The watch could not start (its cache cannot be read): the last result.
@@ -530,15 +530,16 @@ fn watch_error(error: &AppSyncError) -> JsValue {
     value.into()
 }
 
-fn watch_result(response: &GraphQLResponse) -> JsValue {
-    let value = from_json(&crate::encode::response_to_json(response));
+fn watch_result(response: &TextResponse) -> JsValue {
+    // The data's text from the cache, parsed once, by JSON.parse.
+    let value = crate::js::from_json_text(&crate::encode::text_response_to_json(response));
     let _ = js_sys::Reflect::set(&value, &"type".into(), &"result".into());
     value
 }
 
 /// Hands a watch's results to the JS callback until it is cancelled.
 async fn deliver_watch(
-    mut results: futures::channel::mpsc::UnboundedReceiver<Result<GraphQLResponse, AppSyncError>>,
+    mut results: futures::channel::mpsc::UnboundedReceiver<Result<TextResponse, AppSyncError>>,
     on_result: js_sys::Function,
     mut cancelled: oneshot::Receiver<()>,
 ) {

@@ -160,8 +160,9 @@ struct Watch {
     operation: Arc<Operation>,
     variables: Option<Value>,
     dependencies: SymSet,
-    last: Option<Value>,
-    sender: mpsc::UnboundedSender<ReadResult>,
+    /// What it last delivered: the data's text, and the partial result when that was `None`.
+    last: (Option<String>, Value),
+    sender: mpsc::UnboundedSender<TextRead>,
 }
 
 /// A network fetch in flight, from [`Cache::begin_fetch`]; write its result with
@@ -993,27 +994,29 @@ impl Cache {
     }
 
     /// Watches a query: the current result now, and again whenever a record it read changes
-    /// (an unrelated write costs a set lookup, not a read).
+    /// (an unrelated write costs a set lookup, not a read). Results come as JSON text, read
+    /// through the same memo as [`Cache::read_query_text`]: after a one-item change only that
+    /// item is written again, and the comparison with the last result is one of two strings.
     pub async fn watch_query(
         &self,
         operation: Arc<Operation>,
         variables: Option<Value>,
-    ) -> Result<mpsc::UnboundedReceiver<ReadResult>, CacheError> {
-        let first = self.read_query(&operation, variables.as_ref()).await?;
+    ) -> Result<mpsc::UnboundedReceiver<TextRead>, CacheError> {
+        let first = self.read_query_text(&operation, variables.as_ref()).await?;
         let (sender, receiver) = mpsc::unbounded();
-        let _ = sender.unbounded_send(first.clone());
         let id = self
             .next_watch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let last = Some(first.value().clone());
-        self.lock_watches().push(Watch {
+        let watch = Watch {
             id,
             operation,
             variables,
-            dependencies: first.dependencies,
-            last,
+            dependencies: first.info.dependencies.clone(),
+            last: (first.data.clone(), first.info.partial.clone()),
             sender,
-        });
+        };
+        let _ = watch.sender.unbounded_send(first);
+        self.lock_watches().push(watch);
         Ok(receiver)
     }
 
@@ -1043,16 +1046,17 @@ impl Cache {
                 .collect()
         };
         for (id, operation, variables) in affected {
-            let Ok(result) = self.read_query(&operation, variables.as_ref()).await else {
+            let Ok(result) = self.read_query_text(&operation, variables.as_ref()).await else {
                 continue;
             };
             let mut watches = self.lock_watches();
             let Some(watch) = watches.iter_mut().find(|w| w.id == id) else {
                 continue;
             };
-            watch.dependencies = result.dependencies.clone();
-            if watch.last.as_ref() != Some(result.value()) {
-                watch.last = Some(result.value().clone());
+            watch.dependencies.clone_from(&result.info.dependencies);
+            let (data, partial) = &watch.last;
+            if (data.as_deref(), partial) != (result.data.as_deref(), &result.info.partial) {
+                watch.last = (result.data.clone(), result.info.partial.clone());
                 let _ = watch.sender.unbounded_send(result);
             }
         }
