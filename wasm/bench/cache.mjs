@@ -11,6 +11,13 @@
 //                         to a plain JS object (not a handle into wasm memory).
 //   update_one_then_read  `client.writeFragment` of Todo:todo-<n/2>'s new name, then
 //                         `readQuery` of the whole list again.
+//   query_network         `client.query(request)` (network-only) on a fresh client whose `fetch`
+//                         (the global one, replaced for this figure) answers at once with the
+//                         response text: the body handed to wasm, normalized into the cache
+//                         from its text, and the data returned as a JS object (JSON.parse of
+//                         the data's text). The client's own path from the network; it has no
+//                         peer figure (theirs would be `write` plus handing back the parsed
+//                         object, which they have for free).
 //   heap                  (a separate, untimed run on a fresh module instance) the growth of the
 //                         wasm linear memory plus the JS heap (after global.gc()) caused by the
 //                         write. Linear memory never shrinks, so this is the write's high-water
@@ -99,12 +106,36 @@ async function bench(n) {
       figures.update_one_then_read.push(updated - update);
     }
   }
+  figures.query_network = await queryNetwork(n, text, request);
   const runs = figures.write.length;
-  for (const bench of ['write', 'read_after_write', 'update_one_then_read']) {
+  for (const bench of ['write', 'read_after_write', 'update_one_then_read', 'query_network']) {
     const line = { bench, impl: IMPL, n, median_ms: round(median(figures[bench])), runs };
     if (bench === 'write') line.parse_median_ms = round(median(figures.parse));
     console.log(JSON.stringify(line));
   }
+}
+
+/** `client.query` from a `fetch` that answers with the response text at once (see the top). */
+async function queryNetwork(n, text, request) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async () => new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+  const samples = [];
+  try {
+    for (let run = 0; run < runsFor(n) + 2; run++) {
+      const client = await newClient();
+      const start = performance.now();
+      const response = await client.query({ ...request, fetchPolicy: 'network-only' });
+      const done = performance.now();
+      check(response.data, n);
+      // Written to the cache from the text as well.
+      check(await client.readQuery(request), n);
+      client.close();
+      if (run >= 2) samples.push(done - start);
+    }
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  return samples;
 }
 
 /** Linear memory plus JS heap held after writing n items (one fresh module instance). */
