@@ -537,9 +537,10 @@ struct ErrorBody {
 
 #[derive(serde::Deserialize)]
 struct RawResponse {
-    /// Checked as JSON here, not built: its text is taken from the body (see `interpret`).
+    /// Checked here as strictly as a `Value` parse would, not built: its text is taken from the
+    /// body (see `interpret`).
     #[serde(default)]
-    data: Option<serde::de::IgnoredAny>,
+    data: Option<crate::response::Checked>,
     #[serde(default)]
     errors: Option<Vec<GraphQLError>>,
     #[serde(default, rename = "errorMessage")]
@@ -644,13 +645,42 @@ mod tests {
     }
 
     #[test]
-    fn data_too_deep_for_a_tree_is_an_invalid_response() {
-        // Valid JSON, so it passes as text; only the tree (129 levels) cannot hold it.
-        let body = format!(r#"{{"data":{}1{}}}"#, "[".repeat(129), "]".repeat(129));
-        let text = interpret(response(200, &body), ErrorPolicy::All).unwrap();
-        assert!(text.data_text().is_some());
-        let e = text.into_response().unwrap_err();
-        assert_eq!(e.code(), "INVALID_RESPONSE");
+    fn data_is_checked_as_strictly_as_a_tree_would_be() {
+        // Each is rejected by a `Value` parse (a lone surrogate, a number out of range, nesting
+        // past 128), so the text must not pass as data either: not even in a field the
+        // document did not select, which the cache skips.
+        let deep = format!(
+            r#"{{"data":{{"x":{}1{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        for body in [
+            r#"{"data":{"getTodo":{"id":"1","name":"\ud800"}}}"#,
+            r#"{"data":{"m":{"id":"1","extra":1e400}}}"#,
+            r#"{"data":{"\udfff":1}}"#,
+            deep.as_str(),
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(body).is_err(),
+                "{body}"
+            );
+            let e = interpret(response(200, body), ErrorPolicy::All).unwrap_err();
+            assert_eq!(e.code(), "INVALID_RESPONSE", "{body}");
+        }
+        // What a tree accepts passes: escapes, paired surrogates, big integers, the deepest
+        // nesting a tree takes (127 levels, the body's object included).
+        let ok = format!(r#"{{"data":{}1{}}}"#, "[".repeat(126), "]".repeat(126));
+        for body in [
+            r#"{"data":{"s":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","n":18446744073709551615,"f":-1.5e-300}}"#,
+            ok.as_str(),
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(body).is_ok(),
+                "{body}"
+            );
+            let text = interpret(response(200, body), ErrorPolicy::All).unwrap();
+            assert!(text.into_response().is_ok(), "{body}");
+        }
     }
 
     #[test]
