@@ -162,7 +162,28 @@ struct Watch {
     dependencies: SymSet,
     /// What it last delivered: the data's text, and the partial result when that was `None`.
     last: (Option<String>, Value),
+    /// The generation of the state its last delivered read saw.
+    seen: u64,
     sender: mpsc::UnboundedSender<TextRead>,
+}
+
+impl Watch {
+    /// Sends a re-read result (read from the state of `generation`) if it differs from the last
+    /// one. Notifications run concurrently (one per write) and read outside the watch list's
+    /// lock, so a read of an older state can arrive after a newer one: it is dropped, or the
+    /// watch would end on stale data.
+    fn deliver(&mut self, (result, generation): (TextRead, u64)) {
+        if generation < self.seen {
+            return;
+        }
+        self.seen = generation;
+        self.dependencies.clone_from(&result.info.dependencies);
+        let (data, partial) = &self.last;
+        if (data.as_deref(), partial) != (result.data.as_deref(), &result.info.partial) {
+            self.last = (result.data.clone(), result.info.partial.clone());
+            let _ = self.sender.unbounded_send(result);
+        }
+    }
 }
 
 /// A network fetch in flight, from [`Cache::begin_fetch`]; write its result with
@@ -244,6 +265,13 @@ impl Reached for ReadResult {
 impl Reached for TextRead {
     fn reached(&self) -> &SymSet {
         &self.info.dependencies
+    }
+}
+
+/// A read and the generation of the state it read.
+impl<R: Reached> Reached for (R, u64) {
+    fn reached(&self) -> &SymSet {
+        self.0.reached()
     }
 }
 
@@ -413,30 +441,38 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<TextRead, CacheError> {
-        let read = self
-            .read_state_loaded(|state| {
-                let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-                let memo = MemoUse {
-                    memo: &mut memo,
-                    stamps: &state.stamps,
-                    generation: state.generation,
-                };
-                let read = read_text_memo(
-                    Start::Query(operation),
-                    variables,
-                    &View(state, true),
-                    &state.interner,
-                    Some(memo),
-                );
-                // From the first entry on, changes are stamped (still under the state's lock,
-                // so no change slips in between).
-                state
-                    .memo_used
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-                read
-            })
-            .await?;
-        Ok(read)
+        Ok(self.read_query_text_at(operation, variables).await?.0)
+    }
+
+    /// [`Cache::read_query_text`] and the generation of the state it read: of two reads, the
+    /// one with the higher generation saw the newer state.
+    async fn read_query_text_at(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<(TextRead, u64), CacheError> {
+        self.read_state_loaded(|state| {
+            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+            let memo = MemoUse {
+                memo: &mut memo,
+                stamps: &state.stamps,
+                generation: state.generation,
+            };
+            let read = read_text_memo(
+                Start::Query(operation),
+                variables,
+                &View(state, true),
+                &state.interner,
+                Some(memo),
+            );
+            // From the first entry on, changes are stamped (still under the state's lock,
+            // so no change slips in between).
+            state
+                .memo_used
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            (read, state.generation)
+        })
+        .await
     }
 
     /// Reads entity `key` through `fragment` as JSON text (see [`Cache::read_query_text`]).
@@ -1002,7 +1038,9 @@ impl Cache {
         operation: Arc<Operation>,
         variables: Option<Value>,
     ) -> Result<mpsc::UnboundedReceiver<TextRead>, CacheError> {
-        let first = self.read_query_text(&operation, variables.as_ref()).await?;
+        let (first, seen) = self
+            .read_query_text_at(&operation, variables.as_ref())
+            .await?;
         let (sender, receiver) = mpsc::unbounded();
         let id = self
             .next_watch
@@ -1013,6 +1051,7 @@ impl Cache {
             variables,
             dependencies: first.info.dependencies.clone(),
             last: (first.data.clone(), first.info.partial.clone()),
+            seen,
             sender,
         };
         let _ = watch.sender.unbounded_send(first);
@@ -1046,19 +1085,56 @@ impl Cache {
                 .collect()
         };
         for (id, operation, variables) in affected {
-            let Ok(result) = self.read_query_text(&operation, variables.as_ref()).await else {
+            let Ok(read) = self
+                .read_query_text_at(&operation, variables.as_ref())
+                .await
+            else {
                 continue;
             };
             let mut watches = self.lock_watches();
-            let Some(watch) = watches.iter_mut().find(|w| w.id == id) else {
-                continue;
-            };
-            watch.dependencies.clone_from(&result.info.dependencies);
-            let (data, partial) = &watch.last;
-            if (data.as_deref(), partial) != (result.data.as_deref(), &result.info.partial) {
-                watch.last = (result.data.clone(), result.info.partial.clone());
-                let _ = watch.sender.unbounded_send(result);
+            if let Some(watch) = watches.iter_mut().find(|w| w.id == id) {
+                watch.deliver(read);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use super::*;
+    use futures::StreamExt;
+
+    fn read(text: &str) -> TextRead {
+        TextRead {
+            data: Some(text.to_owned()),
+            info: ReadResult::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_of_an_older_state_arriving_late_is_not_delivered() {
+        let (sender, mut receiver) = mpsc::unbounded();
+        let mut watch = Watch {
+            id: 0,
+            operation: Arc::new(Operation::parse("query { a }", None).unwrap()),
+            variables: None,
+            dependencies: SymSet::default(),
+            last: (Some("v1".into()), Value::Null),
+            seen: 1,
+            sender,
+        };
+        // Two notifications read generations 3 and 2; the one of 3 delivers first.
+        watch.deliver((read("v3"), 3));
+        watch.deliver((read("v2"), 2));
+        // Same generation, same text: nothing new.
+        watch.deliver((read("v3"), 3));
+        watch.deliver((read("v4"), 4));
+        drop(watch);
+        let delivered: Vec<String> = receiver
+            .by_ref()
+            .map(|r| r.data.unwrap_or_default())
+            .collect()
+            .await;
+        assert_eq!(delivered, ["v3", "v4"]);
     }
 }
