@@ -251,10 +251,16 @@ impl AppSyncClient {
         let variables = request.variables.clone();
         // Writes that land while this fetch is in flight are newer than its result.
         let ticket = (policy != FetchPolicy::NoCache).then(|| self.inner.cache.begin_fetch());
-        let response = self.execute(request, OperationKind::Query).await?;
+        // With a cache to write, the data is checked by that write (see `interpret`).
+        let check = if ticket.is_some() {
+            Check::ByCacheWrite
+        } else {
+            Check::Now
+        };
+        let response = self.execute(request, OperationKind::Query, check).await?;
         if let Some(ticket) = &ticket {
             self.write_cache(&operation, variables.as_ref(), &response, Some(ticket))
-                .await;
+                .await?;
         }
         Ok(response)
     }
@@ -270,10 +276,17 @@ impl AppSyncClient {
     pub async fn mutate_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
         let (operation, _) = self.prepare(&request, OperationKind::Mutation)?;
         let (variables, policy) = (request.variables.clone(), request.fetch_policy);
-        let response = self.execute(request, OperationKind::Mutation).await?;
+        let check = if policy == FetchPolicy::NoCache {
+            Check::Now
+        } else {
+            Check::ByCacheWrite
+        };
+        let response = self
+            .execute(request, OperationKind::Mutation, check)
+            .await?;
         if policy != FetchPolicy::NoCache {
             self.write_cache(&operation, variables.as_ref(), &response, None)
-                .await;
+                .await?;
         }
         Ok(response)
     }
@@ -347,15 +360,17 @@ impl AppSyncClient {
         Ok(receiver)
     }
 
+    /// Writes a response's data to the cache. Data that is not valid JSON (the write is where
+    /// it is checked, see `interpret`) fails the response; a cache that cannot persist does not.
     async fn write_cache(
         &self,
         operation: &crate::graphql::Operation,
         variables: Option<&serde_json::Value>,
         response: &TextResponse,
         fetch: Option<&crate::cache::FetchTicket>,
-    ) {
+    ) -> Result<(), AppSyncError> {
         let Some(data) = response.data_text() else {
-            return;
+            return Ok(());
         };
         let cache = &self.inner.cache;
         let written = match fetch {
@@ -371,9 +386,16 @@ impl AppSyncClient {
                 crate::log::warn!(count = warnings.len(), first = %warnings[0], "the result does not match its document; stored what fits");
             }
             Ok(_) => {}
+            Err(crate::cache::TextWriteError::InvalidJson(message)) => {
+                return Err(AppSyncError::InvalidResponse {
+                    status: response.status(),
+                    message: format!("not a GraphQL JSON response: {message}"),
+                });
+            }
             // The request itself succeeded: a cache that cannot persist must not fail it.
             Err(e) => crate::log::warn!(error = %e, "writing the result to the cache failed"),
         }
+        Ok(())
     }
 
     /// Parses (once, cached), checks the operation kind and the variables, and serialises the
@@ -414,6 +436,7 @@ impl AppSyncClient {
         &self,
         request: GraphQLRequest,
         expected: OperationKind,
+        check: Check,
     ) -> Result<TextResponse, AppSyncError> {
         let inner = &self.inner;
         let (operation, body) = self.prepare(&request, expected)?;
@@ -445,7 +468,7 @@ impl AppSyncClient {
                     reclocked = true;
                     inner.auth.learn_server_time(server_ms);
                 }
-                _ => return interpret(response, request.error_policy),
+                _ => return interpret(response, request.error_policy, check),
             }
         }
     }
@@ -521,6 +544,17 @@ fn cache_result(
     }
 }
 
+/// Who checks a response's data (see `interpret`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// `interpret`, before the response is returned.
+    Now,
+    /// The cache write that follows: it parses the whole data, as strictly as `Value` does,
+    /// before it writes anything, and its failure fails the response. One pass over a large
+    /// result instead of two.
+    ByCacheWrite,
+}
+
 enum Retry {
     Refresh,
     ClockSkew(i64),
@@ -557,7 +591,11 @@ fn retry_after_ms(value: &str) -> Option<u64> {
     Some(at_ms.saturating_sub(runtime::now_ms()).max(0) as u64)
 }
 
-fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<TextResponse, AppSyncError> {
+fn interpret(
+    response: HttpResponse,
+    policy: ErrorPolicy,
+    check: Check,
+) -> Result<TextResponse, AppSyncError> {
     let status = response.status;
     if !(200..300).contains(&status) {
         let text = String::from_utf8_lossy(&response.body).into_owned();
@@ -585,14 +623,35 @@ fn interpret(response: HttpResponse, policy: ErrorPolicy) -> Result<TextResponse
         |e: &dyn std::fmt::Display| invalid(format!("not a GraphQL JSON response: {e}"));
     let text = String::from_utf8(response.body).map_err(|e| not_graphql(&e))?;
     // `from_slice`, like the rest of the crate: one reader type's instantiations in the web build.
-    let raw: RawResponse = serde_json::from_slice(text.as_bytes()).map_err(|e| not_graphql(&e))?;
-    // Valid JSON now, so its `data` member is found by a scan (none: the body was an array).
-    let data = match raw.data {
-        Some(_) => Some(
-            crate::response::member_span(&text, "data")
-                .ok_or_else(|| not_graphql(&"the body is not a JSON object"))?,
-        ),
-        None => None,
+    let hollow = match check {
+        Check::Now => None,
+        // The envelope with `null` in the data's place: everything but the data is checked
+        // here (the data by the cache write). No `data` member found: the whole body is read.
+        Check::ByCacheWrite => crate::response::member_span(&text, "data").and_then(|span| {
+            let (before, after) = (text.get(..span.start)?, text.get(span.end..)?);
+            Some(([before, "null", after].concat(), span))
+        }),
+    };
+    let (raw, data) = match hollow {
+        Some((envelope, span)) => {
+            let raw: RawResponse =
+                serde_json::from_slice(envelope.as_bytes()).map_err(|e| not_graphql(&e))?;
+            let data = (text.get(span.clone()) != Some("null")).then_some(span);
+            (raw, data)
+        }
+        None => {
+            let raw: RawResponse =
+                serde_json::from_slice(text.as_bytes()).map_err(|e| not_graphql(&e))?;
+            // Valid JSON now, so its `data` member is found by a scan (none: an array body).
+            let data = match raw.data {
+                Some(_) => Some(
+                    crate::response::member_span(&text, "data")
+                        .ok_or_else(|| not_graphql(&"the body is not a JSON object"))?,
+                ),
+                None => None,
+            };
+            (raw, data)
+        }
     };
     let mut errors = raw.errors.unwrap_or_default();
     if let Some(message) = raw.error_message {
@@ -627,7 +686,7 @@ mod tests {
     #[test]
     fn partial_results_keep_data_and_errors() {
         let body = r#"{"data":{"a":1,"b":null},"errors":[{"message":"no b","errorType":"Unauthorized","path":["b"],"locations":[{"line":1,"column":5}],"errorInfo":{"x":1},"data":null}]}"#;
-        let text = interpret(response(200, body), ErrorPolicy::All).unwrap();
+        let text = interpret(response(200, body), ErrorPolicy::All, Check::Now).unwrap();
         // The data is the server's text, byte for byte.
         assert_eq!(text.data_text(), Some(r#"{"a":1,"b":null}"#));
         let ok = text.into_response().unwrap();
@@ -635,7 +694,7 @@ mod tests {
         assert_eq!(ok.errors[0].error_type.as_deref(), Some("Unauthorized"));
         assert_eq!(ok.errors[0].path.as_ref().unwrap()[0], "b");
         assert_eq!(ok.errors[0].locations.as_ref().unwrap()[0].column, 5);
-        match interpret(response(200, body), ErrorPolicy::None).unwrap_err() {
+        match interpret(response(200, body), ErrorPolicy::None, Check::Now).unwrap_err() {
             AppSyncError::GraphQl { errors, data } => {
                 assert_eq!(errors.len(), 1);
                 assert_eq!(data.unwrap()["a"], 1);
@@ -664,7 +723,7 @@ mod tests {
                 serde_json::from_str::<serde_json::Value>(body).is_err(),
                 "{body}"
             );
-            let e = interpret(response(200, body), ErrorPolicy::All).unwrap_err();
+            let e = interpret(response(200, body), ErrorPolicy::All, Check::Now).unwrap_err();
             assert_eq!(e.code(), "INVALID_RESPONSE", "{body}");
         }
         // What a tree accepts passes: escapes, paired surrogates, big integers, the deepest
@@ -678,20 +737,130 @@ mod tests {
                 serde_json::from_str::<serde_json::Value>(body).is_ok(),
                 "{body}"
             );
-            let text = interpret(response(200, body), ErrorPolicy::All).unwrap();
+            let text = interpret(response(200, body), ErrorPolicy::All, Check::Now).unwrap();
             assert!(text.into_response().is_ok(), "{body}");
+        }
+    }
+
+    /// Answers every request with the same 200 body.
+    struct Canned(String);
+
+    impl HttpTransport for Canned {
+        fn send(
+            &self,
+            _: HttpRequest,
+        ) -> crate::runtime::BoxFuture<'_, Result<HttpResponse, crate::transport::TransportError>>
+        {
+            let body = self.0.clone().into_bytes();
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status: 200,
+                    headers: vec![],
+                    body,
+                })
+            })
+        }
+    }
+
+    fn client_answering(body: &str) -> AppSyncClient {
+        let config = ClientConfig::builder("https://example.com/graphql")
+            .api_key("da2-test")
+            .build()
+            .unwrap();
+        let options = ClientOptions {
+            transport: Some(Arc::new(Canned(body.to_owned()))),
+            ..ClientOptions::default()
+        };
+        AppSyncClient::with_options(config, AuthProviders::default(), options)
+    }
+
+    /// With a cache to write, the data is checked by the cache write instead of a pass of its
+    /// own: the same bodies fail the same way, and nothing of them is cached.
+    #[tokio::test]
+    async fn data_checked_by_the_cache_write_fails_the_request_and_is_not_cached() {
+        const GET: &str = r#"query { getTodo(id: "1") { id name } }"#;
+        let deep = format!(
+            r#"{{"data":{{"getTodo":{{"__typename":"Todo","id":"1","name":"n","extra":{}1{}}}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let bad = [
+            // In a selected field, then in fields the document did not select (skipped).
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"\ud800"}}}"#,
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"n","extra":1e400}}}"#,
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"n","\udfff":1}}}"#,
+            deep.as_str(),
+            // Not JSON inside the data, or around it.
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"n",}}}"#,
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"n"}}"#,
+            r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"n"}},}"#,
+            r#"{"data":{"getTodo":null},"data":{"getTodo":null}}"#,
+        ];
+        let policies = [
+            FetchPolicy::CacheAndNetwork,
+            FetchPolicy::NetworkOnly,
+            FetchPolicy::NoCache,
+        ];
+        for body in bad {
+            for policy in policies {
+                let client = client_answering(body);
+                let request = GraphQLRequest {
+                    fetch_policy: policy,
+                    ..GraphQLRequest::new(GET)
+                };
+                let e = client.query_text(request).await.unwrap_err();
+                assert_eq!(e.code(), "INVALID_RESPONSE", "{policy:?} {body}");
+                let operation = crate::graphql::Operation::parse(GET, None).unwrap();
+                let cached = client
+                    .cache()
+                    .read_query_text(&operation, None)
+                    .await
+                    .unwrap();
+                assert_eq!(cached.data, None, "{policy:?} {body}");
+            }
+            let client = client_answering(&body.replace("getTodo", "updateTodo"));
+            let e = client
+                .mutate_text(GraphQLRequest::new(
+                    r#"mutation { updateTodo(input: {id: "1"}) { id name } }"#,
+                ))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "INVALID_RESPONSE", "mutation {body}");
+        }
+        // The same document and a valid body: answered and cached, the text as sent.
+        let body = r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"\u00e9","extra":[1e300]}}}"#;
+        for policy in policies {
+            let client = client_answering(body);
+            let request = GraphQLRequest {
+                fetch_policy: policy,
+                ..GraphQLRequest::new(GET)
+            };
+            let text = client.query_text(request).await.unwrap();
+            assert_eq!(
+                text.data_text(),
+                Some(
+                    r#"{"getTodo":{"__typename":"Todo","id":"1","name":"\u00e9","extra":[1e300]}}"#
+                )
+            );
+            let operation = crate::graphql::Operation::parse(GET, None).unwrap();
+            let cached = client
+                .cache()
+                .read_query_text(&operation, None)
+                .await
+                .unwrap();
+            assert_eq!(cached.data.is_some(), policy != FetchPolicy::NoCache);
         }
     }
 
     #[test]
     fn garbage_bodies_are_invalid_responses() {
         for body in ["<html>", "", "[]", "{}", r#"{"data":null}"#, r#"[{"a":1}]"#] {
-            let e = interpret(response(200, body), ErrorPolicy::None).unwrap_err();
+            let e = interpret(response(200, body), ErrorPolicy::None, Check::Now).unwrap_err();
             assert_eq!(e.code(), "INVALID_RESPONSE", "{body}");
         }
         let mut not_utf8 = response(200, r#"{"data":{"a":"?"}}"#);
         not_utf8.body[13] = 0xff;
-        let e = interpret(not_utf8, ErrorPolicy::None).unwrap_err();
+        let e = interpret(not_utf8, ErrorPolicy::None, Check::Now).unwrap_err();
         assert_eq!(e.code(), "INVALID_RESPONSE");
     }
 
@@ -700,6 +869,7 @@ mod tests {
         let e = interpret(
             response(200, r#"{"errorMessage":"Syntax Error"}"#),
             ErrorPolicy::None,
+            Check::Now,
         )
         .unwrap_err();
         assert_eq!(e.code(), "GRAPHQL");
@@ -715,7 +885,7 @@ mod tests {
             "x-amzn-errortype".into(),
             "UnauthorizedException:http://internal".into(),
         ));
-        match interpret(r, ErrorPolicy::None).unwrap_err() {
+        match interpret(r, ErrorPolicy::None, Check::Now).unwrap_err() {
             AppSyncError::Http {
                 status,
                 error_type,
@@ -730,7 +900,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let e = interpret(response(503, "upstream down"), ErrorPolicy::None).unwrap_err();
+        let e = interpret(
+            response(503, "upstream down"),
+            ErrorPolicy::None,
+            Check::Now,
+        )
+        .unwrap_err();
         assert!(e.is_transient());
         assert_eq!(e.code(), "HTTP");
     }

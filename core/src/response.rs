@@ -111,6 +111,11 @@ impl TextResponse {
         &self.errors
     }
 
+    /// The HTTP status it came with (200 for an answer from the cache).
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
     /// The data's text and the errors.
     pub fn into_parts(mut self) -> (Option<String>, Vec<GraphQLError>) {
         let data = match self.data {

@@ -21,7 +21,8 @@ use crate::cache::keys::KeyConfig;
 use crate::cache::records::{field, set_field, Interner, Rec, Sym, Val};
 use crate::cache::selection::{FieldList, Walk};
 use crate::graphql::ast::{Field, SelectionSet};
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use crate::response::Checked;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Number, Value};
 use std::fmt;
@@ -169,7 +170,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_, '_> {
         self.not_object("a string")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Checked>()?.is_some() {}
         self.not_object("a list")
     }
 }
@@ -379,7 +380,7 @@ impl<'d> Writer<'_, 'd> {
             } else if let Some(shape) = &progress.shape {
                 match shape.find(name, progress.next) {
                     None => {
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<Checked>()?;
                     }
                     Some((position, field, false)) => {
                         let sym = shape.syms.get(position).copied().unwrap_or(self.typename);
@@ -414,7 +415,7 @@ impl<'d> Writer<'_, 'd> {
                 let value: Value = map.next_value()?;
                 pending.push((key, value));
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Checked>()?;
             }
         }
         if progress.fields.is_none() {
