@@ -341,41 +341,68 @@ async fn watch_update(n: usize) {
         let data = format!(r#"{{"__typename":"Todo","name":"{name}"}}"#);
         (name, data)
     };
+    // One rename per run, timed until `watch` delivers; `check` sees what it delivered.
+    async fn renames<T>(
+        cache: &Cache,
+        fragment: &Fragment,
+        key: &str,
+        rename: impl Fn(usize) -> (String, String),
+        runs: std::ops::Range<usize>,
+        watch: &mut futures::channel::mpsc::UnboundedReceiver<
+            Result<T, appsync_core::AppSyncError>,
+        >,
+        check: impl Fn(T, &str),
+    ) -> Vec<f64> {
+        let mut samples = Vec::new();
+        for run in runs {
+            let (name, data) = rename(run);
+            let start = Instant::now();
+            cache
+                .write_fragment_text(fragment, key, None, &data)
+                .await
+                .unwrap();
+            let emitted = watch.next().await.unwrap().unwrap();
+            samples.push(ms_since(start));
+            check(emitted, &name);
+        }
+        samples
+    }
+    let runs = runs_for(n);
     let mut watch = client.watch_query(request.clone()).await.unwrap();
     let first = watch.next().await.unwrap().unwrap();
     check_list(first.data.as_ref().expect("complete"), n, None);
-    let mut samples = Vec::new();
-    for run in 0..runs_for(n) {
-        let (name, data) = rename(run);
-        let start = Instant::now();
-        cache
-            .write_fragment_text(&fragment, &key, None, &data)
-            .await
-            .unwrap();
-        let emitted = watch.next().await.unwrap().unwrap();
-        samples.push(ms_since(start));
-        let data = emitted.data.expect("complete");
-        assert_eq!(data["listTodos"]["items"][k]["name"], name.as_str());
-    }
+    let samples = renames(
+        &cache,
+        &fragment,
+        &key,
+        rename,
+        0..runs,
+        &mut watch,
+        |emitted, name| {
+            let data = emitted.data.expect("complete");
+            assert_eq!(data["listTodos"]["items"][k]["name"], name);
+        },
+    )
+    .await;
     drop(watch);
     report("watch_update_emit", n, samples);
 
     let mut watch = client.watch_query_text(request).await.unwrap();
     watch.next().await.unwrap().unwrap();
-    let mut samples = Vec::new();
-    for run in runs_for(n)..2 * runs_for(n) {
-        let (name, data) = rename(run);
-        let start = Instant::now();
-        cache
-            .write_fragment_text(&fragment, &key, None, &data)
-            .await
-            .unwrap();
-        let emitted = watch.next().await.unwrap().unwrap();
-        samples.push(ms_since(start));
-        let text = emitted.data_text().expect("complete");
-        assert!(text.contains(&format!(r#""name":"{name}""#)));
-        assert_eq!(text.matches(r#""__typename":"Todo""#).count(), n);
-    }
+    let samples = renames(
+        &cache,
+        &fragment,
+        &key,
+        rename,
+        runs..2 * runs,
+        &mut watch,
+        |emitted, name| {
+            let text = emitted.data_text().expect("complete");
+            assert!(text.contains(&format!(r#""name":"{name}""#)));
+            assert_eq!(text.matches(r#""__typename":"Todo""#).count(), n);
+        },
+    )
+    .await;
     report("watch_update_emit_text", n, samples);
 }
 

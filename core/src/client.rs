@@ -774,11 +774,31 @@ mod tests {
         AppSyncClient::with_options(config, AuthProviders::default(), options)
     }
 
+    /// `GET` answered with `body` under `policy`: the result, and what the cache then holds.
+    async fn query_answered(
+        body: &str,
+        policy: FetchPolicy,
+    ) -> (Result<TextResponse, AppSyncError>, Option<String>) {
+        const GET: &str = r#"query { getTodo(id: "1") { id name } }"#;
+        let client = client_answering(body);
+        let request = GraphQLRequest {
+            fetch_policy: policy,
+            ..GraphQLRequest::new(GET)
+        };
+        let result = client.query_text(request).await;
+        let operation = crate::graphql::Operation::parse(GET, None).unwrap();
+        let cached = client
+            .cache()
+            .read_query_text(&operation, None)
+            .await
+            .unwrap();
+        (result, cached.data)
+    }
+
     /// With a cache to write, the data is checked by the cache write instead of a pass of its
     /// own: the same bodies fail the same way, and nothing of them is cached.
     #[tokio::test]
     async fn data_checked_by_the_cache_write_fails_the_request_and_is_not_cached() {
-        const GET: &str = r#"query { getTodo(id: "1") { id name } }"#;
         let deep = format!(
             r#"{{"data":{{"getTodo":{{"__typename":"Todo","id":"1","name":"n","extra":{}1{}}}}}}}"#,
             "[".repeat(200),
@@ -803,20 +823,13 @@ mod tests {
         ];
         for body in bad {
             for policy in policies {
-                let client = client_answering(body);
-                let request = GraphQLRequest {
-                    fetch_policy: policy,
-                    ..GraphQLRequest::new(GET)
-                };
-                let e = client.query_text(request).await.unwrap_err();
-                assert_eq!(e.code(), "INVALID_RESPONSE", "{policy:?} {body}");
-                let operation = crate::graphql::Operation::parse(GET, None).unwrap();
-                let cached = client
-                    .cache()
-                    .read_query_text(&operation, None)
-                    .await
-                    .unwrap();
-                assert_eq!(cached.data, None, "{policy:?} {body}");
+                let (result, cached) = query_answered(body, policy).await;
+                assert_eq!(
+                    result.unwrap_err().code(),
+                    "INVALID_RESPONSE",
+                    "{policy:?} {body}"
+                );
+                assert_eq!(cached, None, "{policy:?} {body}");
             }
             let client = client_answering(&body.replace("getTodo", "updateTodo"));
             let e = client
@@ -830,25 +843,14 @@ mod tests {
         // The same document and a valid body: answered and cached, the text as sent.
         let body = r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"\u00e9","extra":[1e300]}}}"#;
         for policy in policies {
-            let client = client_answering(body);
-            let request = GraphQLRequest {
-                fetch_policy: policy,
-                ..GraphQLRequest::new(GET)
-            };
-            let text = client.query_text(request).await.unwrap();
+            let (result, cached) = query_answered(body, policy).await;
             assert_eq!(
-                text.data_text(),
+                result.unwrap().data_text(),
                 Some(
                     r#"{"getTodo":{"__typename":"Todo","id":"1","name":"\u00e9","extra":[1e300]}}"#
                 )
             );
-            let operation = crate::graphql::Operation::parse(GET, None).unwrap();
-            let cached = client
-                .cache()
-                .read_query_text(&operation, None)
-                .await
-                .unwrap();
-            assert_eq!(cached.data.is_some(), policy != FetchPolicy::NoCache);
+            assert_eq!(cached.is_some(), policy != FetchPolicy::NoCache);
         }
     }
 
