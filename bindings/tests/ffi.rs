@@ -939,3 +939,38 @@ fn outbox_options_that_cannot_work_are_config_errors() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The shared `badData` scenario: the mock answers with JSON a tree parse rejects; the query
+/// throws `InvalidResponse` and nothing of the body is cached.
+#[tokio::test]
+async fn data_a_tree_would_reject_is_an_invalid_response_and_not_cached() {
+    let scenarios: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/scenarios.json")).unwrap();
+    let s = &scenarios["badData"];
+    let document = s["document"].as_str().unwrap();
+    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
+    let client = AppSyncClient::new(
+        server.amplify_outputs().to_string(),
+        "amplify_outputs.json".into(),
+        AuthProviders::default(),
+    )
+    .unwrap();
+    for body in s["bodies"].as_array().unwrap() {
+        let body = body.as_str().unwrap();
+        let fault = serde_json::json!({"answerNext": 1, "answer": body});
+        server
+            .faults()
+            .apply(&serde_json::from_value(fault).unwrap());
+        let error = client.query(request(document, None)).await.unwrap_err();
+        // `expectCode` INVALID_RESPONSE is this exception (the code string is the hosts').
+        assert_eq!(s["expectCode"], "INVALID_RESPONSE");
+        assert!(
+            matches!(error, AppSyncException::InvalidResponse { .. }),
+            "{body}: {error:?}"
+        );
+        assert_eq!(
+            client.read_query(request(document, None)).await.unwrap(),
+            None
+        );
+    }
+}

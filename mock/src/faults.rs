@@ -44,6 +44,12 @@ pub struct FaultRequest {
     /// Realtime: delay every message the server sends by this much.
     #[serde(default)]
     pub ws_delay_ms: Option<u64>,
+    /// Answer this many of the next GraphQL requests with `answer` (status 200, JSON content
+    /// type, the text as given: it need not be valid) instead of executing them.
+    #[serde(default)]
+    pub answer_next: Option<u32>,
+    #[serde(default)]
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +61,8 @@ struct State {
     withhold_ka: bool,
     reject_handshakes: u32,
     ws_delay: Duration,
+    answer_remaining: u32,
+    answer: String,
 }
 
 /// What to do with one incoming GraphQL request.
@@ -63,6 +71,8 @@ pub enum FaultAction {
     Proceed,
     Fail(FailSpec),
     Reset,
+    /// Answer 200 with this body.
+    Answer(String),
 }
 
 /// The live fault settings of one server.
@@ -109,6 +119,10 @@ impl Faults {
         }
         if let Some(ms) = request.ws_delay_ms {
             state.ws_delay = Duration::from_millis(ms);
+        }
+        if let Some(n) = request.answer_next {
+            state.answer_remaining = n;
+            state.answer = request.answer.clone().unwrap_or_default();
         }
         drop(state);
         if request.close_sockets == Some(true) {
@@ -218,6 +232,10 @@ impl Faults {
                 return FaultAction::Fail(spec);
             }
         }
+        if state.answer_remaining > 0 {
+            state.answer_remaining -= 1;
+            return FaultAction::Answer(state.answer.clone());
+        }
         FaultAction::Proceed
     }
 
@@ -234,6 +252,7 @@ impl Faults {
             "withholdKa": state.withhold_ka,
             "rejectHandshakes": state.reject_handshakes,
             "wsDelayMs": state.ws_delay.as_millis() as u64,
+            "answerRemaining": state.answer_remaining,
         })
     }
 }
@@ -254,6 +273,18 @@ mod tests {
         };
         assert_eq!(faults.next_action(), FaultAction::Fail(spec.clone()));
         assert_eq!(faults.next_action(), FaultAction::Fail(spec));
+        assert_eq!(faults.next_action(), FaultAction::Proceed);
+    }
+
+    #[test]
+    fn answers_the_given_body_for_the_next_requests() {
+        let faults = Faults::default();
+        let request: FaultRequest =
+            serde_json::from_str(r#"{"answerNext":2,"answer":"{\"data\":"}"#).unwrap();
+        faults.apply(&request);
+        let answer = FaultAction::Answer(r#"{"data":"#.into());
+        assert_eq!(faults.next_action(), answer);
+        assert_eq!(faults.next_action(), answer);
         assert_eq!(faults.next_action(), FaultAction::Proceed);
     }
 

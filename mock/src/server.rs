@@ -523,8 +523,16 @@ async fn graphql(State(shared): State<Arc<Shared>>, request: Request<Body>) -> R
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    if let FaultAction::Fail(spec) = action {
-        return fault_response(spec.status, spec.retry_after);
+    match action {
+        FaultAction::Fail(spec) => return fault_response(spec.status, spec.retry_after),
+        FaultAction::Answer(body) => {
+            let mut response = Response::new(Body::from(body));
+            response
+                .headers_mut()
+                .insert("content-type", HeaderValue::from_static("application/json"));
+            return response;
+        }
+        FaultAction::Proceed | FaultAction::Reset => {}
     }
     let (parts, body) = request.into_parts();
     let bytes: Bytes = match axum::body::to_bytes(body, shared.max_body_bytes).await {

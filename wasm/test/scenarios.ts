@@ -11,6 +11,7 @@ import {
   GraphQLResponseError,
   HttpError,
   InvalidDocumentError,
+  InvalidResponseError,
   NetworkError,
   type AuthMode,
   type AuthProviders,
@@ -43,6 +44,7 @@ interface Fixture {
   };
   graphqlError: { document: string; expectErrorType: string; expectPath: JsonValue[]; expectCode: string };
   networkError: { endpoint: string; expectCode: string };
+  badData: { document: string; bodies: string[]; expectCode: string };
   subscription: Operation & {
     trigger: Operation;
     expect: JsonObject;
@@ -330,6 +332,29 @@ async function main(): Promise<void> {
     const offline = await AppSyncClient.create(withUrl(networkError.endpoint), 'unreachable.json', providers);
     const error = await rejection(offline.query({ query: fixture.authModes.document }));
     checkError(error, NetworkError, networkError.expectCode);
+  });
+
+  scenario('data a tree parse rejects is an InvalidResponseError, and nothing of it is cached', async () => {
+    const { badData } = fixture;
+    const faults = async (method: 'POST' | 'DELETE', body: JsonObject | null): Promise<void> => {
+      const response = await fetch(`${base}/__mock/faults`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === null ? null : JSON.stringify(body),
+      });
+      check(response.ok, `${method} /__mock/faults answered ${response.status}`);
+    };
+    const c = theClient();
+    try {
+      for (const body of badData.bodies) {
+        await faults('POST', { answerNext: 1, answer: body });
+        const error = await rejection(c.query({ query: badData.document }));
+        checkError(error, InvalidResponseError, badData.expectCode);
+        checkSame(await c.readQuery({ query: badData.document }), null, `cached after ${body}`);
+      }
+    } finally {
+      await faults('DELETE', null);
+    }
   });
 
   scenario('a rejected API key is an HttpError with status, errorType and body', async () => {

@@ -55,6 +55,31 @@ final class AppSyncClientTests: XCTestCase {
         XCTAssertEqual(partial.errors.count, 1)
     }
 
+    func testDataATreeParseRejectsIsAnInvalidResponseAndNothingOfItIsCached() async throws {
+        let scenario = Scenarios["badData"]
+        let document = scenario["document"]!.text
+        guard case .array(let bodies)? = scenario["bodies"] else { return XCTFail("bodies") }
+        let client = try client()
+        do {
+            for body in bodies {
+                try await Mock.faults(.object(["answerNext": .number(1), "answer": body]))
+                do {
+                    _ = try await client.query(document)
+                    XCTFail("expected an invalid response for \(body.text)")
+                } catch let error as AppSyncError {
+                    guard case .invalidResponse = error else { return XCTFail("\(error)") }
+                    XCTAssertEqual(error.code, scenario["expectCode"]?.text)
+                }
+                let cached = try await client.readQuery(document)
+                XCTAssertNil(cached, body.text)
+            }
+        } catch {
+            try await Mock.clearFaults()
+            throw error
+        }
+        try await Mock.clearFaults()
+    }
+
     func testANetworkErrorArrivesAsAppSyncErrorNetwork() async throws {
         let scenario = Scenarios["networkError"]
         let config = "{\"data\":{\"url\":\"\(scenario["endpoint"]!.text)\",\"default_authorization_type\":\"NONE\"}}"

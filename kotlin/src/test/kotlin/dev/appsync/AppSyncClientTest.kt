@@ -7,10 +7,13 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.delay
+import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.put
 import kotlinx.serialization.json.jsonPrimitive
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -62,6 +65,27 @@ class AppSyncClientTest {
             assertNotNull(error.data?.let { it as? kotlinx.serialization.json.JsonObject }?.get("listTodos"), "partial data kept")
             val partial = client.query(scenario.text("document"), partialResults = true)
             assertEquals(1, partial.errors.size)
+        }
+    }
+
+    @Test
+    fun `data a tree parse rejects is an InvalidResponseError and nothing of it is cached`(): Unit = runBlocking {
+        val scenario = Scenarios["badData"]
+        val document = scenario.text("document")
+        client().use { client ->
+            try {
+                for (body in scenario.element("bodies").jsonArray) {
+                    Mock.faults(buildJsonObject {
+                        put("answerNext", 1)
+                        put("answer", body.jsonPrimitive.content)
+                    })
+                    val error = assertThrows<AppSyncError.InvalidResponseError> { runBlocking { client.query(document) } }
+                    assertEquals(scenario.text("expectCode"), error.code)
+                    assertNull(client.readQuery(document), body.toString())
+                }
+            } finally {
+                Mock.clearFaults()
+            }
         }
     }
 
