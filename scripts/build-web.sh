@@ -8,7 +8,8 @@
 # -Oz --converge (binaryen from the package's devDependencies; --converge repeats the passes while
 # they still shrink the module), then the TypeScript layer (dist/) and the browser suite's page
 # script (test/build/), and last terser (package devDependency) minifies the JS that ships (the
-# glue and dist/*.js; the .d.ts files keep every doc comment). Expects scripts/setup-web.sh to
+# glue, the JS modules the crate imports (wasm/js/, copied under pkg/snippets/) and dist/*.js;
+# the .d.ts files keep every doc comment). Expects scripts/setup-web.sh to
 # have run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ echo "== tsc (dist/, test/build/)"
 rm -rf wasm/dist wasm/test/build
 (cd wasm && node_modules/.bin/tsc -p tsconfig.json && node_modules/.bin/tsc -p test/tsconfig.json)
 
-echo "== terser (pkg/appsync_wasm.js, dist/*.js)"
-for file in wasm/pkg/appsync_wasm.js wasm/dist/*.js; do
+echo "== terser (pkg/appsync_wasm.js, pkg/snippets, dist/*.js)"
+for file in wasm/pkg/appsync_wasm.js wasm/pkg/snippets/*/js/*.js wasm/dist/*.js; do
   wasm/node_modules/.bin/terser "$file" --module --compress --mangle --comments '/@ts-self-types/' -o "$file"
 done

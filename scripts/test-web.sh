@@ -33,8 +33,9 @@ echo "== tsc --strict --noEmit"
   node_modules/.bin/tsc --strict --noEmit -p test/tsconfig.store.json) ||
   broken "type check"
 
-# What a browser downloads: the .wasm, and the JS (wasm-bindgen's glue and the TypeScript layer).
-js_files=(wasm/pkg/appsync_wasm.js wasm/dist/*.js)
+# What a browser downloads: the .wasm, and the JS (wasm-bindgen's glue, the crate's JS modules
+# and the TypeScript layer).
+js_files=(wasm/pkg/appsync_wasm.js wasm/pkg/snippets/*/js/*.js wasm/dist/*.js)
 wasm_raw=$(wc -c <wasm/pkg/appsync_wasm_bg.wasm)
 wasm_gz=$(gzip -9 -c wasm/pkg/appsync_wasm_bg.wasm | wc -c)
 js_raw=0

@@ -5,7 +5,7 @@
 // Test code: a failed expectation should stop the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use appsync_core::cache::{Cache, CacheError, KeyConfig};
+use appsync_core::cache::{Cache, CacheError, KeyConfig, SegmentRead};
 use appsync_core::graphql::Operation;
 use appsync_core::storage::{Change, MemoryStore, SqliteStore, Store, StoreHandle};
 use futures::StreamExt;
@@ -399,9 +399,86 @@ async fn the_json_text_paths_persist_layer_and_notify_like_the_tree_paths() {
     SqliteStore::reset(&path).unwrap();
 }
 
-/// A text read and a tree read of the same moment agree, for every query of `reads`.
-async fn text_equals_tree(cache: &Cache, reads: &[(Arc<Operation>, Option<Value>)]) {
+/// What the web package does with segment reads (its `segments.js`), on `Value`s: keeps each
+/// sent entry's parsed text and builds results from skeletons.
+#[derive(Default)]
+struct Segments {
+    epoch: Option<u32>,
+    objects: std::collections::HashMap<u32, Value>,
+}
+
+impl Segments {
+    fn apply(&mut self, read: SegmentRead) -> Option<Value> {
+        if self.epoch != Some(read.epoch) {
+            self.objects.clear();
+            self.epoch = Some(read.epoch);
+        }
+        let skeleton: Value = serde_json::from_str(read.skeleton.as_deref()?).unwrap();
+        if read.plain {
+            assert!(read.refs.is_empty() && read.fresh_ids.is_empty());
+            return Some(skeleton);
+        }
+        let fresh: Vec<Value> = serde_json::from_str(&read.fresh).unwrap();
+        assert_eq!(fresh.len(), read.fresh_ids.len());
+        for (id, object) in read.fresh_ids.iter().zip(fresh) {
+            assert!(
+                self.objects.insert(*id, object).is_none(),
+                "entry {id} sent twice"
+            );
+        }
+        let result = self.resolve(skeleton, &read.refs);
+        for id in &read.dropped {
+            assert!(
+                self.objects.remove(id).is_some(),
+                "dropped entry {id} was never sent"
+            );
+        }
+        Some(result)
+    }
+
+    fn resolve(&self, value: Value, refs: &[u32]) -> Value {
+        let entry = |i: usize| {
+            let id = refs[i];
+            self.objects
+                .get(&id)
+                .unwrap_or_else(|| panic!("entry {id} named but never sent"))
+                .clone()
+        };
+        match value {
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|v| self.resolve(v, refs)).collect())
+            }
+            Value::Object(map) => match (map.get("\u{0}"), map.get("\u{1}")) {
+                (Some(at), Some(len)) => {
+                    let at = at.as_u64().unwrap() as usize;
+                    let len = len.as_u64().unwrap() as usize;
+                    Value::Array((at..at + len).map(entry).collect())
+                }
+                (Some(at), None) => entry(at.as_u64().unwrap() as usize),
+                _ => Value::Object(
+                    map.into_iter()
+                        .map(|(k, v)| (k, self.resolve(v, refs)))
+                        .collect(),
+                ),
+            },
+            other => other,
+        }
+    }
+}
+
+/// A text read, a segment read (applied by `segments`) and a tree read of the same moment
+/// agree, for every query of `reads`.
+async fn text_segments_tree(
+    cache: &Cache,
+    reads: &[(Arc<Operation>, Option<Value>)],
+    segments: &mut Segments,
+) {
     for (operation, variables) in reads {
+        let read = cache
+            .read_query_segments(operation, variables.as_ref())
+            .await
+            .unwrap();
+        let assembled = segments.apply(read);
         let text = cache
             .read_query_text(operation, variables.as_ref())
             .await
@@ -417,15 +494,18 @@ async fn text_equals_tree(cache: &Cache, reads: &[(Arc<Operation>, Option<Value>
                 .map(|d| serde_json::to_string(d).unwrap())
         );
         assert_eq!(text.info.missing, tree.missing);
+        assert_eq!(assembled, tree.data, "segment read of {}", operation.text());
     }
 }
 
 /// Text reads reuse serialized objects across reads: after every kind of change, a text read
-/// must equal the tree read of the same moment.
+/// and a segment read must equal the tree read of the same moment.
 #[tokio::test]
 async fn memoized_text_reads_follow_every_change() {
     use appsync_core::graphql::Fragment;
     let cache = Cache::new(KeyConfig::default(), None);
+    // One consumer of segment reads throughout, as a web client has.
+    let mut segments = Segments::default();
     let list = op("query List { listTodos { items { id name owner { id name } } } }");
     let get = op("query Get($id: ID!) { getTodo(id: $id) { id name owner { id name } } }");
     let reads = [
@@ -439,17 +519,17 @@ async fn memoized_text_reads_follow_every_change() {
     ];
     let fragment = Fragment::parse("fragment N on Todo { name }", None).unwrap();
     let user = Fragment::parse("fragment U on User { name }", None).unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     let text = serde_json::to_string(&list_data()).unwrap();
     cache.write_query_text(&list, None, &text).await.unwrap();
-    text_equals_tree(&cache, &reads).await;
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     let item = list_data()["listTodos"]["items"][0].clone();
     cache
         .write_query(&get, Some(&json!({"id": "1"})), &json!({ "getTodo": item }))
         .await
         .unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     cache
         .write_fragment_text(
             &fragment,
@@ -459,24 +539,98 @@ async fn memoized_text_reads_follow_every_change() {
         )
         .await
         .unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     let ann = json!({"__typename": "User", "name": "Ann2"});
     cache
         .write_fragment(&user, "User:u1", None, &ann)
         .await
         .unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     let (update, data) = rename("1", "optimistic");
     cache.write_optimistic("layer", &update, None, &data).await;
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     cache.remove_layer("layer").await;
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     let snapshot = cache.extract().await.unwrap();
     cache.evict("User:u1").await.unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     cache.restore(&snapshot).await.unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
     cache.evict("Todo:1").await.unwrap();
     cache.gc().await.unwrap();
-    text_equals_tree(&cache, &reads).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
+}
+
+/// A segment read sends each entry's text once: the first read sends every item (as one list
+/// marker), a read after a one-item change sends that item only and drops its old entry, a
+/// clear starts over; incomplete reads send nothing, and an object scalar that looks like a
+/// marker makes the read plain.
+#[tokio::test]
+async fn segment_reads_send_each_object_once() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    let list = op(LIST);
+    let mut consumer = Segments::default();
+    // Nothing cached yet: incomplete, nothing sent.
+    let empty = cache.read_query_segments(&list, None).await.unwrap();
+    assert_eq!(empty.skeleton, None);
+    assert!(empty.fresh_ids.is_empty() && empty.refs.is_empty());
+    cache.write_query(&list, None, &list_data()).await.unwrap();
+    let first = cache.read_query_segments(&list, None).await.unwrap();
+    assert_eq!(
+        first.skeleton.as_deref(),
+        Some(
+            r#"{"listTodos":{"__typename":"ModelTodoConnection","items":{"\u0000":0,"\u0001":2}}}"#
+        )
+    );
+    assert_eq!(first.refs, first.fresh_ids);
+    assert_eq!(first.fresh_ids.len(), 2);
+    let epoch = first.epoch;
+    assert_eq!(consumer.apply(first), Some(list_data()));
+    // The same again: nothing to send.
+    let again = cache.read_query_segments(&list, None).await.unwrap();
+    assert!(again.fresh_ids.is_empty() && again.dropped.is_empty());
+    assert_eq!(again.refs.len(), 2);
+    let old = again.refs.clone();
+    assert_eq!(consumer.apply(again), Some(list_data()));
+    // One item renamed: that item only, and its old entry dropped.
+    let (update, data) = rename("2", "b2");
+    cache.write_query(&update, None, &data).await.unwrap();
+    let renamed = cache.read_query_segments(&list, None).await.unwrap();
+    assert_eq!(renamed.fresh_ids.len(), 1);
+    assert_eq!(renamed.dropped, [old[1]]);
+    assert_eq!(renamed.refs[0], old[0]);
+    assert!(renamed.fresh.contains("\"b2\""));
+    let mut expected = list_data();
+    expected["listTodos"]["items"][1]["name"] = json!("b2");
+    assert_eq!(consumer.apply(renamed), Some(expected.clone()));
+    // A clear (gc) forgets everything: a new epoch, everything sent again.
+    cache.gc().await.unwrap();
+    let after = cache.read_query_segments(&list, None).await.unwrap();
+    assert_ne!(after.epoch, epoch);
+    assert_eq!(after.fresh_ids.len(), 2);
+    assert_eq!(consumer.apply(after), Some(expected));
+    // An object scalar (no selection set) with a marker's key, outside the memoized objects.
+    let scalar = op("query { settings }");
+    let odd = json!({"settings": {"\u{0}": 0, "nested": [{"\u{1}": 1}]}});
+    cache.write_query(&scalar, None, &odd).await.unwrap();
+    let plain = cache.read_query_segments(&scalar, None).await.unwrap();
+    assert!(plain.plain);
+    assert_eq!(consumer.apply(plain), Some(odd));
+    // A read with a part missing names nothing and sends nothing; the entries it made are
+    // sent by the next complete read.
+    let both =
+        op("query { listTodos { items { id name owner { id name } } } getTodo(id: \"9\") { id } }");
+    let partial = cache.read_query_segments(&both, None).await.unwrap();
+    assert_eq!(partial.skeleton, None);
+    assert!(partial.fresh_ids.is_empty());
+    let nine = json!({"getTodo": {"__typename": "Todo", "id": "9"}});
+    cache
+        .write_query(&op("query { getTodo(id: \"9\") { id } }"), None, &nine)
+        .await
+        .unwrap();
+    let complete = cache.read_query_segments(&both, None).await.unwrap();
+    assert_eq!(complete.fresh_ids.len(), 3, "two items and Todo:9");
+    let read = consumer.apply(complete).unwrap();
+    assert_eq!(read["getTodo"], nine["getTodo"]);
+    assert_eq!(read["listTodos"]["items"][1]["name"], "b2");
 }

@@ -51,6 +51,24 @@ pub struct WasmClient {
     pub(crate) resolver: crate::outbox::ResolverSlot,
     /// The outbox's timings and limits (from the options, checked when the client is built).
     outbox_options: appsync_core::outbox::OutboxOptions,
+    /// The objects of readQuery's segment reads (`js/segments.js`).
+    segments: JsValue,
+}
+
+#[wasm_bindgen(module = "/js/segments.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = newSegments)]
+    fn new_segments() -> JsValue;
+    #[wasm_bindgen(catch)]
+    fn assemble(
+        state: &JsValue,
+        epoch: u32,
+        skeleton: &str,
+        refs: &[u32],
+        fresh_ids: &[u32],
+        fresh: &str,
+        dropped: &[u32],
+    ) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -94,6 +112,7 @@ impl WasmClient {
             outbox: std::cell::OnceCell::new(),
             resolver: Default::default(),
             outbox_options,
+            segments: new_segments(),
         })
     }
 
@@ -216,16 +235,48 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let request = read_request(&request);
+        let segments = self.segments.clone();
         crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
-            // JSON text straight from the records, parsed by the engine's own JSON.parse into
-            // a plain JS object: no tree on the Rust side.
+            let variables = request.variables.as_ref();
+            // JSON text straight from the records, cut at the memoized objects: only the
+            // texts of objects this client has not had yet are parsed (by the engine's own
+            // JSON.parse); the others are the objects earlier reads returned. No tree on the
+            // Rust side. Nothing awaits between the read and `assemble`, so the reads are
+            // applied in their order.
             let read = cache
-                .read_query_text(&operation, request.variables.as_ref())
+                .read_query_segments(&operation, variables)
                 .await
                 .map_err(|e| error_value(&e.into()))?;
-            Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
+            let Some(skeleton) = read.skeleton.as_deref() else {
+                return Ok(JsValue::NULL);
+            };
+            if read.plain {
+                return Ok(from_json_text(skeleton));
+            }
+            let assembled = assemble(
+                &segments,
+                read.epoch,
+                skeleton,
+                &read.refs,
+                &read.fresh_ids,
+                &read.fresh,
+                &read.dropped,
+            );
+            match assembled {
+                Ok(value) => Ok(value),
+                Err(_) => {
+                    // The objects and the memo disagree (they cannot, by the order above):
+                    // start both over, and answer from the text.
+                    cache.reset_segments();
+                    let read = cache
+                        .read_query_text(&operation, variables)
+                        .await
+                        .map_err(|e| error_value(&e.into()))?;
+                    Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
+                }
+            }
         })
     }
 

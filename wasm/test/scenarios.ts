@@ -463,6 +463,45 @@ async function main(): Promise<void> {
     checkSame(read.sort(order), expected.sort(order), 'the values read');
   });
 
+  scenario('readQuery hands back the frozen objects of unchanged entities and rebuilds the changed ones', async () => {
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    type Item = { id: string; name: string; owner: { id: string; name: string } };
+    type List = { listTodos: { items: Item[] } };
+    const list = { query: 'query Reuse { listTodos { items { id name owner { id name } } } }' };
+    const item = (id: string, name: string): JsonObject => ({
+      __typename: 'Todo',
+      id,
+      name,
+      owner: { __typename: 'User', id: 'u1', name: 'Ann' },
+    });
+    const data = { listTodos: { __typename: 'ModelTodoConnection', items: [item('r1', 'a'), item('r2', 'b'), item('r3', 'c')] } };
+    checkSame(await c.writeQuery(list, data), [], 'writeQuery warnings');
+    const first = await c.readQuery<List>(list);
+    checkSame(first, data, 'the first read');
+    const second = await c.readQuery<List>(list);
+    check(first !== null && second !== null, 'both reads found the list');
+    check(second !== first && second.listTodos.items !== first.listTodos.items, 'each read has its own containers');
+    check(second.listTodos.items.every((it, i) => it === first.listTodos.items[i]), 'unchanged items are the same objects');
+    check(Object.isFrozen(first.listTodos.items[0]) && Object.isFrozen(first.listTodos.items[0]?.owner), 'shared objects are frozen');
+    await c.writeFragment({ fragment: 'fragment N on Todo { name }', key: 'Todo:r2', data: { __typename: 'Todo', name: 'b2' } });
+    const third = await c.readQuery<List>(list);
+    check(third !== null, 'the list after the rename');
+    check(third.listTodos.items[0] === first.listTodos.items[0] && third.listTodos.items[2] === first.listTodos.items[2], 'the others are reused');
+    check(third.listTodos.items[1] !== first.listTodos.items[1], 'the renamed item is a new object');
+    checkSame(third.listTodos.items[1]?.name, 'b2', 'the new name');
+    checkSame(first.listTodos.items[1]?.name, 'b', 'an earlier result keeps its data');
+    await c.writeFragment({ fragment: 'fragment U on User { name }', key: 'User:u1', data: { __typename: 'User', name: 'Ann2' } });
+    const fourth = await c.readQuery<List>(list);
+    check(fourth !== null, 'the list after the owner rename');
+    checkSame(fourth.listTodos.items.map((it) => it.owner.name), ['Ann2', 'Ann2', 'Ann2'], 'every item shows the new owner');
+    check(fourth.listTodos.items.every((it, i) => it !== third.listTodos.items[i]), 'every item read the owner: all new');
+    await c.gc();
+    checkSame(await c.readQuery(list), { listTodos: { __typename: 'ModelTodoConnection', items: fourth.listTodos.items } }, 'after gc');
+    await c.evict('Todo:r3');
+    checkSame(await c.readQuery(list), null, 'after evicting an item');
+    c.close();
+  });
+
   scenario('close() releases a client: later calls fail with an Error, closing again is harmless', async () => {
     const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
     const { get } = fixture;

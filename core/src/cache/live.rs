@@ -6,8 +6,8 @@ use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
 use super::normalize::{normalize_into, normalize_text_into, Written};
 use super::read::{
-    read_fragment_from, read_query_from, read_text_from, read_text_memo, Memo, MemoUse, ReadResult,
-    RecordSource, Start, TextRead,
+    read_fragment_from, read_query_from, read_segments_memo, read_text_from, read_text_memo, Memo,
+    MemoUse, ReadResult, RecordSource, SegmentRead, Start, TextRead,
 };
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::root_key;
@@ -262,6 +262,12 @@ impl Reached for ReadResult {
     }
 }
 
+impl Reached for SegmentRead {
+    fn reached(&self) -> &SymSet {
+        &self.info.dependencies
+    }
+}
+
 impl Reached for TextRead {
     fn reached(&self) -> &SymSet {
         &self.info.dependencies
@@ -473,6 +479,41 @@ impl Cache {
             (read, state.generation)
         })
         .await
+    }
+
+    /// [`Cache::read_query_text`] cut into the texts of its outermost memoized objects and a
+    /// skeleton naming them (see [`SegmentRead`]), for one consumer that keeps what each text
+    /// parses to and applies the reads in the order they were made (the web package).
+    pub async fn read_query_segments(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+    ) -> Result<SegmentRead, CacheError> {
+        self.read_state_loaded(|state| {
+            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+            let memo = MemoUse {
+                memo: &mut memo,
+                stamps: &state.stamps,
+                generation: state.generation,
+            };
+            let read = read_segments_memo(
+                operation,
+                variables,
+                &View(state, true),
+                &state.interner,
+                memo,
+            );
+            state
+                .memo_used
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            read
+        })
+        .await
+    }
+
+    /// Forgets what segment reads sent (the consumer lost it): the next one sends everything.
+    pub fn reset_segments(&self) {
+        self.clear_memo();
     }
 
     /// Reads entity `key` through `fragment` as JSON text (see [`Cache::read_query_text`]).
@@ -942,7 +983,7 @@ impl Cache {
     /// Frees the text reads' memo (after gc and restore, whose changes leave most of it stale).
     fn clear_memo(&self) {
         if let Ok(mut memo) = self.memo.lock() {
-            *memo = Memo::default();
+            memo.clear();
         }
     }
 

@@ -32,7 +32,9 @@ pub use live::{Cache, CacheError, FetchTicket, TextWriteError};
 pub use normalize::{
     normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
 };
-pub use read::{read, read_fragment, read_fragment_text, read_text, ReadResult, TextRead};
+pub use read::{
+    read, read_fragment, read_fragment_text, read_text, ReadResult, SegmentRead, TextRead,
+};
 pub use records::RecordSet;
 
 use serde_json::{Map, Value};

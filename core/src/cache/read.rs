@@ -167,8 +167,15 @@ pub(crate) fn read_value<S: RecordSource>(
     source: &S,
     interner: &Interner,
 ) -> ReadResult {
-    let (missing, dependencies, value) =
-        read_with(start, variables, source, interner, &mut ValueSink, None);
+    let (missing, dependencies, value) = read_with(
+        start,
+        variables,
+        source,
+        interner,
+        &mut ValueSink,
+        None,
+        None,
+    );
     let (data, partial) = if missing.is_empty() {
         (Some(value), Value::Null)
     } else {
@@ -211,11 +218,24 @@ pub(crate) fn read_text_memo<S: RecordSource>(
     variables: Option<&Value>,
     source: &S,
     interner: &Interner,
+    memo: Option<MemoUse<'_>>,
+) -> TextRead {
+    read_text_into(start, variables, source, interner, memo, None)
+}
+
+fn read_text_into<S: RecordSource>(
+    start: Start<'_>,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
     mut memo: Option<MemoUse<'_>>,
+    segments: Option<&mut Segments>,
 ) -> TextRead {
     let mut out = TextSink::default();
     if let Some(memo) = &memo {
-        out.out.reserve(memo.memo.last_len);
+        if segments.is_none() {
+            out.out.reserve(memo.memo.last_len);
+        }
     }
     let (missing, dependencies, ()) = read_with(
         start,
@@ -228,6 +248,7 @@ pub(crate) fn read_text_memo<S: RecordSource>(
             stamps: m.stamps,
             generation: m.generation,
         }),
+        segments,
     );
     if let Some(memo) = memo {
         memo.memo.last_len = out.out.len();
@@ -246,6 +267,180 @@ pub(crate) fn read_text_memo<S: RecordSource>(
     }
 }
 
+/// A text read of the live cache cut into the JSON texts of its outermost memoized objects
+/// and the rest, for a consumer that keeps what each memo entry's text parses to (the web
+/// package keeps JS objects): after a one-item change of a long list, only that item's text
+/// crosses over and is parsed again, and the other items are the objects of the last read.
+///
+/// The skeleton is the result's JSON text in which each outermost memoized object is a marker
+/// object: `{"\u0000":i}` stands for the object of entry `refs[i]`, and
+/// `{"\u0000":i,"\u0001":n}` for a list of the `n` objects of `refs[i..i + n]` (a list all
+/// of whose items are markers). Keys that no GraphQL result has: response keys are names. A
+/// stored object scalar with such a key is detected, and the read is then plain (`plain`).
+///
+/// The consumer must apply reads in the order they were made: a read sends an entry's text
+/// once (`fresh`), and later reads only name it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentRead {
+    /// The skeleton (or, when `plain`, the whole result's text); `None` when anything was
+    /// missing (then `info` is [`TextRead::info`]).
+    pub skeleton: Option<String>,
+    /// `skeleton` has no markers: it is the result's text.
+    pub plain: bool,
+    /// The entries the markers stand for, by marker index.
+    pub refs: Vec<u32>,
+    /// Entries whose text this read sends (each once), in the order of `fresh`.
+    pub fresh_ids: Vec<u32>,
+    /// Their texts, as one JSON array.
+    pub fresh: String,
+    /// Entries sent by earlier reads that no later read will name (their records changed):
+    /// to be forgotten once this read is assembled.
+    pub dropped: Vec<u32>,
+    /// Changes when the memo was cleared: everything sent before is forgotten.
+    pub epoch: u32,
+    /// See [`TextRead::info`].
+    pub info: ReadResult,
+}
+
+/// What a segment read collects besides its skeleton.
+#[derive(Default)]
+struct Segments {
+    refs: Vec<u32>,
+    /// Entries sent by this read: (index in the memo, id), marked as sent as they are found.
+    fresh_at: Vec<(u32, u32)>,
+    fresh: String,
+    /// The last value read was written as a marker.
+    direct: bool,
+    /// A stored object scalar outside the memoized objects has a marker's key.
+    collision: bool,
+    /// A marker's text, being made.
+    scratch: String,
+}
+
+impl Segments {
+    /// Sends entry `id`'s text (at `at` in the memo) with this read.
+    fn send(&mut self, at: u32, id: u32, text: &str) {
+        if !self.fresh_at.is_empty() {
+            self.fresh.push(',');
+        }
+        self.fresh.push_str(text);
+        self.fresh_at.push((at, id));
+    }
+
+    /// Writes the marker of entry `id`.
+    fn marker<O: Sink>(&mut self, out: &mut O, id: u32) -> O::Out {
+        self.scratch.clear();
+        self.scratch.push_str(r#"{"\u0000":"#);
+        push_decimal(&mut self.scratch, self.refs.len());
+        self.scratch.push('}');
+        self.refs.push(id);
+        self.direct = true;
+        out.raw(&self.scratch)
+    }
+
+    /// Writes the marker of a list of the entries `refs[first..first + len]`.
+    fn list_marker<O: Sink>(&mut self, out: &mut O, first: usize, len: usize) -> O::Out {
+        self.scratch.clear();
+        self.scratch.push_str(r#"{"\u0000":"#);
+        push_decimal(&mut self.scratch, first);
+        self.scratch.push_str(r#","\u0001":"#);
+        push_decimal(&mut self.scratch, len);
+        self.scratch.push('}');
+        self.direct = false;
+        out.raw(&self.scratch)
+    }
+}
+
+/// Appends `n` in decimal (without `fmt`, which a size-optimized build makes slow: a list of
+/// 10,000 markers wrote them in a fifth of its read).
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(at..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// [`read_text_memo`] cut into segments (see [`SegmentRead`]).
+pub(crate) fn read_segments_memo<S: RecordSource>(
+    operation: &Operation,
+    variables: Option<&Value>,
+    source: &S,
+    interner: &Interner,
+    memo: MemoUse<'_>,
+) -> SegmentRead {
+    let MemoUse {
+        memo,
+        stamps,
+        generation,
+    } = memo;
+    let mut segments = Segments::default();
+    segments.fresh.push('[');
+    let read = read_text_into(
+        Start::Query(operation),
+        variables,
+        source,
+        interner,
+        Some(MemoUse {
+            memo: &mut *memo,
+            stamps,
+            generation,
+        }),
+        Some(&mut segments),
+    );
+    if read.data.is_none() || segments.collision {
+        // Nothing of this read is used: its entries were not sent after all.
+        for &(at, id) in &segments.fresh_at {
+            memo.set_sent(at, id, false);
+        }
+        let read = if segments.collision {
+            let memo = MemoUse {
+                memo: &mut *memo,
+                stamps,
+                generation,
+            };
+            read_text_memo(
+                Start::Query(operation),
+                variables,
+                source,
+                interner,
+                Some(memo),
+            )
+        } else {
+            read
+        };
+        let epoch = memo.epoch;
+        return SegmentRead {
+            plain: read.data.is_some(),
+            skeleton: read.data,
+            info: read.info,
+            epoch,
+            ..SegmentRead::default()
+        };
+    }
+    segments.fresh.push(']');
+    SegmentRead {
+        skeleton: read.data,
+        plain: false,
+        refs: segments.refs,
+        fresh_ids: segments.fresh_at.iter().map(|&(_, id)| id).collect(),
+        fresh: segments.fresh,
+        dropped: std::mem::take(&mut memo.dropped),
+        epoch: memo.epoch,
+        info: read.info,
+    }
+}
+
 /// Reads from `start` into `out`; returns the missing paths, the dependencies and the value.
 fn read_with<S: RecordSource, O: Sink>(
     start: Start<'_>,
@@ -254,6 +449,7 @@ fn read_with<S: RecordSource, O: Sink>(
     interner: &Interner,
     out: &mut O,
     memo: Option<MemoUse<'_>>,
+    segments: Option<&mut Segments>,
 ) -> (Vec<String>, SymSet, O::Out) {
     match start {
         Start::Query(operation) => {
@@ -266,7 +462,7 @@ fn read_with<S: RecordSource, O: Sink>(
                     source,
                     interner,
                     out,
-                    memo.map(|m| m.bind(operation, variables)),
+                    memo.map(|m| (m.bind(operation, variables), segments)),
                 ),
                 None => {
                     let empty = out.begin_object();
@@ -304,8 +500,13 @@ fn read_at<'d, S: RecordSource, O: Sink>(
     source: &S,
     interner: &Interner,
     out: &mut O,
-    memo: Option<Bound<'_, 'd>>,
+    memo: Option<(Bound<'_, 'd>, Option<&mut Segments>)>,
 ) -> (Vec<String>, SymSet, O::Out) {
+    // Segments are cut at memo entries: without a memo there are none.
+    let (memo, segments) = match memo {
+        Some((memo, segments)) => (Some(memo), segments),
+        None => (None, None),
+    };
     // A read like the last one reaches as many records.
     let expected = memo.as_ref().map_or(0, |m| m.memo.last_deps);
     let dependencies = SymCollector::with_capacity(interner.symbols(), expected);
@@ -320,6 +521,8 @@ fn read_at<'d, S: RecordSource, O: Sink>(
         dependencies,
         path: Vec::new(),
         plans: FastMap::default(),
+        segments,
+        depth: 0,
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
@@ -364,6 +567,9 @@ pub(crate) trait Sink {
     }
     /// A value given as its JSON text (only text sinks are given any).
     fn raw(&mut self, text: &str) -> Self::Out;
+    /// Takes back the value written since `start` (a [`Sink::value_start`]'s): the next
+    /// value goes in its place.
+    fn truncate(&mut self, _start: usize) {}
 }
 
 /// An object key: as it is, and as JSON text.
@@ -612,6 +818,14 @@ impl Sink for TextSink {
             self.out.push_str(text);
         }
     }
+    fn truncate(&mut self, start: usize) {
+        if self.muted == 0 {
+            self.out.truncate(start);
+            // As `value_start` left it.
+            self.fresh = false;
+            self.after_key = true;
+        }
+    }
 }
 
 /// How an object's fields are read, per field list, computed once per read.
@@ -643,6 +857,11 @@ struct Reader<'r, 'd, S: RecordSource> {
     /// Every record reached, in order, repeats included (an object's dependencies are the
     /// stretch logged while it was read).
     dep_log: Vec<Sym>,
+    /// A segment read's markers and sent texts (text sinks with a memo only).
+    segments: Option<&'r mut Segments>,
+    /// How many memo entries being made enclose the value being read (segments are cut at
+    /// depth 0 only: an entry's text has its inner entries' texts in it).
+    depth: u32,
 }
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
@@ -766,8 +985,25 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 out.key(obj, key);
             }
         };
+        // Where a segment read cuts: outside every entry being made.
+        let top = self.depth == 0 && self.segments.is_some();
+        if let Some(segments) = self.segments.as_deref_mut() {
+            segments.direct = false;
+        }
         if set.items.is_empty() {
             announce(out, place);
+            if top && matches!(value, Val::Obj(_) | Val::List(_) | Val::Ref(_)) {
+                // A stored object scalar: the skeleton must not seem to have a marker.
+                let start = out.value_start();
+                let value = out.leaf(value, self.interner);
+                let text = start.map_or("", |start| out.text_since(start));
+                if text.contains("\\u0000") || text.contains("\\u0001") {
+                    if let Some(segments) = self.segments.as_deref_mut() {
+                        segments.collision = true;
+                    }
+                }
+                return Some(value);
+            }
             return Some(out.leaf(value, self.interner));
         }
         match value {
@@ -778,10 +1014,19 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 if self.memo.is_some() {
                     self.dep_log.push(*target);
                 }
-                if let Some(memo) = &self.memo {
-                    if let Some((text, deps)) = memo.get(set, *target) {
+                if let Some(memo) = &mut self.memo {
+                    if let Some(at) = memo.get(set, *target) {
                         announce(out, place);
-                        let value = out.raw(text);
+                        let value = match self.segments.as_deref_mut().filter(|_| top) {
+                            Some(segments) => {
+                                if let Some(id) = memo.mark_sent(at) {
+                                    segments.send(at, id, memo.entry_text(at).0);
+                                }
+                                segments.marker(out, memo.entry_id(at))
+                            }
+                            None => out.raw(memo.entry_text(at).0),
+                        };
+                        let deps = memo.entry_text(at).1;
                         self.dep_log.extend_from_slice(deps);
                         self.dependencies.extend(deps);
                         return Some(value);
@@ -793,11 +1038,22 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         announce(out, place);
                         let missing = self.missing.len();
                         let start = self.memo.as_ref().and_then(|_| out.value_start());
+                        self.depth += u32::from(top);
                         let value = self.read_fields(out, set, &record, None);
+                        self.depth -= u32::from(top);
                         if let (Some(start), Some(memo)) = (start, &mut self.memo) {
                             if self.missing.len() == missing {
                                 let deps = self.dep_log.get(logged..).unwrap_or_default();
-                                memo.put(set, *target, out.text_since(start), deps);
+                                let made = memo.put(set, *target, out.text_since(start), deps);
+                                if let (Some(at), Some(segments)) =
+                                    (made, self.segments.as_deref_mut().filter(|_| top))
+                                {
+                                    if let Some(id) = memo.mark_sent(at) {
+                                        segments.send(at, id, out.text_since(start));
+                                        out.truncate(start);
+                                        return Some(segments.marker(out, id));
+                                    }
+                                }
                             }
                         }
                         Some(value)
@@ -815,6 +1071,10 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             }
             Val::List(items) => {
                 announce(out, place);
+                // A segment read writes a list of markers as one marker.
+                let start = if top { out.value_start() } else { None };
+                let first = self.segments.as_deref().map_or(0, |s| s.refs.len());
+                let mut markers = 0;
                 let mut list = out.begin_list(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.path.push(Seg::Index(i));
@@ -822,14 +1082,31 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         Some(value) => value,
                         None => out.null(),
                     };
+                    markers += usize::from(self.segments.as_deref().is_some_and(|s| s.direct));
                     out.item(&mut list, value);
                     self.path.pop();
                 }
-                Some(out.end_list(list))
+                let value = out.end_list(list);
+                if let (Some(start), Some(segments)) = (start, self.segments.as_deref_mut()) {
+                    if markers > 0
+                        && markers == items.len()
+                        && segments.refs.len() == first + markers
+                    {
+                        out.truncate(start);
+                        return Some(segments.list_marker(out, first, markers));
+                    }
+                    segments.direct = false;
+                }
+                Some(value)
             }
             Val::Obj(fields) => {
                 announce(out, place);
-                Some(self.read_fields(out, set, fields, None))
+                let value = self.read_fields(out, set, fields, None);
+                if let Some(segments) = self.segments.as_deref_mut() {
+                    // An object with markers in it, not one.
+                    segments.direct = false;
+                }
+                Some(value)
             }
             _ => {
                 self.miss("");
@@ -857,6 +1134,12 @@ pub(crate) struct Memo {
     last_len: usize,
     /// How many records the last text read reached.
     last_deps: usize,
+    /// The id the next entry gets (ids are never reused, across clears too).
+    next_id: u32,
+    /// Counts the clears (see [`SegmentRead::epoch`]).
+    epoch: u32,
+    /// Sent entries replaced since the last segment read (see [`SegmentRead::dropped`]).
+    dropped: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -865,6 +1148,29 @@ struct MemoEntry {
     /// The record itself first, then every record read under it.
     deps: Box<[Sym]>,
     made: u64,
+    id: u32,
+    /// A segment read sent the text.
+    sent: bool,
+}
+
+impl Memo {
+    /// Forgets every entry (and tells segment readers so, by the epoch).
+    pub(crate) fn clear(&mut self) {
+        *self = Memo {
+            next_id: self.next_id,
+            epoch: self.epoch.wrapping_add(1),
+            ..Memo::default()
+        };
+    }
+
+    /// Marks entry `at` as sent if it has that id, or as not sent.
+    fn set_sent(&mut self, at: u32, id: u32, sent: bool) {
+        if let Some(entry) = self.entries.get_mut(at as usize) {
+            if entry.id == id {
+                entry.sent = sent;
+            }
+        }
+    }
 }
 
 /// Past this much text the memo takes no more (it is only ever a shortcut).
@@ -906,7 +1212,7 @@ impl<'m> MemoUse<'m> {
             operation.name().unwrap_or_default()
         );
         if memo.contexts.len() >= MEMO_CONTEXTS && !memo.contexts.contains_key(&key) {
-            *memo = Memo::default();
+            memo.clear();
         }
         let next = memo.contexts.len() as u32;
         let context = *memo.contexts.entry(key).or_insert(next);
@@ -958,9 +1264,9 @@ impl Bound<'_, '_> {
         Some((self.context, ordinal, record))
     }
 
-    /// The text and dependencies of record `record` read through `set`, if none of them
-    /// changed since.
-    fn get(&self, set: &SelectionSet, record: Sym) -> Option<(&str, &[Sym])> {
+    /// Where the entry of record `record` read through `set` is, if none of the records it
+    /// read changed since.
+    fn get(&self, set: &SelectionSet, record: Sym) -> Option<u32> {
         let at = *self.memo.index.get(&self.key(set, record)?)?;
         let entry = self.memo.entries.get(at as usize)?;
         let fresh = entry.deps.iter().all(|&d| {
@@ -968,16 +1274,33 @@ impl Bound<'_, '_> {
                 .get(d as usize)
                 .is_none_or(|stamp| *stamp <= entry.made)
         });
-        fresh.then_some((&*entry.text, &*entry.deps))
+        fresh.then_some(at)
     }
 
-    fn put(&mut self, set: &SelectionSet, record: Sym, text: &str, deps: &[Sym]) {
-        let Some(key) = self.key(set, record) else {
-            return;
-        };
+    /// The text and dependencies of the entry at `at` (a [`Bound::get`]'s).
+    fn entry_text(&self, at: u32) -> (&str, &[Sym]) {
+        self.memo
+            .entries
+            .get(at as usize)
+            .map_or(("", &[]), |e| (&*e.text, &*e.deps))
+    }
+
+    fn entry_id(&self, at: u32) -> u32 {
+        self.memo.entries.get(at as usize).map_or(0, |e| e.id)
+    }
+
+    /// Marks the entry at `at` as sent: its id if it was not yet.
+    fn mark_sent(&mut self, at: u32) -> Option<u32> {
+        let entry = self.memo.entries.get_mut(at as usize)?;
+        (!std::mem::replace(&mut entry.sent, true)).then_some(entry.id)
+    }
+
+    /// Stores an entry; where it is (`None`: the memo is full).
+    fn put(&mut self, set: &SelectionSet, record: Sym, text: &str, deps: &[Sym]) -> Option<u32> {
+        let key = self.key(set, record)?;
         if self.memo.bytes + text.len() > MEMO_BYTES {
             // Full: entries made stale are replaced as their objects are read again.
-            return;
+            return None;
         }
         let unique: Vec<Sym> = if deps.len() <= 16 {
             let mut unique = Vec::with_capacity(deps.len());
@@ -996,15 +1319,34 @@ impl Bound<'_, '_> {
             text: text.into(),
             deps: unique.into_boxed_slice(),
             made: self.generation,
+            id: self.memo.next_id,
+            sent: false,
         };
+        self.memo.next_id = self.memo.next_id.wrapping_add(1);
         let next = self.memo.entries.len() as u32;
         let at = *self.memo.index.entry(key).or_insert(next);
         match self.memo.entries.get_mut(at as usize) {
             Some(old) => {
                 self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
+                if old.sent {
+                    self.memo.dropped.push(old.id);
+                }
                 *old = entry;
             }
             None => self.memo.entries.push(entry),
+        }
+        Some(at)
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    #[test]
+    fn push_decimal_writes_what_display_writes() {
+        for n in [0, 7, 10, 99, 100, 12_345, 4_294_967_296, usize::MAX] {
+            let mut out = String::from("x");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
         }
     }
 }
