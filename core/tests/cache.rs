@@ -400,17 +400,20 @@ async fn the_json_text_paths_persist_layer_and_notify_like_the_tree_paths() {
 }
 
 /// What the web package does with segment reads (its `segments.js`), on `Value`s: keeps each
-/// sent entry's parsed text and builds results from skeletons.
+/// sent entry's parsed text by its slot (with its id) and builds results from skeletons.
 #[derive(Default)]
 struct Segments {
     epoch: Option<u32>,
-    objects: std::collections::HashMap<u32, Value>,
+    slots: std::collections::HashMap<u32, (u32, Value)>,
+    /// Kept lists by place: (list id, items).
+    lists: std::collections::HashMap<u64, (u64, Vec<Value>)>,
 }
 
 impl Segments {
     fn apply(&mut self, read: SegmentRead) -> Option<Value> {
         if self.epoch != Some(read.epoch) {
-            self.objects.clear();
+            self.slots.clear();
+            self.lists.clear();
             self.epoch = Some(read.epoch);
         }
         let skeleton: Value = serde_json::from_str(read.skeleton.as_deref()?).unwrap();
@@ -420,44 +423,68 @@ impl Segments {
         }
         let fresh: Vec<Value> = serde_json::from_str(&read.fresh).unwrap();
         assert_eq!(fresh.len(), read.fresh_ids.len());
-        for (id, object) in read.fresh_ids.iter().zip(fresh) {
+        assert_eq!(fresh.len(), read.fresh_slots.len());
+        for ((slot, id), object) in read.fresh_slots.iter().zip(&read.fresh_ids).zip(fresh) {
+            let old = self.slots.insert(*slot, (*id, object));
             assert!(
-                self.objects.insert(*id, object).is_none(),
+                old.is_none_or(|(old, _)| old < *id),
                 "entry {id} sent twice"
             );
         }
-        let result = self.resolve(skeleton, &read.refs);
-        for id in &read.dropped {
-            assert!(
-                self.objects.remove(id).is_some(),
-                "dropped entry {id} was never sent"
-            );
-        }
-        Some(result)
+        assert_eq!(read.refs.len(), read.ref_ids.len());
+        Some(self.resolve(skeleton, &read))
     }
 
-    fn resolve(&self, value: Value, refs: &[u32]) -> Value {
+    fn resolve(&mut self, value: Value, read: &SegmentRead) -> Value {
         let entry = |i: usize| {
-            let id = refs[i];
-            self.objects
-                .get(&id)
-                .unwrap_or_else(|| panic!("entry {id} named but never sent"))
-                .clone()
+            let (slot, id) = (read.refs[i], read.ref_ids[i]);
+            match self.slots.get(&slot) {
+                Some((held, object)) if *held == id => object.clone(),
+                _ => panic!("entry {id} in slot {slot} named but never sent"),
+            }
         };
         match value {
             Value::Array(items) => {
-                Value::Array(items.into_iter().map(|v| self.resolve(v, refs)).collect())
+                Value::Array(items.into_iter().map(|v| self.resolve(v, read)).collect())
             }
             Value::Object(map) => match (map.get("\u{0}"), map.get("\u{1}")) {
                 (Some(at), Some(len)) => {
                     let at = at.as_u64().unwrap() as usize;
                     let len = len.as_u64().unwrap() as usize;
-                    Value::Array((at..at + len).map(entry).collect())
+                    let kept = map
+                        .get("\u{2}")
+                        .map(|place| (place.as_u64().unwrap(), map["\u{3}"].as_u64().unwrap()));
+                    let list = match (kept, map.get("\u{4}")) {
+                        (Some((place, id)), Some(from)) => {
+                            let from = from.as_u64().unwrap() as usize;
+                            let patched: Vec<(usize, Value)> = (0..len)
+                                .map(|j| (read.patches[from + j] as usize, entry(at + j)))
+                                .collect();
+                            let (held, items) = self
+                                .lists
+                                .get_mut(&place)
+                                .unwrap_or_else(|| panic!("patch of list {id}, never kept"));
+                            assert_eq!(*held, id, "patch of list {id}, kept {held}");
+                            for (position, object) in patched {
+                                items[position] = object;
+                            }
+                            items.clone()
+                        }
+                        (kept, None) => {
+                            let items: Vec<Value> = (at..at + len).map(entry).collect();
+                            if let Some((place, id)) = kept {
+                                self.lists.insert(place, (id, items.clone()));
+                            }
+                            items
+                        }
+                        (None, Some(_)) => panic!("a patch without its list"),
+                    };
+                    Value::Array(list)
                 }
                 (Some(at), None) => entry(at.as_u64().unwrap() as usize),
                 _ => Value::Object(
                     map.into_iter()
-                        .map(|(k, v)| (k, self.resolve(v, refs)))
+                        .map(|(k, v)| (k, self.resolve(v, read)))
                         .collect(),
                 ),
             },
@@ -576,29 +603,38 @@ async fn segment_reads_send_each_object_once() {
     assert!(empty.fresh_ids.is_empty() && empty.refs.is_empty());
     cache.write_query(&list, None, &list_data()).await.unwrap();
     let first = cache.read_query_segments(&list, None).await.unwrap();
-    assert_eq!(
-        first.skeleton.as_deref(),
-        Some(
-            r#"{"listTodos":{"__typename":"ModelTodoConnection","items":{"\u0000":0,"\u0001":2}}}"#
-        )
+    // The list is one marker, kept by the consumer under place 0.
+    let skeleton = first.skeleton.clone().unwrap();
+    assert!(
+        skeleton.starts_with(
+            r#"{"listTodos":{"__typename":"ModelTodoConnection","items":{"\u0000":0,"\u0001":2,"\u0002":0,"\u0003":"#
+        ),
+        "{skeleton}"
     );
-    assert_eq!(first.refs, first.fresh_ids);
+    assert_eq!(first.ref_ids, first.fresh_ids);
+    assert_eq!(first.refs, first.fresh_slots);
     assert_eq!(first.fresh_ids.len(), 2);
     let epoch = first.epoch;
+    let (slots, ids) = (first.refs.clone(), first.ref_ids.clone());
     assert_eq!(consumer.apply(first), Some(list_data()));
-    // The same again: nothing to send.
+    // The same again: nothing to send, and the kept list with nothing patched.
     let again = cache.read_query_segments(&list, None).await.unwrap();
-    assert!(again.fresh_ids.is_empty() && again.dropped.is_empty());
-    assert_eq!(again.refs.len(), 2);
-    let old = again.refs.clone();
+    assert!(again.fresh_ids.is_empty() && again.refs.is_empty() && again.patches.is_empty());
+    assert!(again.skeleton.as_deref().unwrap().contains(r#""\u0004":0"#));
     assert_eq!(consumer.apply(again), Some(list_data()));
-    // One item renamed: that item only, and its old entry dropped.
+    // The same data written again (a refetch) changes no record: still nothing to send.
+    cache.write_query(&list, None, &list_data()).await.unwrap();
+    let refetched = cache.read_query_segments(&list, None).await.unwrap();
+    assert!(refetched.fresh_ids.is_empty() && refetched.refs.is_empty());
+    assert_eq!(consumer.apply(refetched), Some(list_data()));
+    // One item renamed: that item only, a new entry in its old slot.
     let (update, data) = rename("2", "b2");
     cache.write_query(&update, None, &data).await.unwrap();
     let renamed = cache.read_query_segments(&list, None).await.unwrap();
     assert_eq!(renamed.fresh_ids.len(), 1);
-    assert_eq!(renamed.dropped, [old[1]]);
-    assert_eq!(renamed.refs[0], old[0]);
+    assert_eq!(renamed.fresh_slots, [slots[1]]);
+    assert!(renamed.fresh_ids[0] > ids[1]);
+    assert_eq!((renamed.refs.clone(), renamed.ref_ids[0]), (slots, ids[0]));
     assert!(renamed.fresh.contains("\"b2\""));
     let mut expected = list_data();
     expected["listTodos"]["items"][1]["name"] = json!("b2");
@@ -633,4 +669,102 @@ async fn segment_reads_send_each_object_once() {
     let read = consumer.apply(complete).unwrap();
     assert_eq!(read["getTodo"], nine["getTodo"]);
     assert_eq!(read["listTodos"]["items"][1]["name"], "b2");
+}
+
+/// The list a segment read remembers is checked item by item: reordered, longer, shorter,
+/// holding a null or a record it did not have, the list read is still the tree read's.
+#[tokio::test]
+async fn segment_reads_follow_lists_that_change_shape() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    let list = op(LIST);
+    let reads = [(list.clone(), None)];
+    let mut segments = Segments::default();
+    let todo = |id: &str, owner: &str| {
+        json!({"__typename": "Todo", "id": id, "name": format!("n{id}"),
+               "owner": {"__typename": "User", "id": owner, "name": owner}})
+    };
+    let shapes = [
+        vec![todo("1", "u"), todo("2", "u"), todo("3", "v")],
+        vec![todo("3", "v"), todo("1", "u"), todo("2", "u")],
+        vec![
+            todo("3", "v"),
+            todo("1", "u"),
+            todo("2", "u"),
+            todo("4", "w"),
+        ],
+        vec![todo("3", "v"), todo("1", "u")],
+        vec![todo("3", "v"), Value::Null, todo("1", "u")],
+        vec![todo("3", "v"), todo("5", "u"), todo("1", "u")],
+        vec![todo("3", "v"), todo("5", "x"), todo("1", "u")],
+        vec![],
+        vec![todo("1", "u")],
+    ];
+    for items in shapes {
+        let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": items}});
+        cache.write_query(&list, None, &data).await.unwrap();
+        // Twice: the second read goes through the list the first remembered.
+        text_segments_tree(&cache, &reads, &mut segments).await;
+        text_segments_tree(&cache, &reads, &mut segments).await;
+    }
+}
+
+/// A long list's segment reads check only the items a change reaches (found through the
+/// records each item read): an item renamed, an item given a new owner and then that owner
+/// renamed, an owner of ten items renamed, the list reordered; each read is the tree read's.
+#[tokio::test]
+async fn segment_reads_of_a_long_list_check_what_changed() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    let list = op(LIST);
+    let reads = [(list.clone(), None)];
+    let mut segments = Segments::default();
+    let todo = |i: usize, owner: &str| {
+        json!({"__typename": "Todo", "id": i.to_string(), "name": format!("n{i}"),
+               "owner": {"__typename": "User", "id": owner, "name": owner}})
+    };
+    let items: Vec<Value> = (0..80).map(|i| todo(i, &format!("u{}", i % 8))).collect();
+    let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": items}});
+    cache.write_query(&list, None, &data).await.unwrap();
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    let get = op("query Get($id: ID!) { getTodo(id: $id) { id name owner { id name } } }");
+    let user = op("query { getUser(id: \"x\") { id name } }");
+    let steps: Vec<(Arc<Operation>, Option<Value>, Value)> = vec![
+        (rename("5", "renamed").0, None, rename("5", "renamed").1),
+        (
+            get.clone(),
+            Some(json!({"id": "7"})),
+            json!({"getTodo": todo(7, "z")}),
+        ),
+        (
+            user.clone(),
+            None,
+            json!({"getUser": {"__typename": "User", "id": "z", "name": "Zed"}}),
+        ),
+        (
+            user,
+            None,
+            json!({"getUser": {"__typename": "User", "id": "u3", "name": "Three"}}),
+        ),
+    ];
+    for (operation, variables, data) in steps {
+        cache
+            .write_query(&operation, variables.as_ref(), &data)
+            .await
+            .unwrap();
+        text_segments_tree(&cache, &reads, &mut segments).await;
+    }
+    let mut reordered = data.clone();
+    reordered["listTodos"]["items"]
+        .as_array_mut()
+        .unwrap()
+        .swap(0, 79);
+    let root_only = op("query { listTodos { items { id } } }");
+    cache
+        .write_query(&root_only, None, &reordered)
+        .await
+        .unwrap();
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    let read = cache.read_query(&list, None).await.unwrap().data.unwrap();
+    assert_eq!(read["listTodos"]["items"][0]["id"], "79");
+    assert_eq!(read["listTodos"]["items"][7]["owner"]["name"], "Zed");
 }

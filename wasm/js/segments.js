@@ -6,36 +6,45 @@
 // change later results. Imported by the wasm build (wasm-bindgen `module`), called synchronously
 // right after each read, so reads are applied in the order they were made.
 
-/** A client's entries: `objects` by entry id, valid for one memo `epoch`. */
+/** A client's entries by memo slot: each slot's entry `ids` and parsed `objects`, and its kept
+ * `lists` by place (a list id and a private copy of the items), valid for one memo `epoch`.
+ * Slots and places are dense and bounded by the memo's size, so plain arrays hold them. */
 export function newSegments() {
-  return { epoch: -1, objects: new Map() };
+  return { epoch: -1, ids: [], objects: [], lists: [] };
 }
 
 /**
  * The result of one segment read. Throws when the skeleton names an entry never sent (the
  * caller then forgets everything and reads again as text).
- * @param {{epoch: number, objects: Map<number, unknown>}} state
+ * @param {State} state
  * @param {number} epoch
  * @param {string} skeleton
- * @param {Uint32Array} refs
+ * @param {Uint32Array} refs slots
+ * @param {Uint32Array} refIds
+ * @param {Uint32Array} freshSlots
  * @param {Uint32Array} freshIds
  * @param {string} fresh
- * @param {Uint32Array} dropped
+ * @param {Uint32Array} patches
  */
-export function assemble(state, epoch, skeleton, refs, freshIds, fresh, dropped) {
+export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, freshIds, fresh, patches) {
   if (state.epoch !== epoch) {
-    state.objects.clear();
+    state.ids = [];
+    state.objects = [];
+    state.lists = [];
     state.epoch = epoch;
   }
-  const objects = state.objects;
   if (freshIds.length > 0) {
     const parsed = JSON.parse(fresh);
-    for (let i = 0; i < freshIds.length; i++) objects.set(freshIds[i], freeze(parsed[i]));
+    for (let i = 0; i < freshIds.length; i++) {
+      state.ids[freshSlots[i]] = freshIds[i];
+      state.objects[freshSlots[i]] = freeze(parsed[i]);
+    }
   }
-  const result = resolve(JSON.parse(skeleton), objects, refs);
-  for (let i = 0; i < dropped.length; i++) objects.delete(dropped[i]);
-  return result;
+  return resolve(JSON.parse(skeleton), { state, refs, refIds, patches });
 }
+
+/** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[]}} State */
+/** @typedef {{state: State, refs: Uint32Array, refIds: Uint32Array, patches: Uint32Array}} Read */
 
 /** @param {unknown} value */
 function freeze(value) {
@@ -47,42 +56,63 @@ function freeze(value) {
 }
 
 /**
- * @param {Map<number, unknown>} objects
- * @param {number | undefined} id
+ * The object of marker `i`.
+ * @param {Read} read
+ * @param {number} i
  */
-function entry(objects, id) {
-  const object = id === undefined ? undefined : objects.get(id);
-  if (object === undefined) throw new Error(`segment read: entry ${id} was never sent`);
-  return object;
+function entry(read, i) {
+  const slot = read.refs[i];
+  if (slot === undefined || read.state.ids[slot] !== read.refIds[i]) throw new Error(`segment read: marker ${i} names an entry never sent`);
+  return read.state.objects[slot];
 }
 
 /**
- * Replaces the markers in a parsed skeleton: `{"\u0000": i}` by entry `refs[i]`'s object,
- * `{"\u0000": i, "\u0001": n}` by a list of `refs[i..i+n]`'s.
+ * Replaces the markers in a parsed skeleton: `{"\u0000": i}` by marker `i`'s object,
+ * `{"\u0000": i, "\u0001": n}` by a list of markers `i..i+n`'s (kept under `"\u0002"`, as list
+ * `"\u0003"`, when given), and a patch marker (with `"\u0004": q`) by the kept list with item
+ * `patches[q + j]` now marker `i + j`'s object.
  * @param {any} value
- * @param {Map<number, unknown>} objects
- * @param {Uint32Array} refs
+ * @param {Read} read
  * @returns {unknown}
  */
-function resolve(value, objects, refs) {
+function resolve(value, read) {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      if (typeof item === 'object' && item !== null) value[i] = resolve(item, objects, refs);
+      if (typeof item === 'object' && item !== null) value[i] = resolve(item, read);
     }
     return value;
   }
   const at = value['\u0000'];
   if (at !== undefined) {
     const length = value['\u0001'];
-    if (length === undefined) return entry(objects, refs[at]);
+    if (length === undefined) return entry(read, at);
+    const place = value['\u0002'];
+    const from = value['\u0004'];
+    if (from !== undefined) {
+      const kept = read.state.lists[place];
+      if (kept === undefined || kept.id !== value['\u0003']) throw new Error(`segment read: list ${value['\u0003']} was never kept`);
+      for (let j = 0; j < length; j++) {
+        const position = read.patches[from + j];
+        if (position === undefined || position >= kept.items.length) throw new Error(`segment read: no item ${position} in list ${kept.id}`);
+        kept.items[position] = entry(read, at + j);
+      }
+      return kept.items.slice();
+    }
+    const { state, refs, refIds } = read;
+    const { ids, objects } = state;
     const list = [];
-    for (let i = 0; i < length; i++) list.push(entry(objects, refs[at + i]));
+    for (let i = at; i < at + length; i++) {
+      const slot = refs[i];
+      if (slot === undefined || ids[slot] !== refIds[i]) throw new Error(`segment read: marker ${i} names an entry never sent`);
+      list.push(objects[slot]);
+    }
+    if (place !== undefined) state.lists[place] = { id: value['\u0003'], items: list.slice() };
     return list;
   }
   for (const key in value) {
     const field = value[key];
-    if (typeof field === 'object' && field !== null) value[key] = resolve(field, objects, refs);
+    if (typeof field === 'object' && field !== null) value[key] = resolve(field, read);
   }
   return value;
 }

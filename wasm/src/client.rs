@@ -65,9 +65,11 @@ extern "C" {
         epoch: u32,
         skeleton: &str,
         refs: &[u32],
+        ref_ids: &[u32],
+        fresh_slots: &[u32],
         fresh_ids: &[u32],
         fresh: &str,
-        dropped: &[u32],
+        patches: &[u32],
     ) -> Result<JsValue, JsValue>;
 }
 
@@ -260,9 +262,11 @@ impl WasmClient {
                 read.epoch,
                 skeleton,
                 &read.refs,
+                &read.ref_ids,
+                &read.fresh_slots,
                 &read.fresh_ids,
                 &read.fresh,
-                &read.dropped,
+                &read.patches,
             );
             match assembled {
                 Ok(value) => Ok(value),

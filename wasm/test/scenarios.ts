@@ -483,6 +483,10 @@ async function main(): Promise<void> {
     check(second !== first && second.listTodos.items !== first.listTodos.items, 'each read has its own containers');
     check(second.listTodos.items.every((it, i) => it === first.listTodos.items[i]), 'unchanged items are the same objects');
     check(Object.isFrozen(first.listTodos.items[0]) && Object.isFrozen(first.listTodos.items[0]?.owner), 'shared objects are frozen');
+    // A refetch of the same data changes no record: the same objects again.
+    checkSame(await c.writeQuery(list, data), [], 'writeQuery of the same data');
+    const refetched = await c.readQuery<List>(list);
+    check(refetched?.listTodos.items.every((it, i) => it === first.listTodos.items[i]) === true, 'the same objects after a refetch');
     await c.writeFragment({ fragment: 'fragment N on Todo { name }', key: 'Todo:r2', data: { __typename: 'Todo', name: 'b2' } });
     const third = await c.readQuery<List>(list);
     check(third !== null, 'the list after the rename');
@@ -495,8 +499,21 @@ async function main(): Promise<void> {
     check(fourth !== null, 'the list after the owner rename');
     checkSame(fourth.listTodos.items.map((it) => it.owner.name), ['Ann2', 'Ann2', 'Ann2'], 'every item shows the new owner');
     check(fourth.listTodos.items.every((it, i) => it !== third.listTodos.items[i]), 'every item read the owner: all new');
+    // A long list: after one item's change the next read patches the last one.
+    const many = Array.from({ length: 40 }, (_, i) => item(`m${i}`, `name ${i}`));
+    await c.writeQuery(list, { listTodos: { __typename: 'ModelTodoConnection', items: many } });
+    const before = await c.readQuery<List>(list);
+    check(before !== null && before.listTodos.items.length === 40, 'the long list');
+    const kept = [...before.listTodos.items];
+    await c.writeFragment({ fragment: 'fragment N on Todo { name }', key: 'Todo:m5', data: { __typename: 'Todo', name: 'five' } });
+    const after = await c.readQuery<List>(list);
+    check(after !== null && after.listTodos.items !== before.listTodos.items, 'a new array');
+    checkSame(after.listTodos.items.map((it) => it.name), many.map((it, i) => (i === 5 ? 'five' : it['name'])), 'the patched list');
+    check(after.listTodos.items.every((it, i) => (i === 5 ? it !== kept[i] : it === kept[i])), 'only the changed item is a new object');
+    check(before.listTodos.items.every((it, i) => it === kept[i]), 'the earlier array is left as it was');
+    await c.writeQuery(list, data);
     await c.gc();
-    checkSame(await c.readQuery(list), { listTodos: { __typename: 'ModelTodoConnection', items: fourth.listTodos.items } }, 'after gc');
+    checkSame(await c.readQuery(list), data, 'the first list again, after gc');
     await c.evict('Todo:r3');
     checkSame(await c.readQuery(list), null, 'after evicting an item');
     c.close();

@@ -121,6 +121,11 @@ impl State {
     /// Stamps `changed` records with a new generation.
     fn touch<'k>(&mut self, changed: impl IntoIterator<Item = &'k Sym>) {
         self.generation += 1;
+        self.stamp(changed);
+    }
+
+    /// Stamps `changed` with the current generation (a [`State::touch`]'s).
+    fn stamp<'k>(&mut self, changed: impl IntoIterator<Item = &'k Sym>) {
         if !self.memo_used.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
@@ -777,14 +782,18 @@ impl Cache {
         fetched: Option<u64>,
     ) -> Result<Vec<String>, CacheError> {
         let Written { records, warnings } = written;
-        let changed: SymSet = records.keys().copied().collect();
+        let written: SymSet = records.keys().copied().collect();
         // Merging needs the stored records (fields not in this result are kept).
-        let missing = { Self::unknown(&self.state(), &changed) };
+        let missing = { Self::unknown(&self.state(), &written) };
         self.load(missing).await?;
         let persist = self.store.is_some();
+        // The records this write changed: a refetch of the same data changes nothing, so
+        // watches are not re-read, memoized reads hold and the web package's objects stay
+        // the same objects.
+        let mut changed = Vec::new();
         let changes = {
             let mut state = self.state();
-            state.touch(&changed);
+            state.touch(&[]);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
             changes.extend(extra);
             let source = fetched.unwrap_or(state.generation);
@@ -817,8 +826,11 @@ impl Cache {
                 if !absent.is_empty() {
                     absent.remove(&key);
                 }
+                let existed = base.get(&key).is_some();
                 let record = base.get_or_default(key);
-                merge(record, fields);
+                if records::merge_changed(record, fields) || !existed {
+                    changed.push(key);
+                }
                 if persist {
                     scratch.clear();
                     records::encode_into(record, interner, &mut scratch);
@@ -829,11 +841,13 @@ impl Cache {
                     });
                 }
             }
+            state.stamp(&changed);
             changes
         };
         if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
+        let changed: SymSet = changed.into_iter().collect();
         self.notify(&changed).await;
         Ok(warnings)
     }

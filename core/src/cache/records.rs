@@ -179,6 +179,31 @@ pub fn merge(record: &mut Rec, fields: Rec) {
     }
 }
 
+/// [`merge`], telling whether the record changed (a field added or given another value).
+pub fn merge_changed(record: &mut Rec, fields: Rec) -> bool {
+    if record.is_empty() {
+        let changed = !fields.is_empty();
+        *record = fields;
+        return changed;
+    }
+    let mut changed = false;
+    for (sym, value) in fields {
+        match record.iter_mut().find(|(s, _)| *s == sym) {
+            Some(slot) => {
+                if slot.1 != value {
+                    slot.1 = value;
+                    changed = true;
+                }
+            }
+            None => {
+                record.push((sym, value));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
 impl Val {
     /// A string value, short ones held in place.
     pub fn text(text: &str) -> Val {
