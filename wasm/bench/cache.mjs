@@ -18,6 +18,9 @@
 //                         the data's text). The client's own path from the network; it has no
 //                         peer figure (theirs would be `write` plus handing back the parsed
 //                         object, which they have for free).
+//   watch_update_emit     a `client.watchQuery` (cache-only, callback) over the list that has
+//                         delivered its result; then `writeFragment` of one item's new name,
+//                         until the callback has the list with that name (as a JS object).
 //   heap                  (a separate, untimed run on a fresh module instance) the growth of the
 //                         wasm linear memory plus the JS heap (after global.gc()) caused by the
 //                         write. Linear memory never shrinks, so this is the write's high-water
@@ -107,8 +110,9 @@ async function bench(n) {
     }
   }
   figures.query_network = await queryNetwork(n, text, request);
+  figures.watch_update_emit = await watchUpdate(n, text, request);
   const runs = figures.write.length;
-  for (const bench of ['write', 'read_after_write', 'update_one_then_read', 'query_network']) {
+  for (const bench of ['write', 'read_after_write', 'update_one_then_read', 'query_network', 'watch_update_emit']) {
     const line = { bench, impl: IMPL, n, median_ms: round(median(figures[bench])), runs };
     if (bench === 'write') line.parse_median_ms = round(median(figures.parse));
     console.log(JSON.stringify(line));
@@ -134,6 +138,43 @@ async function queryNetwork(n, text, request) {
     }
   } finally {
     globalThis.fetch = realFetch;
+  }
+  return samples;
+}
+
+/** From a one-item write to the watch's callback holding the changed list (see the top). */
+async function watchUpdate(n, text, request) {
+  const renamed = updatedItem(n);
+  const samples = [];
+  for (let run = 0; run < runsFor(n) + 2; run++) {
+    const client = await newClient();
+    await client.writeQuery(request, JSON.parse(text).data);
+    let waiting = null;
+    const results = [];
+    const handle = client.watchQuery({ ...request, fetchPolicy: 'cache-only' }, (result) => {
+      if (result.type !== 'result') return;
+      results.push(result.data);
+      if (waiting !== null && waiting.done(result.data)) waiting.resolve();
+    });
+    const until = (done) =>
+      new Promise((resolve) => {
+        if (results.some(done)) return resolve();
+        waiting = { done, resolve };
+      });
+    await until((data) => data?.listTodos?.items?.length === n);
+    const name = `${renamed.name} ${run}`;
+    const start = performance.now();
+    await client.writeFragment({
+      fragment: TODO_NAME_FRAGMENT,
+      key: `${renamed.typename}:${renamed.id}`,
+      data: { __typename: renamed.typename, name },
+    });
+    await until((data) => data?.listTodos?.items?.[renamed.index]?.name === name);
+    const done = performance.now();
+    check(results[results.length - 1], n, { index: renamed.index, name });
+    handle.unsubscribe();
+    client.close();
+    if (run >= 2) samples.push(done - start);
   }
   return samples;
 }

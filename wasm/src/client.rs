@@ -207,8 +207,14 @@ impl WasmClient {
             )));
         };
         let request = read_request(&request).map_err(|e| error_value(&e))?;
-        Operation::parse(&request.document, request.operation_name.as_deref())
+        let operation = Operation::parse(&request.document, request.operation_name.as_deref())
             .map_err(|e| error_value(&e.into()))?;
+        let objects = (
+            self.client.cache().clone(),
+            self.segments.clone(),
+            Arc::new(operation),
+            request.variables.clone(),
+        );
         let client = self.client.clone();
         let (cancel, cancelled) = oneshot::channel();
         appsync_core::runtime::spawn(async move {
@@ -222,7 +228,7 @@ impl WasmClient {
                     return;
                 }
             };
-            deliver_watch(results, on_result, cancelled).await;
+            deliver_watch(results, on_result, cancelled, objects).await;
         });
         Ok(WasmSubscription {
             cancel: RefCell::new(Some(cancel)),
@@ -241,46 +247,9 @@ impl WasmClient {
         crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
-            let variables = request.variables.as_ref();
-            // JSON text straight from the records, cut at the memoized objects: only the
-            // texts of objects this client has not had yet are parsed (by the engine's own
-            // JSON.parse); the others are the objects earlier reads returned. No tree on the
-            // Rust side. Nothing awaits between the read and `assemble`, so the reads are
-            // applied in their order.
-            let read = cache
-                .read_query_segments(&operation, variables)
+            read_objects(&cache, &segments, &operation, request.variables.as_ref())
                 .await
-                .map_err(|e| error_value(&e.into()))?;
-            let Some(skeleton) = read.skeleton.as_deref() else {
-                return Ok(JsValue::NULL);
-            };
-            if read.plain {
-                return Ok(from_json_text(skeleton));
-            }
-            let assembled = assemble(
-                &segments,
-                read.epoch,
-                skeleton,
-                &read.refs,
-                &read.ref_ids,
-                &read.fresh_slots,
-                &read.fresh_ids,
-                &read.fresh,
-                &read.patches,
-            );
-            match assembled {
-                Ok(value) => Ok(value),
-                Err(_) => {
-                    // The objects and the memo disagree (they cannot, by the order above):
-                    // start both over, and answer from the text.
-                    cache.reset_segments();
-                    let read = cache
-                        .read_query_text(&operation, variables)
-                        .await
-                        .map_err(|e| error_value(&e.into()))?;
-                    Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
-                }
-            }
+                .map_err(|e| error_value(&e.into()))
         })
     }
 
@@ -592,15 +561,81 @@ fn watch_result(response: &TextResponse) -> JsValue {
     value
 }
 
-/// Hands a watch's results to the JS callback until it is cancelled.
+/// A query's data read from the cache as JS objects (`null` when the cache lacks part of it).
+/// JSON text straight from the records, cut at the memoized objects (a segment read): only
+/// the texts of objects this client has not had yet are parsed (by the engine's own
+/// JSON.parse); the others are the objects earlier reads returned, and a long list where few
+/// items changed is a patch of the last one (`js/segments.js`). No tree on the Rust side.
+/// Nothing awaits between the read and `assemble`, so reads are applied in their order.
+async fn read_objects(
+    cache: &appsync_core::cache::Cache,
+    segments: &JsValue,
+    operation: &Operation,
+    variables: Option<&Value>,
+) -> Result<JsValue, appsync_core::cache::CacheError> {
+    let read = cache.read_query_segments(operation, variables).await?;
+    let Some(skeleton) = read.skeleton.as_deref() else {
+        return Ok(JsValue::NULL);
+    };
+    if read.plain {
+        return Ok(from_json_text(skeleton));
+    }
+    let assembled = assemble(
+        segments,
+        read.epoch,
+        skeleton,
+        &read.refs,
+        &read.ref_ids,
+        &read.fresh_slots,
+        &read.fresh_ids,
+        &read.fresh,
+        &read.patches,
+    );
+    match assembled {
+        Ok(value) => Ok(value),
+        Err(_) => {
+            // The objects and the memo disagree (they cannot, by the order above): start
+            // both over, and answer from the text.
+            cache.reset_segments();
+            let read = cache.read_query_text(operation, variables).await?;
+            Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
+        }
+    }
+}
+
+/// What a watch reads its results' objects with: the cache, the client's objects, the query.
+type WatchedRead = (
+    Arc<appsync_core::cache::Cache>,
+    JsValue,
+    Arc<Operation>,
+    Option<Value>,
+);
+
+/// Hands a watch's results to the JS callback until it is cancelled. A result's data is
+/// read again as objects (see [`read_objects`]): a watch over a long list where one item
+/// changed hands over the other items' objects again, not a parse of the whole list.
 async fn deliver_watch(
     mut results: futures::channel::mpsc::UnboundedReceiver<Result<TextResponse, AppSyncError>>,
     on_result: js_sys::Function,
     mut cancelled: oneshot::Receiver<()>,
+    (cache, segments, operation, variables): WatchedRead,
 ) {
     while let Either::Right((Some(result), _)) = select(&mut cancelled, results.next()).await {
         let value = match &result {
-            Ok(response) => watch_result(response),
+            Ok(response) => {
+                // The cache's current state: the same as the result's, or newer.
+                match read_objects(&cache, &segments, &operation, variables.as_ref()).await {
+                    Ok(data) if !data.is_null() => {
+                        let value = js_sys::Object::new();
+                        let _ = js_sys::Reflect::set(&value, &"data".into(), &data);
+                        let _ =
+                            js_sys::Reflect::set(&value, &"errors".into(), &js_sys::Array::new());
+                        let _ = js_sys::Reflect::set(&value, &"type".into(), &"result".into());
+                        value.into()
+                    }
+                    _ => watch_result(response),
+                }
+            }
             Err(error) => watch_error(error),
         };
         let _ = on_result.call1(&JsValue::UNDEFINED, &value);

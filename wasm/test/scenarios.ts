@@ -511,6 +511,20 @@ async function main(): Promise<void> {
     checkSame(after.listTodos.items.map((it) => it.name), many.map((it, i) => (i === 5 ? 'five' : it['name'])), 'the patched list');
     check(after.listTodos.items.every((it, i) => (i === 5 ? it !== kept[i] : it === kept[i])), 'only the changed item is a new object');
     check(before.listTodos.items.every((it, i) => it === kept[i]), 'the earlier array is left as it was');
+    // A watch over the long list hands over the same objects for the items that did not change.
+    const log = new EventLog<WatchResult>();
+    const handle = c.watchQuery({ ...list, fetchPolicy: 'cache-only' }, log.push);
+    try {
+      const listOf = (r: WatchResult): Item[] | undefined => (r.type === 'result' ? (r.data as List | null)?.listTodos.items : undefined);
+      const shown = listOf(await log.wait((r) => listOf(r)?.[5]?.name === 'five', 'the watched list'));
+      await c.writeFragment({ fragment: 'fragment N on Todo { name }', key: 'Todo:m9', data: { __typename: 'Todo', name: 'nine' } });
+      const next = listOf(await log.wait((r) => listOf(r)?.[9]?.name === 'nine', 'the watch after a rename'));
+      check(shown !== undefined && next !== undefined, 'two results');
+      check(next.every((it, i) => (i === 9 ? it !== shown[i] : it === shown[i])), 'the watch hands over the unchanged items again');
+      check(shown[9]?.name === 'name 9', 'the earlier result is left as it was');
+    } finally {
+      handle.unsubscribe();
+    }
     await c.writeQuery(list, data);
     await c.gc();
     checkSame(await c.readQuery(list), data, 'the first list again, after gc');
