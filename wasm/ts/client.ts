@@ -327,7 +327,8 @@ export class AppSyncClient {
    * mutation, a subscription event, a cache write). A failed network fetch is an `error` result
    * and the watch goes on. With `onResult`, results go to it and the handle's `unsubscribe`
    * stops the watch; without, iterate the returned `WatchedQuery` with `for await`. Throws an
-   * `AppSyncError` for a bad request.
+   * `AppSyncError` for a bad request. A result shares the objects of the entities that did not
+   * change with the results before it, and they are frozen (see `readQuery`).
    */
   watchQuery<TData = JsonObject, TVariables extends object = JsonObject>(
     request: GraphQLRequest<TVariables>,
@@ -347,7 +348,12 @@ export class AppSyncClient {
     }
   }
 
-  /** The query's data from the cache, or `null` when the cache lacks part of it. */
+  /**
+   * The query's data from the cache, or `null` when the cache lacks part of it. Objects of
+   * cached entities (those with a key) are shared with earlier and later results as long as
+   * their records do not change, and are frozen: a change the app made to one would show in
+   * every later result. Lists and the objects around the entities are new for each result.
+   */
   readQuery<TData = JsonObject, TVariables extends object = JsonObject>(
     request: GraphQLRequest<TVariables>,
   ): Promise<TData | null> {

@@ -600,6 +600,9 @@ pub(crate) trait Sink {
     /// Whether an object's keys must come sorted and once each (the order and the last-wins
     /// rule of `serde_json`'s map, which a tree gets by itself).
     const SORTED: bool;
+    /// Whether a segment read can write to it (a text sink): the segment code compiles out of
+    /// the others.
+    const SEGMENTS: bool = false;
     type Out;
     type Obj;
     type List;
@@ -770,6 +773,7 @@ impl TextSink {
 
 impl Sink for TextSink {
     const SORTED: bool = true;
+    const SEGMENTS: bool = true;
     type Out = ();
     type Obj = ();
     type List = ();
@@ -961,6 +965,24 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         plan
     }
 
+    /// The segment read's collections, for sinks a segment read writes to (elsewhere the code
+    /// that uses them compiles out).
+    fn segments_mut<O: Sink>(&mut self) -> Option<&mut Segments> {
+        if O::SEGMENTS {
+            self.segments.as_deref_mut()
+        } else {
+            None
+        }
+    }
+
+    fn segments_of<O: Sink>(&self) -> Option<&Segments> {
+        if O::SEGMENTS {
+            self.segments.as_deref()
+        } else {
+            None
+        }
+    }
+
     fn miss(&mut self, suffix: &str) {
         let path = path_text(&self.path);
         self.missing.push(format!("{path}{suffix}"));
@@ -1046,8 +1068,8 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             }
         };
         // Where a segment read cuts: outside every entry being made.
-        let top = self.depth == 0 && self.segments.is_some();
-        if let Some(segments) = self.segments.as_deref_mut() {
+        let top = O::SEGMENTS && self.depth == 0 && self.segments.is_some();
+        if let Some(segments) = self.segments_mut::<O>() {
             segments.direct = false;
         }
         if set.items.is_empty() {
@@ -1058,7 +1080,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                 let value = out.leaf(value, self.interner);
                 let text = start.map_or("", |start| out.text_since(start));
                 if text.contains("\\u0000") || text.contains("\\u0001") {
-                    if let Some(segments) = self.segments.as_deref_mut() {
+                    if let Some(segments) = self.segments_mut::<O>() {
                         segments.collision = true;
                     }
                 }
@@ -1138,7 +1160,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         return Some(value);
                     }
                 }
-                let first = self.segments.as_deref().map_or(0, |s| s.refs.len());
+                let first = self.segments_of::<O>().map_or(0, |s| s.refs.len());
                 let mut markers = 0;
                 let mut list = out.begin_list(items.len());
                 for (i, item) in items.iter().enumerate() {
@@ -1147,7 +1169,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         Some(value) => value,
                         None => out.null(),
                     };
-                    markers += usize::from(self.segments.as_deref().is_some_and(|s| s.direct));
+                    markers += usize::from(self.segments_of::<O>().is_some_and(|s| s.direct));
                     out.item(&mut list, value);
                     self.path.pop();
                 }
@@ -1172,7 +1194,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             Val::Obj(fields) => {
                 announce(out, place);
                 let value = self.read_fields(out, set, fields, None);
-                if let Some(segments) = self.segments.as_deref_mut() {
+                if let Some(segments) = self.segments_mut::<O>() {
                     // An object with markers in it, not one.
                     segments.direct = false;
                 }
@@ -1188,12 +1210,12 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
 
 impl<'d, S: RecordSource> Reader<'_, 'd, S> {
     /// A segment read's list of markers again, from the list the last such read of this place
-    /// made (see [`ListMemo`]). When few records changed since, only the items they reach and
-    /// the items whose record is not the one of last time are checked, and the marker is a
-    /// patch of the consumer's copy of the list: the items read again and their positions.
-    /// Otherwise every item is checked and the marker names them all. `None` (and nothing
-    /// written): no such list, or an item that is not a marker now; the caller reads the list
-    /// as usual.
+    /// made (see [`ListMemo`]), when few of its items can have changed: only the items the
+    /// records changed since reach and the items whose record is not the one of last time are
+    /// checked, and the marker is a patch of the consumer's copy of the list (the items read
+    /// again and their positions). `None` (and nothing written): no such list, many changes,
+    /// or an item that is not a marker now; the caller reads the list as usual (and keeps it
+    /// anew).
     fn reuse_list<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1203,38 +1225,30 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
     ) -> Option<O::Out> {
         let memo = self.memo.as_mut()?;
         let key = memo.list_key(set, &self.path)?;
-        let mut list = memo.memo.lists.remove(&key)?;
+        let mut list = memo.memo.lists.get_mut(&key)?.1.take()?;
         memo.memo.bytes = memo.memo.bytes.saturating_sub(list.bytes());
         if list.targets.len() != items.len() || items.is_empty() {
             return None;
         }
         // The items to check, sorted: those a change since the last check reaches, and
-        // those whose record is another now. `None`: many, every item is checked.
+        // those whose record is another now. Many: the list is read as usual.
         let many = items.len() / 8;
-        let check: Option<Vec<u32>> = memo
-            .changed_since(list.verified, many)
-            .map(|changed| {
-                let mut positions = list.positions_of(&changed);
-                for (p, (item, target)) in items.iter().zip(list.targets.iter()).enumerate() {
-                    if !matches!(item, Val::Ref(t) if t == target) {
-                        positions.push(p as u32);
-                    }
-                }
-                positions.sort_unstable();
-                positions.dedup();
-                positions
-            })
-            .filter(|positions| positions.len() <= many);
+        let changed = memo.changed_since(list.verified, many)?;
+        let mut check = list.positions_of(&changed);
+        for (p, (item, target)) in items.iter().zip(list.targets.iter()).enumerate() {
+            if !matches!(item, Val::Ref(t) if t == target) {
+                check.push(p as u32);
+            }
+        }
+        check.sort_unstable();
+        check.dedup();
+        if check.len() > many {
+            return None;
+        }
         let generation = memo.generation;
         let segments = self.segments.as_deref_mut()?;
         let first = segments.refs.len();
         let from = segments.patches.len();
-        let patching = check.is_some();
-        let check = check.unwrap_or_else(|| (0..items.len() as u32).collect());
-        if !patching {
-            segments.refs.reserve(items.len());
-            segments.ref_ats.reserve(items.len());
-        }
         let mut all = true;
         // The items whose entry is a new one, with the records their old entry read.
         let mut remade: Vec<(u32, Option<Box<[Sym]>>)> = Vec::new();
@@ -1256,16 +1270,12 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
             };
             if matches!(item, Val::Ref(t) if t == target) {
                 if let Some((text, deps, unsent)) = memo.reuse(at, id) {
-                    // Still the same entry: named again, or (patching) nothing to patch.
+                    // Still the same entry: nothing to patch, unless it was never sent.
                     if unsent {
                         segments.send(at, id, text);
-                    }
-                    if !patching || unsent {
                         segments.refs.push(id);
                         segments.ref_ats.push(at);
-                        if patching {
-                            segments.patches.push(p);
-                        }
+                        segments.patches.push(p);
                     }
                     self.dependencies.extend(deps);
                     continue;
@@ -1295,9 +1305,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                     ) {
                         (*target, *a, *i) = (*t, at, id);
                     }
-                    if patching {
-                        segments.patches.push(p);
-                    }
+                    segments.patches.push(p);
                     remade.push((p, old));
                 }
                 _ => {
@@ -1309,11 +1317,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         let _ = out.end_list(built);
         out.truncate(start);
         let segments = self.segments.as_deref_mut()?;
-        let named = segments.refs.len() - first;
-        if !all
-            || (!patching && named != items.len())
-            || (patching && named != segments.patches.len() - from)
-        {
+        if !all || segments.refs.len() - first != segments.patches.len() - from {
             // Read as usual (the markers of this pass are left unnamed).
             return None;
         }
@@ -1330,12 +1334,10 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         list.verified = generation;
         let kept = (list.place, list.id);
         memo.memo.bytes += list.bytes();
-        memo.memo.lists.insert(key, list);
-        Some(if patching {
-            segments.patch_marker(out, kept, first, from)
-        } else {
-            segments.list_marker(out, first, items.len(), Some(kept))
-        })
+        if let Some((_, kept)) = memo.memo.lists.get_mut(&key) {
+            *kept = Some(list);
+        }
+        Some(segments.patch_marker(out, kept, first, from))
     }
 }
 
@@ -1431,7 +1433,14 @@ fn pairs_of<'e>(ats: &[u32], deps_of: impl Fn(u32) -> &'e [Sym]) -> Vec<(Sym, u3
 /// list's pairs took 4 ms of its first read in the size-optimized web build.
 fn sort_by_record(pairs: &mut Vec<(Sym, u32)>) {
     if pairs.len() < 512 {
-        pairs.sort_unstable();
+        // Insertion sort: short lists, and no comparison sort of pairs in the web build.
+        for i in 1..pairs.len() {
+            let mut j = i;
+            while j > 0 && pairs.get(j - 1) > pairs.get(j) {
+                pairs.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         return;
     }
     let highest = pairs.iter().map(|&(d, _)| d).max().unwrap_or(0);
@@ -1490,10 +1499,9 @@ pub(crate) struct Memo {
     next_id: u32,
     /// Counts the clears (see [`SegmentRead::epoch`]).
     epoch: u32,
-    /// Segment reads' lists of markers, by (context, selection set, path hash).
-    lists: FastMap<(u32, u32, u64), ListMemo>,
-    /// Each list key's place (see [`ListMemo::place`]).
-    places: FastMap<(u32, u32, u64), u32>,
+    /// Segment reads' lists of markers, by (context, selection set, path hash), each key with
+    /// its place (see [`ListMemo::place`]) for as long as the memo lasts.
+    lists: FastMap<(u32, u32, u64), (u32, Option<ListMemo>)>,
 }
 
 #[derive(Debug)]
@@ -1518,8 +1526,10 @@ impl Memo {
     }
 
     fn forget_lists(&mut self) {
-        for list in std::mem::take(&mut self.lists).into_values() {
-            self.bytes = self.bytes.saturating_sub(list.bytes());
+        for (_, list) in self.lists.values_mut() {
+            if let Some(list) = list.take() {
+                self.bytes = self.bytes.saturating_sub(list.bytes());
+            }
         }
     }
 
@@ -1723,8 +1733,8 @@ impl Bound<'_, '_> {
         if targets.len() != ats.len() || self.memo.bytes + targets.len() * 20 > MEMO_BYTES {
             return None;
         }
-        let next = self.memo.places.len() as u32;
-        let place = *self.memo.places.entry(key).or_insert(next);
+        let next = self.memo.lists.len() as u32;
+        let place = self.memo.lists.entry(key).or_insert((next, None)).0;
         let id = self.memo.next_id;
         self.memo.next_id = id.wrapping_add(1);
         let list = ListMemo {
@@ -1737,8 +1747,10 @@ impl Bound<'_, '_> {
             verified: self.generation,
         };
         self.memo.bytes += list.bytes();
-        if let Some(old) = self.memo.lists.insert(key, list) {
-            self.memo.bytes = self.memo.bytes.saturating_sub(old.bytes());
+        if let Some((_, kept)) = self.memo.lists.get_mut(&key) {
+            if let Some(old) = kept.replace(list) {
+                self.memo.bytes = self.memo.bytes.saturating_sub(old.bytes());
+            }
         }
         Some((place, id))
     }
