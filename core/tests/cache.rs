@@ -671,6 +671,12 @@ async fn segment_reads_send_each_object_once() {
     assert_eq!(read["listTodos"]["items"][1]["name"], "b2");
 }
 
+/// Todo `id` (named `n<id>`) with owner User `owner`.
+fn owned_todo(id: &str, owner: &str) -> Value {
+    json!({"__typename": "Todo", "id": id, "name": format!("n{id}"),
+           "owner": {"__typename": "User", "id": owner, "name": owner}})
+}
+
 /// The list a segment read remembers is checked item by item: reordered, longer, shorter,
 /// holding a null or a record it did not have, the list read is still the tree read's.
 #[tokio::test]
@@ -679,25 +685,37 @@ async fn segment_reads_follow_lists_that_change_shape() {
     let list = op(LIST);
     let reads = [(list.clone(), None)];
     let mut segments = Segments::default();
-    let todo = |id: &str, owner: &str| {
-        json!({"__typename": "Todo", "id": id, "name": format!("n{id}"),
-               "owner": {"__typename": "User", "id": owner, "name": owner}})
-    };
     let shapes = [
-        vec![todo("1", "u"), todo("2", "u"), todo("3", "v")],
-        vec![todo("3", "v"), todo("1", "u"), todo("2", "u")],
         vec![
-            todo("3", "v"),
-            todo("1", "u"),
-            todo("2", "u"),
-            todo("4", "w"),
+            owned_todo("1", "u"),
+            owned_todo("2", "u"),
+            owned_todo("3", "v"),
         ],
-        vec![todo("3", "v"), todo("1", "u")],
-        vec![todo("3", "v"), Value::Null, todo("1", "u")],
-        vec![todo("3", "v"), todo("5", "u"), todo("1", "u")],
-        vec![todo("3", "v"), todo("5", "x"), todo("1", "u")],
+        vec![
+            owned_todo("3", "v"),
+            owned_todo("1", "u"),
+            owned_todo("2", "u"),
+        ],
+        vec![
+            owned_todo("3", "v"),
+            owned_todo("1", "u"),
+            owned_todo("2", "u"),
+            owned_todo("4", "w"),
+        ],
+        vec![owned_todo("3", "v"), owned_todo("1", "u")],
+        vec![owned_todo("3", "v"), Value::Null, owned_todo("1", "u")],
+        vec![
+            owned_todo("3", "v"),
+            owned_todo("5", "u"),
+            owned_todo("1", "u"),
+        ],
+        vec![
+            owned_todo("3", "v"),
+            owned_todo("5", "x"),
+            owned_todo("1", "u"),
+        ],
         vec![],
-        vec![todo("1", "u")],
+        vec![owned_todo("1", "u")],
     ];
     for items in shapes {
         let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": items}});
@@ -717,10 +735,7 @@ async fn segment_reads_of_a_long_list_check_what_changed() {
     let list = op(LIST);
     let reads = [(list.clone(), None)];
     let mut segments = Segments::default();
-    let todo = |i: usize, owner: &str| {
-        json!({"__typename": "Todo", "id": i.to_string(), "name": format!("n{i}"),
-               "owner": {"__typename": "User", "id": owner, "name": owner}})
-    };
+    let todo = |i: usize, owner: &str| owned_todo(&i.to_string(), owner);
     let items: Vec<Value> = (0..80).map(|i| todo(i, &format!("u{}", i % 8))).collect();
     let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": items}});
     cache.write_query(&list, None, &data).await.unwrap();

@@ -463,27 +463,34 @@ impl Cache {
         variables: Option<&Value>,
     ) -> Result<(TextRead, u64), CacheError> {
         self.read_state_loaded(|state| {
-            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-            let memo = MemoUse {
-                memo: &mut memo,
-                stamps: &state.stamps,
-                generation: state.generation,
-            };
-            let read = read_text_memo(
-                Start::Query(operation),
-                variables,
-                &View(state, true),
-                &state.interner,
-                Some(memo),
-            );
-            // From the first entry on, changes are stamped (still under the state's lock,
-            // so no change slips in between).
-            state
-                .memo_used
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            let read = self.with_memo(state, |memo| {
+                read_text_memo(
+                    Start::Query(operation),
+                    variables,
+                    &View(state, true),
+                    &state.interner,
+                    Some(memo),
+                )
+            });
             (read, state.generation)
         })
         .await
+    }
+
+    /// Runs a read of `state` through the memo.
+    fn with_memo<R>(&self, state: &State, read: impl FnOnce(MemoUse<'_>) -> R) -> R {
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        let result = read(MemoUse {
+            memo: &mut memo,
+            stamps: &state.stamps,
+            generation: state.generation,
+        });
+        // From the first entry on, changes are stamped (still under the state's lock, so no
+        // change slips in between).
+        state
+            .memo_used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        result
     }
 
     /// [`Cache::read_query_text`] cut into the texts of its outermost memoized objects and a
@@ -495,23 +502,15 @@ impl Cache {
         variables: Option<&Value>,
     ) -> Result<SegmentRead, CacheError> {
         self.read_state_loaded(|state| {
-            let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-            let memo = MemoUse {
-                memo: &mut memo,
-                stamps: &state.stamps,
-                generation: state.generation,
-            };
-            let read = read_segments_memo(
-                operation,
-                variables,
-                &View(state, true),
-                &state.interner,
-                memo,
-            );
-            state
-                .memo_used
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            read
+            self.with_memo(state, |memo| {
+                read_segments_memo(
+                    operation,
+                    variables,
+                    &View(state, true),
+                    &state.interner,
+                    memo,
+                )
+            })
         })
         .await
     }
