@@ -46,11 +46,18 @@ export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, fresh
 /** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[]}} State */
 /** @typedef {{state: State, refs: Uint32Array, refIds: Uint32Array, patches: Uint32Array}} Read */
 
-/** @param {unknown} value */
+/**
+ * Freezes a parsed object and every object and array in it (JSON.parse's: no cycles, nothing
+ * frozen yet).
+ * @param {any} value
+ */
 function freeze(value) {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null) {
     Object.freeze(value);
-    for (const key in value) freeze(/** @type {Record<string, unknown>} */ (value)[key]);
+    for (const key in value) {
+      const field = value[key];
+      if (typeof field === 'object' && field !== null) freeze(field);
+    }
   }
   return value;
 }
