@@ -24,8 +24,8 @@ fn request(document: &str, variables: Option<&str>) -> GraphQlRequest {
     }
 }
 
-#[tokio::test]
-async fn queries_and_typed_exceptions_through_the_exported_api() {
+/// A mock on the shared schema and a client (no auth providers) built from its config.
+async fn mock_and_client() -> (MockServer, Arc<AppSyncClient>) {
     let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
     let client = AppSyncClient::new(
         server.amplify_outputs().to_string(),
@@ -33,6 +33,12 @@ async fn queries_and_typed_exceptions_through_the_exported_api() {
         AuthProviders::default(),
     )
     .unwrap();
+    (server, client)
+}
+
+#[tokio::test]
+async fn queries_and_typed_exceptions_through_the_exported_api() {
+    let (_server, client) = mock_and_client().await;
     let pending = client
         .mutate(
             request(
@@ -95,13 +101,7 @@ impl SubscriptionListener for Collect {
 
 #[tokio::test]
 async fn a_listener_receives_events_until_the_handle_is_cancelled() {
-    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
-    let client = AppSyncClient::new(
-        server.amplify_outputs().to_string(),
-        "amplify_outputs.json".into(),
-        AuthProviders::default(),
-    )
-    .unwrap();
+    let (_server, client) = mock_and_client().await;
     let listener = Arc::new(Collect(Mutex::new(Vec::new())));
     let handle = client
         .subscribe(
@@ -448,13 +448,7 @@ async fn the_outbox_scenario_through_the_exported_api() {
             Some(&step["variables"].to_string()),
         )
     };
-    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
-    let client = AppSyncClient::new(
-        server.amplify_outputs().to_string(),
-        "amplify_outputs.json".into(),
-        AuthProviders::default(),
-    )
-    .unwrap();
+    let (_server, client) = mock_and_client().await;
     let events = Arc::new(Events(Mutex::new(Vec::new())));
     let _watching = client.watch_outbox(events.clone()).unwrap();
 
@@ -675,13 +669,7 @@ impl MutationUpdate for ListUpdate {
 #[tokio::test]
 async fn the_outbox_update_scenario_through_the_exported_api() {
     let s = scenario("outboxUpdate");
-    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
-    let client = AppSyncClient::new(
-        server.amplify_outputs().to_string(),
-        "amplify_outputs.json".into(),
-        AuthProviders::default(),
-    )
-    .unwrap();
+    let (server, client) = mock_and_client().await;
     let list = step_request(&s["list"]);
     client
         .write_query(list.clone(), s["seed"].to_string())
@@ -948,13 +936,7 @@ async fn data_a_tree_would_reject_is_an_invalid_response_and_not_cached() {
         serde_json::from_str(include_str!("../../tests/fixtures/scenarios.json")).unwrap();
     let s = &scenarios["badData"];
     let document = s["document"].as_str().unwrap();
-    let server = MockServer::start(MockConfig::new(SCHEMA)).await.unwrap();
-    let client = AppSyncClient::new(
-        server.amplify_outputs().to_string(),
-        "amplify_outputs.json".into(),
-        AuthProviders::default(),
-    )
-    .unwrap();
+    let (server, client) = mock_and_client().await;
     for body in s["bodies"].as_array().unwrap() {
         let body = body.as_str().unwrap();
         let fault = serde_json::json!({"answerNext": 1, "answer": body});

@@ -458,7 +458,7 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
         // Nothing of this read is used: its entries were not sent after all, and the lists
         // it remembered or patched (which the consumer did not see) go.
         for &(at, id) in &segments.fresh_at {
-            memo.set_sent(at, id, false);
+            memo.unsend(at, id);
         }
         memo.forget_lists();
         let read = if segments.collision {
@@ -1533,11 +1533,11 @@ impl Memo {
         }
     }
 
-    /// Marks entry `at` as sent if it has that id, or as not sent.
-    fn set_sent(&mut self, at: u32, id: u32, sent: bool) {
+    /// Marks entry `at` as not sent, if it is still entry `id`.
+    fn unsend(&mut self, at: u32, id: u32) {
         if let Some(entry) = self.entries.get_mut(at as usize) {
             if entry.id == id {
-                entry.sent = sent;
+                entry.sent = false;
             }
         }
     }
