@@ -33,18 +33,22 @@ echo "== tsc --strict --noEmit"
   node_modules/.bin/tsc --strict --noEmit -p test/tsconfig.store.json) ||
   broken "type check"
 
-# What a browser downloads: the .wasm, and the JS (wasm-bindgen's glue, the crate's JS modules
-# and the TypeScript layer).
-js_files=(wasm/pkg/appsync_wasm.js wasm/pkg/snippets/*/js/*.js wasm/dist/*.js)
-wasm_raw=$(wc -c <wasm/pkg/appsync_wasm_bg.wasm)
-wasm_gz=$(gzip -9 -c wasm/pkg/appsync_wasm_bg.wasm | wc -c)
-js_raw=0
-js_gz=0
-for file in "${js_files[@]}"; do # each file is fetched (and compressed) on its own
-  js_raw=$((js_raw + $(wc -c <"$file")))
-  js_gz=$((js_gz + $(gzip -9 -c "$file" | wc -c)))
-done
-echo "web package: wasm $wasm_raw B (gzip $wasm_gz B), js $js_raw B (gzip $js_gz B)"
+# What a browser downloads for each entry: its .wasm, and the JS the entry loads (the
+# TypeScript layer's modules, wasm-bindgen's glue, the crate's JS modules), each file fetched (and
+# compressed) on its own.
+entry_size() { # <label> <entry module> <wasm>
+  local files file js_raw=0 js_gz=0 wasm_raw wasm_gz
+  files=$(node wasm/test/imports.mjs "$2") || return 1
+  for file in $files; do
+    js_raw=$((js_raw + $(wc -c <"$file")))
+    js_gz=$((js_gz + $(gzip -9 -c "$file" | wc -c)))
+  done
+  wasm_raw=$(wc -c <"$3")
+  wasm_gz=$(gzip -9 -c "$3" | wc -c)
+  echo "web package, $1: wasm $wasm_raw B (gzip $wasm_gz B), js $js_raw B (gzip $js_gz B); total gzip $((wasm_gz + js_gz)) B"
+}
+entry_size "full (@appsync-rs/client)" wasm/dist/index.js wasm/pkg/appsync_wasm_bg.wasm || broken "the size of the full entry"
+entry_size "lite (@appsync-rs/client/lite)" wasm/dist/lite.js wasm/pkg-lite/appsync_wasm_bg.wasm || broken "the size of the lite entry"
 
 echo "== browser suite (wasm/test/run.mjs)"
 node wasm/test/run.mjs

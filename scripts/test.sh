@@ -16,8 +16,10 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 echo "== cargo clippy (appsync-sigv4, appsync-core and appsync-wasm for wasm32-unknown-unknown)"
 cargo clippy -p appsync-sigv4 -p appsync-core -p appsync-wasm --target wasm32-unknown-unknown --all-features --quiet -- -D warnings
-# As the web package builds it: the core without its default `tracing` feature.
+# As the web package builds its two entries: the core without its default `tracing` feature,
+# and for the lite entry without `offline` (no cache, no outbox) too.
 cargo clippy -p appsync-wasm --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy -p appsync-wasm --target wasm32-unknown-unknown --no-default-features --quiet -- -D warnings
 
 work=$(mktemp -d)
 mock_pid=""
@@ -31,6 +33,11 @@ echo "== cargo test"
 set +e
 cargo test --workspace -- --skip killed_at_random_points 2>&1 | tee "$work/rust.log"
 rust_status=${PIPESTATUS[0]}
+# The core as the lite web entry builds it (feature `offline` off): its unit tests.
+echo "== cargo test -p appsync-core --no-default-features --lib (the core without the cache)"
+cargo test -p appsync-core --no-default-features --lib 2>&1 | tee -a "$work/rust.log"
+lite_status=${PIPESTATUS[0]}
+if [ "$lite_status" -ne 0 ]; then rust_status=$lite_status; fi
 # The outbox crash test on its own, so that its counts (runs, kills, mutations) are shown.
 echo "== outbox crash test (SIGKILL at random points)"
 cargo test -p appsync-scenarios --test outbox_crash -- --nocapture 2>&1 | tee -a "$work/rust.log" | grep -E "^outbox crash test:|^test result:|FAILED|panicked|^run [0-9]+:"

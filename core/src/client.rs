@@ -2,6 +2,7 @@
 //! refresh-and-retry on an expired credential, one re-sign on SigV4 clock skew, typed errors.
 
 use crate::auth::{AppliedAuth, AuthMode, AuthProviders, Authorizer, Clock};
+#[cfg(feature = "offline")]
 use crate::cache::Cache;
 use crate::config::ClientConfig;
 use crate::error::AppSyncError;
@@ -29,9 +30,11 @@ pub struct ClientOptions {
     pub websocket: Option<Arc<dyn WsConnector>>,
     /// Realtime timings and limits.
     pub realtime: RealtimeOptions,
+    #[cfg(feature = "offline")]
     /// Where the normalized cache persists, open or still opening (`None`: memory only, i.e.
     /// offline persistence off). `hydrated()` resolves once it is open.
     pub cache_store: Option<crate::storage::StoreHandle>,
+    #[cfg(feature = "offline")]
     /// How the cache keys entities (default `__typename:id`).
     pub cache_keys: crate::cache::KeyConfig,
 }
@@ -56,6 +59,7 @@ struct Inner {
     websocket: Option<Arc<dyn WsConnector>>,
     realtime_options: RealtimeOptions,
     realtime: OnceLock<Result<Arc<Realtime>, String>>,
+    #[cfg(feature = "offline")]
     cache: Arc<Cache>,
 }
 
@@ -105,6 +109,7 @@ impl AppSyncClient {
                 websocket: options.websocket,
                 realtime_options: options.realtime,
                 realtime: OnceLock::new(),
+                #[cfg(feature = "offline")]
                 cache: Arc::new(Cache::new(options.cache_keys, options.cache_store)),
             }),
         }
@@ -130,6 +135,12 @@ impl AppSyncClient {
         let mode = request.auth_mode.unwrap_or(inner.config.default_auth_mode);
         // Each event is normalized into the cache too, so cached queries showing the same
         // entities follow the subscription (in the background: the app is never held up).
+        #[cfg(not(feature = "offline"))]
+        let hook = {
+            let _ = operation;
+            None
+        };
+        #[cfg(feature = "offline")]
         let hook: Option<crate::realtime::DataHook> = match request.fetch_policy {
             FetchPolicy::NoCache => None,
             _ => {
@@ -197,6 +208,7 @@ impl AppSyncClient {
     }
 
     /// The normalized cache.
+    #[cfg(feature = "offline")]
     pub fn cache(&self) -> &Arc<Cache> {
         &self.inner.cache
     }
@@ -204,6 +216,7 @@ impl AppSyncClient {
     /// Resolves when the cache's store is open (at once for a memory-only cache). A store that
     /// cannot open (corrupt, written by a newer SDK) is an error here; queries then still run
     /// against the network, and cache reads report the same error.
+    #[cfg(feature = "offline")]
     pub async fn hydrated(&self) -> Result<(), crate::cache::CacheError> {
         self.inner.cache.hydrated().await
     }
@@ -218,6 +231,7 @@ impl AppSyncClient {
     /// [`AppSyncClient::query`] with the data left as JSON text: the cache is written straight
     /// from the response's text and read back as text, and no `Value` tree of the result is built
     /// (what the bindings use: they pass the text on).
+    #[cfg(feature = "offline")]
     pub async fn query_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
         let policy = request.fetch_policy;
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
@@ -265,6 +279,26 @@ impl AppSyncClient {
         Ok(response)
     }
 
+    /// [`AppSyncClient::query`] with the data left as JSON text. Built without the cache
+    /// (`offline` off), every query asks the network and nothing is kept, as if the cache were
+    /// always empty: cache-only misses (a `CacheMiss` GraphQL error), the other policies fetch.
+    #[cfg(not(feature = "offline"))]
+    pub async fn query_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
+        if request.fetch_policy == FetchPolicy::CacheOnly {
+            let (operation, _) = self.prepare(&request, OperationKind::Query)?;
+            let error = GraphQLError {
+                error_type: Some("CacheMiss".into()),
+                ..GraphQLError::new(format!(
+                    "the cache does not hold `{}`: this build of the client keeps no cache",
+                    operation.name().unwrap_or("the query")
+                ))
+            };
+            return cache_result(error, None, request.error_policy);
+        }
+        self.execute(request, OperationKind::Query, Check::Now)
+            .await
+    }
+
     /// Runs a mutation (online; the offline queue builds on this). Its result is normalized into
     /// the cache, so every cached query showing the same entities sees the change.
     pub async fn mutate(&self, request: GraphQLRequest) -> Result<GraphQLResponse, AppSyncError> {
@@ -273,6 +307,15 @@ impl AppSyncClient {
 
     /// [`AppSyncClient::mutate`] with the data left as JSON text (see
     /// [`AppSyncClient::query_text`]).
+    #[cfg(not(feature = "offline"))]
+    pub async fn mutate_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
+        self.execute(request, OperationKind::Mutation, Check::Now)
+            .await
+    }
+
+    /// [`AppSyncClient::mutate`] with the data left as JSON text (see
+    /// [`AppSyncClient::query_text`]).
+    #[cfg(feature = "offline")]
     pub async fn mutate_text(&self, request: GraphQLRequest) -> Result<TextResponse, AppSyncError> {
         let (operation, _) = self.prepare(&request, OperationKind::Mutation)?;
         let (variables, policy) = (request.variables.clone(), request.fetch_policy);
@@ -294,6 +337,7 @@ impl AppSyncClient {
     /// Watches a query: the cached result first (when complete), then the network's (per the
     /// fetch policy), then again whenever a record it reads changes. Errors from the network
     /// arrive in the stream; dropping it stops the watch.
+    #[cfg(feature = "offline")]
     pub async fn watch_query(
         &self,
         request: GraphQLRequest,
@@ -306,6 +350,7 @@ impl AppSyncClient {
 
     /// [`AppSyncClient::watch_query`] with each result's data as JSON text (what the bindings
     /// pass on): no `Value` tree of the result is built at any point.
+    #[cfg(feature = "offline")]
     pub async fn watch_query_text(
         &self,
         request: GraphQLRequest,
@@ -316,6 +361,7 @@ impl AppSyncClient {
         self.watch_with(request, Ok).await
     }
 
+    #[cfg(feature = "offline")]
     async fn watch_with<T: runtime::SendOutsideWasm + 'static>(
         &self,
         request: GraphQLRequest,
@@ -362,6 +408,7 @@ impl AppSyncClient {
 
     /// Writes a response's data to the cache. Data that is not valid JSON (the write is where
     /// it is checked, see `interpret`) fails the response; a cache that cannot persist does not.
+    #[cfg(feature = "offline")]
     async fn write_cache(
         &self,
         operation: &crate::graphql::Operation,
@@ -552,6 +599,7 @@ enum Check {
     /// The cache write that follows: it parses the whole data, as strictly as `Value` does,
     /// before it writes anything, and its failure fails the response. One pass over a large
     /// result instead of two.
+    #[cfg(feature = "offline")]
     ByCacheWrite,
 }
 
@@ -623,10 +671,11 @@ fn interpret(
         |e: &dyn std::fmt::Display| invalid(format!("not a GraphQL JSON response: {e}"));
     let text = String::from_utf8(response.body).map_err(|e| not_graphql(&e))?;
     // `from_slice`, like the rest of the crate: one reader type's instantiations in the web build.
-    let hollow = match check {
+    let hollow: Option<(String, std::ops::Range<usize>)> = match check {
         Check::Now => None,
         // The envelope with `null` in the data's place: everything but the data is checked
         // here (the data by the cache write). No `data` member found: the whole body is read.
+        #[cfg(feature = "offline")]
         Check::ByCacheWrite => crate::response::member_span(&text, "data").and_then(|span| {
             let (before, after) = (text.get(..span.start)?, text.get(span.end..)?);
             Some(([before, "null", after].concat(), span))
@@ -775,6 +824,7 @@ mod tests {
     }
 
     /// `GET` answered with `body` under `policy`: the result, and what the cache then holds.
+    #[cfg(feature = "offline")]
     async fn query_answered(
         body: &str,
         policy: FetchPolicy,
@@ -797,6 +847,7 @@ mod tests {
 
     /// With a cache to write, the data is checked by the cache write instead of a pass of its
     /// own: the same bodies fail the same way, and nothing of them is cached.
+    #[cfg(feature = "offline")]
     #[tokio::test]
     async fn data_checked_by_the_cache_write_fails_the_request_and_is_not_cached() {
         let deep = format!(
@@ -852,6 +903,54 @@ mod tests {
             );
             assert_eq!(cached.is_some(), policy != FetchPolicy::NoCache);
         }
+    }
+
+    /// Built without the cache, a query under any policy but cache-only is the network's answer
+    /// (its data checked before it is returned), a mutation too, and cache-only misses.
+    #[cfg(not(feature = "offline"))]
+    #[tokio::test]
+    async fn without_the_cache_queries_ask_the_network_and_cache_only_misses() {
+        const GET: &str = r#"query Get { getTodo(id: "1") { id name } }"#;
+        let client = client_answering(r#"{"data":{"getTodo":{"id":"1","name":"\u00e9"}}}"#);
+        for policy in [
+            FetchPolicy::CacheFirst,
+            FetchPolicy::CacheAndNetwork,
+            FetchPolicy::NetworkOnly,
+            FetchPolicy::NoCache,
+        ] {
+            let request = GraphQLRequest {
+                fetch_policy: policy,
+                ..GraphQLRequest::new(GET)
+            };
+            let response = client.query_text(request).await.unwrap();
+            assert_eq!(
+                response.data_text(),
+                Some(r#"{"getTodo":{"id":"1","name":"\u00e9"}}"#),
+                "{policy:?}"
+            );
+        }
+        let cache_only = |error_policy| GraphQLRequest {
+            fetch_policy: FetchPolicy::CacheOnly,
+            error_policy,
+            ..GraphQLRequest::new(GET)
+        };
+        match client.query(cache_only(ErrorPolicy::None)).await {
+            Err(AppSyncError::GraphQl { errors, data: None }) => {
+                assert_eq!(errors[0].error_type.as_deref(), Some("CacheMiss"));
+                assert!(errors[0].message.contains("`Get`"), "{}", errors[0].message);
+            }
+            other => panic!("{other:?}"),
+        }
+        let missed = client.query(cache_only(ErrorPolicy::All)).await.unwrap();
+        assert_eq!((missed.data, missed.errors.len()), (None, 1));
+        let bad = client_answering(r#"{"data":{"getTodo":{"id":"1","name":"\ud800"}}}"#);
+        let e = bad.query_text(GraphQLRequest::new(GET)).await.unwrap_err();
+        assert_eq!(e.code(), "INVALID_RESPONSE");
+        let e = bad
+            .mutate_text(GraphQLRequest::new(r#"mutation { m { id } }"#))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_RESPONSE");
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub enum AppSyncError {
     #[error("invalid response (HTTP {status}): {message}")]
     InvalidResponse { status: u16, message: String },
     /// The local cache or its store failed (a corrupt or too-new store file, disk I/O).
+    #[cfg(feature = "offline")]
     #[error("cache: {0}")]
     Cache(#[from] crate::cache::CacheError),
 }
@@ -75,6 +76,7 @@ impl AppSyncError {
             AppSyncError::Http { .. } => "HTTP",
             AppSyncError::GraphQl { .. } => "GRAPHQL",
             AppSyncError::InvalidResponse { .. } => "INVALID_RESPONSE",
+            #[cfg(feature = "offline")]
             AppSyncError::Cache(_) => "CACHE",
         }
     }

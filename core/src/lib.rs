@@ -9,6 +9,7 @@
 
 pub mod auth;
 mod base64;
+#[cfg(feature = "offline")]
 pub mod cache;
 pub mod client;
 pub mod config;
@@ -16,11 +17,13 @@ pub mod error;
 pub mod graphql;
 mod http_date;
 mod log;
+#[cfg(feature = "offline")]
 pub mod outbox;
 pub mod realtime;
 pub mod request;
 pub mod response;
 pub mod runtime;
+#[cfg(feature = "offline")]
 pub mod storage;
 pub mod transport;
 pub mod url;

@@ -112,6 +112,7 @@ impl TextResponse {
     }
 
     /// The HTTP status it came with (200 for an answer from the cache).
+    #[cfg(feature = "offline")]
     pub(crate) fn status(&self) -> u16 {
         self.status
     }

@@ -54,6 +54,7 @@ pub fn error_class(error: &AppSyncError) -> &'static str {
         AppSyncError::Http { .. } => "HttpError",
         AppSyncError::GraphQl { .. } => "GraphQLResponseError",
         AppSyncError::InvalidResponse { .. } => "InvalidResponseError",
+        #[cfg(feature = "offline")]
         AppSyncError::Cache(_) => "CacheError",
     }
 }
@@ -96,6 +97,7 @@ pub fn error_to_json(error: &AppSyncError) -> Map<String, Value> {
         AppSyncError::InvalidResponse { status, .. } => {
             fields.insert("status".into(), json!(status));
         }
+        #[cfg(feature = "offline")]
         AppSyncError::Cache(e) => {
             let corrupt = matches!(
                 e,
@@ -144,6 +146,7 @@ fn state_to_json(state: &ConnectionState) -> Value {
 
 /// A mutation's outcome: `{type: 'succeeded', data, errors}`, `{type: 'parked', reason, code,
 /// message, error}` or `{type: 'discarded'}` (`error` is replaced by a JS `Error` at the boundary).
+#[cfg(feature = "offline")]
 pub fn outcome_to_json(outcome: &appsync_core::outbox::Outcome) -> Value {
     use appsync_core::outbox::Outcome;
     match outcome {
@@ -162,6 +165,7 @@ pub fn outcome_to_json(outcome: &appsync_core::outbox::Outcome) -> Value {
     }
 }
 
+#[cfg(feature = "offline")]
 fn park_reason(reason: appsync_core::outbox::ParkReason) -> &'static str {
     use appsync_core::outbox::ParkReason;
     match reason {
@@ -172,6 +176,7 @@ fn park_reason(reason: appsync_core::outbox::ParkReason) -> &'static str {
 }
 
 /// An outbox event: `{type: 'enqueued' | 'sending' | 'retrying' | 'done' | 'network', ...}`.
+#[cfg(feature = "offline")]
 pub fn outbox_event_to_json(event: &appsync_core::outbox::OutboxEvent) -> Value {
     use appsync_core::outbox::OutboxEvent;
     match event {
@@ -197,6 +202,7 @@ pub fn outbox_event_to_json(event: &appsync_core::outbox::OutboxEvent) -> Value 
 
 /// A queued mutation: `{id, document, variables, optimisticResponse, enqueuedAtMs, attempts,
 /// parked: null | {reason, message, errorType, serverData}}`.
+#[cfg(feature = "offline")]
 pub fn queued_to_json(entry: &appsync_core::outbox::QueuedMutation) -> Value {
     json!({
         "id": entry.id,
@@ -246,6 +252,7 @@ mod tests {
         assert_eq!(fields["data"], json!({"listTodos": null}));
     }
 
+    #[cfg(feature = "offline")]
     #[test]
     fn outbox_outcomes_and_events_have_their_js_shapes() {
         use appsync_core::outbox::{OutboxEvent, Outcome, ParkReason};

@@ -14,6 +14,8 @@ mod describe;
 pub mod encode;
 pub mod request;
 
+#[cfg(all(target_family = "wasm", feature = "offline"))]
+mod cache;
 #[cfg(target_family = "wasm")]
 mod client;
 #[cfg(all(target_family = "wasm", feature = "conformance"))]
@@ -22,11 +24,11 @@ mod conformance;
 mod fetch;
 #[cfg(target_family = "wasm")]
 mod js;
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "offline"))]
 mod outbox;
 #[cfg(target_family = "wasm")]
 mod providers;
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "offline"))]
 mod store;
 #[cfg(target_family = "wasm")]
 mod websocket;
@@ -35,7 +37,7 @@ mod websocket;
 pub use client::{WasmClient, WasmSubscription};
 #[cfg(target_family = "wasm")]
 pub use fetch::FetchTransport;
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "offline"))]
 pub use store::IndexedDbStore;
 #[cfg(target_family = "wasm")]
 pub use websocket::BrowserWebSocketConnector;

@@ -2,9 +2,8 @@
 //! entries (retry, edit, discard), the browser's network status, and a conflict resolver
 //! written as an async JS function.
 
-use crate::client::{
-    parse_operation, read_data, read_fragment_options, read_request, WasmClient, WasmSubscription,
-};
+use crate::cache::{parse_operation, read_data, read_fragment_options};
+use crate::client::{read_request, WasmClient, WasmSubscription};
 use crate::encode::{outbox_event_to_json, outcome_to_json, queued_to_json};
 use crate::js::{describe_thrown, error_value, from_json, to_json};
 use appsync_core::graphql::DocumentError;

@@ -1,7 +1,8 @@
 // The browser suite's runner: serves the built package, the test pages and the shared fixtures on
 // 127.0.0.1, points the page at appsync-mock (APPSYNC_MOCK_URL, or a mock it starts itself), runs
 // the scenarios in Debian's headless Chromium through playwright-core (page.html: the published
-// package; store.html: the store checks on IndexedDB, from the test-only build), and prints one
+// package; store.html: the store checks on IndexedDB, from the test-only build; lite.html: the
+// online scenarios again on the package's lite entry), and prints one
 // line per scenario and then `web: N passed, N failed`. Exit status 1 when anything failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,9 +75,10 @@ function serve(mockUrl) {
   const routes = {
     '/': join(packageDir, 'test', 'page.html'),
     '/store.html': join(packageDir, 'test', 'store.html'),
+    '/lite.html': join(packageDir, 'test', 'lite.html'),
     '/fixtures/scenarios.json': join(repo, 'tests', 'fixtures', 'scenarios.json'),
   };
-  const served = ['/dist/', '/pkg/', '/test/build/'];
+  const served = ['/dist/', '/pkg/', '/pkg-lite/', '/test/build/'];
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     if (path === '/favicon.ico') {
@@ -156,6 +158,15 @@ async function run() {
   await twoTabs(context, base, mockUrl);
   await page.goto(`${base}/store.html`);
   await finished();
+  // A fresh tab, so the page's resource list is the lite entry's alone.
+  const lite = await context.newPage();
+  lite.on('pageerror', (error) => browserLog.push(`lite: page error: ${error.message}`));
+  lite.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') browserLog.push(`lite: console.${message.type()}: ${message.text()}`);
+  });
+  await lite.exposeFunction('__report', report);
+  await lite.goto(`${base}/lite.html`);
+  await lite.waitForFunction(() => window.__done !== undefined, null, { timeout: suiteTimeoutMs, polling: 200 });
 }
 
 function report(result) {

@@ -1,9 +1,11 @@
-// The typed client over the wasm module: loads the module once, forwards each call to the Rust
-// core, and turns what it rejects with into `AppSyncError` subclasses.
+// The full typed client over the full wasm module (cache, outbox): loads the module once,
+// forwards each call to the Rust core, and turns what it rejects with into `AppSyncError`
+// subclasses. The online part it shares with the lite entry is `OnlineClient` (base.ts).
 import initWasm, { WasmClient, type WasmMutationCache } from '../pkg/appsync_wasm.js';
+import { loader, mapped, OnlineClient, PendingMutation, sentMutation, type WasmSource } from './base.js';
 import { CacheError, toAppSyncError } from './errors.js';
 import { openStore } from './store.js';
-import { OutboxEvents, Subscription, WatchedQuery, toOutcome, type Cancellable, type SubscriptionHandle } from './subscription.js';
+import { OutboxEvents, WatchedQuery, toOutcome, type SubscriptionHandle } from './subscription.js';
 import type {
   AuthProviders,
   ClientOptions,
@@ -17,41 +19,16 @@ import type {
   QueuedMutation,
   FragmentOptions,
   GraphQLRequest,
-  GraphQLResponse,
   JsonObject,
-  SubscriptionEvent,
   WatchResult,
 } from './types.js';
-
-let loading: Promise<void> | undefined;
-
-/** Where the WebAssembly module comes from: its URL, a fetch `Response`, its bytes, or a compiled module. */
-export type WasmSource = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 /**
  * Loads the WebAssembly module. `create` calls it for you with the default location (the
  * `.wasm` file next to the package's JS); call it first to load from elsewhere (a URL, a
  * `Response`, bytes or a compiled `WebAssembly.Module`). Calling it again does nothing.
  */
-export function initAppSync(wasm?: WasmSource | Promise<WasmSource>): Promise<void> {
-  loading ??= initWasm(wasm === undefined ? undefined : { module_or_path: wasm }).then(
-    () => undefined,
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
-}
-
-/** Runs a call into the wasm module, turning what it throws or rejects with into `AppSyncError`s. */
-async function mapped<T>(call: () => Promise<unknown> | unknown): Promise<T> {
-  try {
-    return (await call()) as T;
-  } catch (error) {
-    throw toAppSyncError(error);
-  }
-}
+export const initAppSync: (wasm?: WasmSource | Promise<WasmSource>) => Promise<void> = loader(initWasm);
 
 /** The wasm module's cache view with typed errors, usable during its update function's pass. */
 class UpdateCacheView implements MutationCache {
@@ -106,60 +83,19 @@ function updateForWasm<TData>(update: MutationUpdate<TData> | undefined): ((raw:
   };
 }
 
-/** A mutation `mutate` took: queued (offline support on) or already answered. */
-export class PendingMutation<TData = JsonObject> {
-  readonly #outcome: () => Promise<MutationOutcome<TData>>;
-
-  /** @internal */
-  constructor(
-    /** The client mutation id. */
-    readonly id: string,
-    outcome: () => Promise<MutationOutcome<TData>>,
-  ) {
-    this.#outcome = outcome;
-  }
-
-  /** Resolves to the outcome (for as long as the device is offline). */
-  outcome(): Promise<MutationOutcome<TData>> {
-    return this.#outcome();
-  }
-
-  /**
-   * Resolves to the server's answer (for as long as the device is offline); null when the
-   * mutation was discarded. A parked mutation rejects with the `AppSyncError` that parked it (it
-   * stays queued: retry, edit or discard it).
-   */
-  async response(): Promise<GraphQLResponse<TData> | null> {
-    const outcome = await this.#outcome();
-    if (outcome.type === 'succeeded') return { data: outcome.data, errors: outcome.errors };
-    if (outcome.type === 'parked') throw outcome.error;
-    return null;
-  }
-}
-
 /**
  * An AppSync client: queries, mutations and realtime subscriptions with every AppSync auth mode,
  * over a normalized cache persisted in IndexedDB.
  */
-export class AppSyncClient {
-  /** `null` once `close()` ran. */
-  #client: WasmClient | null;
+export class AppSyncClient extends OnlineClient<WasmClient> {
   /** `mutate` goes through the outbox unless `disableOffline`. */
   readonly #offline: boolean;
   /** The connectivity listeners added to the page (removed by `close()`). */
   #listeners: [string, () => void][] = [];
-  /** The running subscriptions, watches and outbox event streams (ended by `close()`). */
-  readonly #streams = new Set<SubscriptionHandle>();
 
   private constructor(inner: WasmClient, offline: boolean) {
-    this.#client = inner;
+    super(inner);
     this.#offline = offline;
-  }
-
-  /** The wasm client; once closed, an `Error` saying so (a call on a closed client is a bug in the app, like Kotlin's `IllegalStateException`). */
-  get #inner(): WasmClient {
-    if (this.#client === null) throw new Error('this AppSyncClient was closed (close()); create a new one');
-    return this.#client;
   }
 
   /**
@@ -169,14 +105,11 @@ export class AppSyncClient {
    * now rather than when the garbage collector gets to a client the app dropped. Later calls throw (or reject with) an
    * `Error`; closing again does nothing.
    */
-  close(): void {
-    // Ended first: each holds the engine's client too, and a `for await` over one finishes.
-    for (const stream of [...this.#streams]) stream.unsubscribe();
+  override close(): void {
     const target = globalThis as { removeEventListener?: (type: string, listener: () => void) => void };
     for (const [type, listener] of this.#listeners) target.removeEventListener?.(type, listener);
     this.#listeners = [];
-    this.#client?.free();
-    this.#client = null;
+    super.close();
   }
 
   /**
@@ -204,40 +137,16 @@ export class AppSyncClient {
     return client;
   }
 
-  /** A stream of this client's: `make` builds it over `start`; it is followed until it ends, so `close()` can end it. */
-  #stream<S extends SubscriptionHandle>(
-    make: (start: (deliver: (raw: unknown) => void) => Cancellable) => S,
-    start: (deliver: (raw: unknown) => void) => Cancellable,
-  ): S {
-    const streams = this.#streams;
-    let stream: S | undefined;
-    let ended = false;
-    const made = make((deliver) => {
-      const handle = start(deliver);
-      return {
-        unsubscribe: () => {
-          ended = true;
-          if (stream !== undefined) streams.delete(stream);
-          handle.unsubscribe();
-        },
-        free: () => handle.free(),
-      };
-    });
-    stream = made;
-    if (!ended) streams.add(made);
-    return made;
-  }
-
   static #report(client: { deref(): AppSyncClient | undefined }, online: boolean): void {
     const alive = client.deref();
-    if (alive !== undefined) alive.#client?.setNetworkOnline(online);
+    if (alive !== undefined) alive.openEngine?.setNetworkOnline(online);
   }
 
   /** Follows the browser's connectivity (`navigator.onLine`, `online` / `offline` events) for the outbox. */
   #followConnectivity(): void {
     const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; navigator?: { onLine?: boolean } };
     if (typeof target.addEventListener !== 'function') return;
-    if (target.navigator?.onLine === false) this.#inner.setNetworkOnline(false);
+    if (target.navigator?.onLine === false) this.engine.setNetworkOnline(false);
     // Through a weak reference where the engine has one: the page's listeners do not keep a
     // client the app dropped alive (its wasm memory is then freed when it is collected).
     const client: { deref(): AppSyncClient | undefined } = typeof WeakRef === 'function' ? new WeakRef(this) : { deref: () => this };
@@ -256,37 +165,37 @@ export class AppSyncClient {
    */
   enqueue<TVariables extends object = JsonObject, TData = JsonObject>(mutation: OfflineMutation<TVariables, TData>): Promise<string> {
     const { optimisticResponse, mutationId, update, ...request } = mutation;
-    return mapped(() => this.#inner.enqueueMutation(request, optimisticResponse ?? null, mutationId ?? null, updateForWasm(update)));
+    return mapped(() => this.engine.enqueueMutation(request, optimisticResponse ?? null, mutationId ?? null, updateForWasm(update)));
   }
 
   /** Resolves to a queued mutation's outcome (for as long as the device is offline). */
   async mutationOutcome<TData = JsonObject>(id: string): Promise<MutationOutcome<TData>> {
-    return toOutcome<TData>(await mapped(() => this.#inner.mutationOutcome(id)));
+    return toOutcome<TData>(await mapped(() => this.engine.mutationOutcome(id)));
   }
 
   /** Every queued mutation in order, pending and parked. */
   outboxEntries(): Promise<QueuedMutation[]> {
-    return mapped(() => this.#inner.outboxEntries());
+    return mapped(() => this.engine.outboxEntries());
   }
 
   /** Sends a parked mutation again. */
   retryMutation(id: string): Promise<void> {
-    return mapped(() => this.#inner.retryMutation(id));
+    return mapped(() => this.engine.retryMutation(id));
   }
 
   /** Replaces a queued mutation's variables (and optimistic response, when given). */
   editMutation(id: string, variables: JsonObject, optimisticResponse?: JsonObject): Promise<void> {
-    return mapped(() => this.#inner.editMutation(id, variables, optimisticResponse ?? null));
+    return mapped(() => this.engine.editMutation(id, variables, optimisticResponse ?? null));
   }
 
   /** Removes a queued mutation for good; its optimistic response is rolled back. */
   discardMutation(id: string): Promise<void> {
-    return mapped(() => this.#inner.discardMutation(id));
+    return mapped(() => this.engine.discardMutation(id));
   }
 
   /** Reports connectivity yourself (the browser's events are followed already). */
   setNetworkOnline(online: boolean): void {
-    this.#inner.setNetworkOnline(online);
+    this.engine.setNetworkOnline(online);
   }
 
   /** Sets (or clears, with `null`) the conflict resolver; without one, conflicts park the mutation. */
@@ -296,7 +205,7 @@ export class AppSyncClient {
         ? null
         : async (raw: unknown) => await resolver(raw as Conflict);
     try {
-      this.#inner.setConflictResolver(wrapped);
+      this.engine.setConflictResolver(wrapped);
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -310,7 +219,7 @@ export class AppSyncClient {
   outboxEvents(): OutboxEvents;
   outboxEvents(onEvent?: (event: OutboxEvent) => void): OutboxEvents {
     try {
-      return this.#stream((start) => new OutboxEvents(start, onEvent), (deliver) => this.#inner.watchOutbox(deliver));
+      return this.stream((start) => new OutboxEvents(start, onEvent), (deliver) => this.engine.watchOutbox(deliver));
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -318,7 +227,7 @@ export class AppSyncClient {
 
   /** Resolves once the cache's database is open; rejects with a `CacheError` if it cannot be (queries still reach the network). */
   hydrated(): Promise<void> {
-    return mapped(() => this.#inner.hydrated());
+    return mapped(() => this.engine.hydrated());
   }
 
   /**
@@ -342,7 +251,7 @@ export class AppSyncClient {
     onResult?: (result: WatchResult<TData>) => void,
   ): WatchedQuery<TData> {
     try {
-      return this.#stream((start) => new WatchedQuery<TData>(start, onResult), (deliver) => this.#inner.watchQuery(request, deliver));
+      return this.stream((start) => new WatchedQuery<TData>(start, onResult), (deliver) => this.engine.watchQuery(request, deliver));
     } catch (error) {
       throw toAppSyncError(error);
     }
@@ -357,7 +266,7 @@ export class AppSyncClient {
   readQuery<TData = JsonObject, TVariables extends object = JsonObject>(
     request: GraphQLRequest<TVariables>,
   ): Promise<TData | null> {
-    return mapped(() => this.#inner.readQuery(request));
+    return mapped(() => this.engine.readQuery(request));
   }
 
   /**
@@ -368,52 +277,41 @@ export class AppSyncClient {
     request: GraphQLRequest<TVariables>,
     data: TData,
   ): Promise<string[]> {
-    return mapped(() => this.#inner.writeQuery(request, data));
+    return mapped(() => this.engine.writeQuery(request, data));
   }
 
   /** Reads one entity through a fragment document; `null` when the cache lacks part of it. */
   readFragment<TData = JsonObject, TVariables extends object = JsonObject>(
     options: FragmentOptions<TVariables>,
   ): Promise<TData | null> {
-    return mapped(() => this.#inner.readFragment(options));
+    return mapped(() => this.engine.readFragment(options));
   }
 
   /** Writes `data` as the fields of one entity through a fragment document. */
   writeFragment<TData = JsonObject, TVariables extends object = JsonObject>(
     options: FragmentOptions<TVariables> & { data: TData },
   ): Promise<string[]> {
-    return mapped(() => this.#inner.writeFragment(options));
+    return mapped(() => this.engine.writeFragment(options));
   }
 
   /** Removes one record (e.g. `Todo:1`); queries reading it then miss. */
   evict(key: string): Promise<void> {
-    return mapped(() => this.#inner.evict(key));
+    return mapped(() => this.engine.evict(key));
   }
 
   /** Drops the records no query reaches; resolves to their keys. */
   gc(): Promise<string[]> {
-    return mapped(() => this.#inner.gc());
+    return mapped(() => this.engine.gc());
   }
 
   /** Every cached record, as one object. */
   extract(): Promise<JsonObject> {
-    return mapped(() => this.#inner.extract());
+    return mapped(() => this.engine.extract());
   }
 
   /** Replaces the cache's records with a snapshot from `extract()`. */
   restore(snapshot: JsonObject): Promise<void> {
-    return mapped(() => this.#inner.restore(snapshot));
-  }
-
-  /** Runs a query. Rejects with an `AppSyncError` subclass. */
-  async query<TData = JsonObject, TVariables extends object = JsonObject>(
-    request: GraphQLRequest<TVariables>,
-  ): Promise<GraphQLResponse<TData>> {
-    try {
-      return (await this.#inner.query(request)) as GraphQLResponse<TData>;
-    } catch (error) {
-      throw toAppSyncError(error);
-    }
+    return mapped(() => this.engine.restore(snapshot));
   }
 
   /**
@@ -431,41 +329,6 @@ export class AppSyncClient {
       return new PendingMutation<TData>(id, () => this.mutationOutcome<TData>(id));
     }
     const { optimisticResponse: _, mutationId, update, ...request } = mutation;
-    let response: GraphQLResponse<TData>;
-    try {
-      response = (await this.#inner.mutate(request, updateForWasm(update))) as GraphQLResponse<TData>;
-    } catch (error) {
-      throw toAppSyncError(error);
-    }
-    const outcome: MutationOutcome<TData> = { type: 'succeeded', data: response.data, errors: response.errors };
-    return new PendingMutation<TData>(mutationId ?? crypto.randomUUID(), async () => outcome);
-  }
-
-  /**
-   * Starts a subscription. With `onEvent`, each event is passed to it and the returned handle's
-   * `unsubscribe` stops it; without, the returned `Subscription` is iterated with `for await`.
-   * Throws an `AppSyncError` when the request cannot be sent (bad document or variables).
-   */
-  subscribe<TData = JsonObject, TVariables extends object = JsonObject>(
-    request: GraphQLRequest<TVariables>,
-    onEvent: (event: SubscriptionEvent<TData>) => void,
-  ): SubscriptionHandle;
-  subscribe<TData = JsonObject, TVariables extends object = JsonObject>(
-    request: GraphQLRequest<TVariables>,
-  ): Subscription<TData>;
-  subscribe<TData = JsonObject, TVariables extends object = JsonObject>(
-    request: GraphQLRequest<TVariables>,
-    onEvent?: (event: SubscriptionEvent<TData>) => void,
-  ): Subscription<TData> {
-    try {
-      return this.#stream((start) => new Subscription<TData>(start, onEvent), (deliver) => this.#inner.subscribe(request, deliver));
-    } catch (error) {
-      throw toAppSyncError(error);
-    }
-  }
-
-  /** Reconnects every realtime connection now: call it when the device's network changes. */
-  reconnectRealtime(): void {
-    this.#inner.reconnectRealtime();
+    return sentMutation<TData>(() => this.engine.mutate(request, updateForWasm(update)), mutationId);
   }
 }

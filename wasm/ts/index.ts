@@ -1,5 +1,6 @@
 // @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API.
-export { AppSyncClient, PendingMutation, initAppSync, type WasmSource } from './client.js';
+export { AppSyncClient, initAppSync } from './client.js';
+export { OnlineClient, PendingMutation, type WasmSource } from './base.js';
 export { OutboxEvents, Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
 export {
   AppSyncError,
