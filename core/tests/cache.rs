@@ -671,6 +671,60 @@ async fn segment_reads_send_each_object_once() {
     assert_eq!(read["listTodos"]["items"][1]["name"], "b2");
 }
 
+/// A segment read keeps no text of the objects it sent (the consumer has them), only of the
+/// objects inside them; a text read fills the texts in without new ids, so the next segment
+/// read still sends nothing.
+#[tokio::test]
+async fn segment_reads_keep_no_text_of_what_they_send() {
+    let list = op(LIST);
+    let texts = Cache::new(KeyConfig::default(), None);
+    texts.write_query(&list, None, &list_data()).await.unwrap();
+    let read = texts.read_query_text(&list, None).await.unwrap();
+    let with_texts = texts.memo_text_bytes();
+    let items: usize = list_data()["listTodos"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| serde_json::to_string(item).unwrap().len())
+        .sum();
+    assert!(with_texts > items, "{with_texts} {items}");
+
+    let cache = Cache::new(KeyConfig::default(), None);
+    cache.write_query(&list, None, &list_data()).await.unwrap();
+    let mut consumer = Segments::default();
+    let first = cache.read_query_segments(&list, None).await.unwrap();
+    assert_eq!(consumer.apply(first), Some(list_data()));
+    // The owner's text stays (the items' texts are made from it); the items' do not.
+    assert_eq!(cache.memo_text_bytes(), with_texts - items);
+    // A text read fills them in, and reads the same as on a cache of text reads only.
+    assert_eq!(
+        cache.read_query_text(&list, None).await.unwrap().data,
+        read.data
+    );
+    assert_eq!(cache.memo_text_bytes(), with_texts);
+    // Same objects, same ids: nothing to send again.
+    let again = cache.read_query_segments(&list, None).await.unwrap();
+    assert!(again.fresh_ids.is_empty() && again.refs.is_empty() && again.patches.is_empty());
+    assert_eq!(consumer.apply(again), Some(list_data()));
+    // The same for an object outside a list: named again by the id it was sent under.
+    let (get, one) = (op(GET), Some(json!({"id": "1"})));
+    let expected = json!({"getTodo": {"__typename": "Todo", "id": "1", "name": "a"}});
+    cache
+        .write_query(&get, one.as_ref(), &expected)
+        .await
+        .unwrap();
+    let sent = cache.read_query_segments(&get, one.as_ref()).await.unwrap();
+    let ids = sent.fresh_ids.clone();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(consumer.apply(sent), Some(expected.clone()));
+    let text = cache.read_query_text(&get, one.as_ref()).await.unwrap();
+    assert_eq!(text.data, Some(serde_json::to_string(&expected).unwrap()));
+    let named = cache.read_query_segments(&get, one.as_ref()).await.unwrap();
+    assert!(named.fresh_ids.is_empty());
+    assert_eq!(named.ref_ids, ids);
+    assert_eq!(consumer.apply(named), Some(expected));
+}
+
 /// Todo `id` (named `n<id>`) with owner User `owner`.
 fn owned_todo(id: &str, owner: &str) -> Value {
     json!({"__typename": "Todo", "id": id, "name": format!("n{id}"),

@@ -7,8 +7,15 @@
 //   write                 JSON.parse of the response text + `client.writeQuery(request, data)`
 //                         (the package's public API; inside, the object crosses into wasm as
 //                         JSON text and is normalized into the Rust cache).
+//                         Its line also shows `parse_median_ms` (the JSON.parse alone) and
+//                         `crossing_median_ms`: JSON.stringify of the data plus TextEncoder's
+//                         UTF-8 of that text, what any write from a JS object into wasm pays
+//                         before the Rust side starts.
 //   read_after_write      the first `client.readQuery(request)` after that write, which resolves
-//                         to a plain JS object (not a handle into wasm memory).
+//                         to a plain JS object (not a handle into wasm memory). Its line also
+//                         shows `json_parse_median_ms`: JSON.parse of the result's own text, the
+//                         engine's fastest way to make those objects, a floor for any read that
+//                         ends in them.
 //   update_one_then_read  `client.writeFragment` of Todo:todo-<n/2>'s new name, then
 //                         `readQuery` of the whole list again.
 //   query_network         `client.query(request)` (network-only) on a fresh client whose `fetch`
@@ -23,8 +30,10 @@
 //                         until the callback has the list with that name (as a JS object).
 //   heap                  (a separate, untimed run on a fresh module instance) the growth of the
 //                         wasm linear memory plus the JS heap (after global.gc()) caused by the
-//                         write. Linear memory never shrinks, so this is the write's high-water
-//                         mark: an upper bound of what holding the data costs.
+//                         write (`heap_mib`), and after the first read with its result kept
+//                         (`heap_after_read_mib`, as peers.mjs measures it). Linear memory never
+//                         shrinks, so each is a high-water mark: an upper bound of what holding
+//                         the data costs.
 // Every read is checked (item count, last item's name, the renamed item); a mismatch exits 1.
 
 import { readFileSync, existsSync } from 'node:fs';
@@ -80,7 +89,8 @@ async function bench(n) {
   const text = listTodosJson(n);
   const request = { query: QUERY, variables: listTodosVariables(n) };
   const renamed = updatedItem(n);
-  const figures = { write: [], read_after_write: [], update_one_then_read: [], parse: [] };
+  const figures = { write: [], read_after_write: [], update_one_then_read: [], parse: [], crossing: [], json_parse: [] };
+  const encoder = new TextEncoder();
   // The first two runs warm the JIT up and are not counted.
   for (let run = 0; run < runsFor(n) + 2; run++) {
     const client = await newClient();
@@ -102,7 +112,18 @@ async function bench(n) {
     const updated = performance.now();
     check(again, n, renamed);
     client.close();
+    // The floors (see the top), on the same data.
+    const crossingStart = performance.now();
+    const bytes = encoder.encode(JSON.stringify(parsed.data));
+    const crossed = performance.now();
+    const resultText = JSON.stringify(first);
+    const parseStart = performance.now();
+    const reparsed = JSON.parse(resultText);
+    const reparsedAt = performance.now();
+    if (bytes.length === 0 || reparsed.listTodos.items.length !== n) throw new Error('the floors measured nothing');
     if (run >= 2) {
+      figures.crossing.push(crossed - crossingStart);
+      figures.json_parse.push(reparsedAt - parseStart);
       figures.parse.push(parsedAt - start);
       figures.write.push(written - start);
       figures.read_after_write.push(read - written);
@@ -114,7 +135,11 @@ async function bench(n) {
   const runs = figures.write.length;
   for (const bench of ['write', 'read_after_write', 'update_one_then_read', 'query_network', 'watch_update_emit']) {
     const line = { bench, impl: IMPL, n, median_ms: round(median(figures[bench])), runs };
-    if (bench === 'write') line.parse_median_ms = round(median(figures.parse));
+    if (bench === 'write') {
+      line.parse_median_ms = round(median(figures.parse));
+      line.crossing_median_ms = round(median(figures.crossing));
+    }
+    if (bench === 'read_after_write') line.json_parse_median_ms = round(median(figures.json_parse));
     console.log(JSON.stringify(line));
   }
 }
@@ -194,11 +219,27 @@ async function heap(n) {
   const mib = (bytes) => Math.round((bytes / (1024 * 1024)) * 100) / 100;
   const linear = wasm.memory.buffer.byteLength - memoryBefore;
   const js = process.memoryUsage().heapUsed - jsBefore;
+  const result = await client.readQuery(request);
+  check(result, n);
+  global.gc();
+  const linearAfterRead = wasm.memory.buffer.byteLength - memoryBefore;
+  const jsAfterRead = process.memoryUsage().heapUsed - jsBefore;
   // Linear memory only grows: its growth is the write's high-water mark (the JSON text and
   // parsed tree inside wasm included), an upper bound of what the cache holds.
   console.log(
-    JSON.stringify({ bench: 'heap', impl: IMPL, n, heap_mib: mib(linear + js), linear_memory_mib: mib(linear), js_heap_mib: mib(js), runs: 1 }),
+    JSON.stringify({
+      bench: 'heap',
+      impl: IMPL,
+      n,
+      heap_mib: mib(linear + js),
+      linear_memory_mib: mib(linear),
+      js_heap_mib: mib(js),
+      heap_after_read_mib: mib(linearAfterRead + jsAfterRead),
+      linear_memory_after_read_mib: mib(linearAfterRead),
+      runs: 1,
+    }),
   );
+  if (result === null) throw new Error('unreachable: keeps the result alive until here');
   client.free();
 }
 

@@ -515,6 +515,15 @@ impl Cache {
         .await
     }
 
+    /// The bytes of object text the read memo holds (for tests and diagnostics). Text reads
+    /// keep each object's text; a segment read keeps none of the objects it sent.
+    pub fn memo_text_bytes(&self) -> usize {
+        self.memo
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .text_bytes()
+    }
+
     /// Forgets what segment reads sent (the consumer lost it): the next one sends everything.
     pub fn reset_segments(&self) {
         self.clear_memo();

@@ -1097,7 +1097,11 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                     self.dep_log.push(*target);
                 }
                 if let Some(memo) = &mut self.memo {
-                    if let Some(at) = memo.get(set, *target) {
+                    let segment = top && self.segments.is_some();
+                    if let Some(at) = memo
+                        .get(set, *target)
+                        .filter(|&at| memo.usable(at, segment))
+                    {
                         announce(out, place);
                         let value = match self.segments.as_deref_mut().filter(|_| top) {
                             Some(segments) => {
@@ -1126,7 +1130,10 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
                         if let (Some(start), Some(memo)) = (start, &mut self.memo) {
                             if self.missing.len() == missing {
                                 let deps = self.dep_log.get(logged..).unwrap_or_default();
-                                let made = memo.put(set, *target, out.text_since(start), deps);
+                                // What a segment read sends at once keeps no text.
+                                let keep_text = !(top && self.segments.is_some());
+                                let text = out.text_since(start);
+                                let made = memo.put(set, *target, text, deps, keep_text);
                                 if let (Some(at), Some(segments)) =
                                     (made, self.segments.as_deref_mut().filter(|_| top))
                                 {
@@ -1506,7 +1513,10 @@ pub(crate) struct Memo {
 
 #[derive(Debug)]
 struct MemoEntry {
-    text: Box<str>,
+    /// The object's text; `None` for an entry a segment read made and sent at once: the consumer
+    /// holds its object, and the text (most of a memo's bytes) would only be kept for text reads
+    /// of the same query, which fill it in when they need it.
+    text: Option<Box<str>>,
     /// The record itself first, then every record read under it.
     deps: Deps,
     made: u64,
@@ -1516,6 +1526,14 @@ struct MemoEntry {
 }
 
 impl Memo {
+    /// The bytes of object text the entries hold.
+    pub(crate) fn text_bytes(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|e| e.text.as_deref().map_or(0, str::len))
+            .sum()
+    }
+
     /// Forgets every entry (and tells segment readers so, by the epoch).
     pub(crate) fn clear(&mut self) {
         *self = Memo {
@@ -1687,8 +1705,16 @@ impl Bound<'_, '_> {
         if !holds {
             return None;
         }
+        // An entry never sent must be sent now, which needs its text.
+        if !entry.sent && entry.text.is_none() {
+            return None;
+        }
         let unsent = !std::mem::replace(&mut entry.sent, true);
-        Some((&entry.text, entry.deps.as_slice(), unsent))
+        Some((
+            entry.text.as_deref().unwrap_or(""),
+            entry.deps.as_slice(),
+            unsent,
+        ))
     }
 
     /// The key of the list at `path` whose items are read through `set`.
@@ -1771,10 +1797,18 @@ impl Bound<'_, '_> {
 
     /// The text and dependencies of the entry at `at` (a [`Bound::get`]'s).
     fn entry_text(&self, at: u32) -> (&str, &[Sym]) {
+        self.memo.entries.get(at as usize).map_or(("", &[]), |e| {
+            (e.text.as_deref().unwrap_or(""), e.deps.as_slice())
+        })
+    }
+
+    /// Whether the (fresh) entry at `at` can stand in for its object: with its text, or in a
+    /// segment read's outermost objects (`segment`) as a marker, once it was sent.
+    fn usable(&self, at: u32, segment: bool) -> bool {
         self.memo
             .entries
             .get(at as usize)
-            .map_or(("", &[]), |e| (&*e.text, e.deps.as_slice()))
+            .is_some_and(|e| e.text.is_some() || (segment && e.sent))
     }
 
     fn entry_id(&self, at: u32) -> u32 {
@@ -1787,10 +1821,20 @@ impl Bound<'_, '_> {
         (!std::mem::replace(&mut entry.sent, true)).then_some(entry.id)
     }
 
-    /// Stores an entry; where it is (`None`: the memo is full).
-    fn put(&mut self, set: &SelectionSet, record: Sym, text: &str, deps: &[Sym]) -> Option<u32> {
+    /// Stores an entry, with its text when `keep_text`; where it is (`None`: the memo is full).
+    /// A fresh entry there without text (a segment read's) only gets the text: it is the same
+    /// object, and keeps its id (so the consumer keeps its object).
+    fn put(
+        &mut self,
+        set: &SelectionSet,
+        record: Sym,
+        text: &str,
+        deps: &[Sym],
+        keep_text: bool,
+    ) -> Option<u32> {
         let key = self.key(set, record)?;
-        if self.memo.bytes + text.len() > MEMO_BYTES {
+        let kept = if keep_text { text.len() } else { 0 };
+        if self.memo.bytes + kept > MEMO_BYTES {
             // Full: entries made stale are replaced as their objects are read again.
             return None;
         }
@@ -1806,9 +1850,20 @@ impl Bound<'_, '_> {
             let mut seen = FastSet::default();
             deps.iter().copied().filter(|d| seen.insert(*d)).collect()
         };
-        self.memo.bytes += text.len();
+        if let Some(&at) = self.memo.index.get(&key) {
+            if self.get(set, record) == Some(at) {
+                if let Some(old) = self.memo.entries.get_mut(at as usize) {
+                    if old.text.is_none() {
+                        self.memo.bytes += kept;
+                        old.text = keep_text.then(|| text.into());
+                        return Some(at);
+                    }
+                }
+            }
+        }
+        self.memo.bytes += kept;
         let entry = MemoEntry {
-            text: text.into(),
+            text: keep_text.then(|| text.into()),
             deps: Deps::new(unique),
             made: self.generation,
             id: self.memo.next_id,
@@ -1819,7 +1874,8 @@ impl Bound<'_, '_> {
         let at = *self.memo.index.entry(key).or_insert(next);
         match self.memo.entries.get_mut(at as usize) {
             Some(old) => {
-                self.memo.bytes = self.memo.bytes.saturating_sub(old.text.len());
+                let old_bytes = old.text.as_deref().map_or(0, str::len);
+                self.memo.bytes = self.memo.bytes.saturating_sub(old_bytes);
                 *old = entry;
             }
             None => self.memo.entries.push(entry),
