@@ -407,10 +407,35 @@ struct Segments {
     slots: std::collections::HashMap<u32, (u32, Value)>,
     /// Kept lists by place: (list id, items).
     lists: std::collections::HashMap<u64, (u64, Vec<Value>)>,
+    /// Fresh texts a chunked read handed over before its result (see `read_chunked`).
+    pending: Vec<String>,
 }
 
 impl Segments {
+    /// A segment read whose fresh texts come in chunks of `chunk_bytes` as it goes, as the web
+    /// package reads.
+    async fn read_chunked(
+        &mut self,
+        cache: &Cache,
+        operation: &Operation,
+        variables: Option<&Value>,
+        chunk_bytes: usize,
+    ) -> Option<Value> {
+        let mut chunks = Vec::new();
+        let mut collect = |chunk: Option<&str>| match chunk {
+            None => chunks.clear(),
+            Some(text) => chunks.push(text.to_owned()),
+        };
+        let read = cache
+            .read_query_segments_with(operation, variables, chunk_bytes, &mut collect)
+            .await
+            .unwrap();
+        self.pending = chunks;
+        self.apply(read)
+    }
+
     fn apply(&mut self, read: SegmentRead) -> Option<Value> {
+        let pending = std::mem::take(&mut self.pending);
         if self.epoch != Some(read.epoch) {
             self.slots.clear();
             self.lists.clear();
@@ -421,7 +446,11 @@ impl Segments {
             assert!(read.refs.is_empty() && read.fresh_ids.is_empty());
             return Some(skeleton);
         }
-        let fresh: Vec<Value> = serde_json::from_str(&read.fresh).unwrap();
+        let mut fresh: Vec<Value> = Vec::new();
+        for chunk in pending.iter().chain([&read.fresh]) {
+            let texts: Vec<Value> = serde_json::from_str(chunk).unwrap();
+            fresh.extend(texts);
+        }
         assert_eq!(fresh.len(), read.fresh_ids.len());
         assert_eq!(fresh.len(), read.fresh_slots.len());
         for ((slot, id), object) in read.fresh_slots.iter().zip(&read.fresh_ids).zip(fresh) {
@@ -500,12 +529,22 @@ async fn text_segments_tree(
     reads: &[(Arc<Operation>, Option<Value>)],
     segments: &mut Segments,
 ) {
-    for (operation, variables) in reads {
-        let read = cache
-            .read_query_segments(operation, variables.as_ref())
-            .await
-            .unwrap();
-        let assembled = segments.apply(read);
+    for (i, (operation, variables)) in reads.iter().enumerate() {
+        // Every other read hands its fresh texts over in chunks (of one text each, or more).
+        let assembled = match i % 3 {
+            0 => {
+                let read = cache
+                    .read_query_segments(operation, variables.as_ref())
+                    .await
+                    .unwrap();
+                segments.apply(read)
+            }
+            n => {
+                segments
+                    .read_chunked(cache, operation, variables.as_ref(), 40 * (n - 1) + 1)
+                    .await
+            }
+        };
         let text = cache
             .read_query_text(operation, variables.as_ref())
             .await

@@ -10,7 +10,18 @@
  * `lists` by place (a list id and a private copy of the items), valid for one memo `epoch`.
  * Slots and places are dense and bounded by the memo's size, so plain arrays hold them. */
 export function newSegments() {
-  return { epoch: -1, ids: [], objects: [], lists: [] };
+  return { epoch: -1, ids: [], objects: [], lists: [], chunks: [] };
+}
+
+/**
+ * A chunk of the next result's fresh texts (a JSON array, before the read's own `fresh`), or
+ * `undefined`: the read starts over, or its chunks are not used, so they are dropped.
+ * @param {State} state
+ * @param {string | undefined} chunk
+ */
+export function freshChunk(state, chunk) {
+  if (chunk === undefined) state.chunks = [];
+  else state.chunks.push(chunk);
 }
 
 /**
@@ -27,6 +38,8 @@ export function newSegments() {
  * @param {Uint32Array} patches
  */
 export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, freshIds, fresh, patches) {
+  const chunks = state.chunks;
+  state.chunks = [];
   if (state.epoch !== epoch) {
     state.ids = [];
     state.objects = [];
@@ -34,7 +47,9 @@ export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, fresh
     state.epoch = epoch;
   }
   if (freshIds.length > 0) {
-    const parsed = JSON.parse(fresh);
+    chunks.push(fresh);
+    const parsed = chunks.length === 1 ? JSON.parse(fresh) : chunks.flatMap((chunk) => JSON.parse(chunk));
+    if (parsed.length !== freshIds.length) throw new Error(`segment read: ${parsed.length} fresh texts for ${freshIds.length} entries`);
     for (let i = 0; i < freshIds.length; i++) {
       state.ids[freshSlots[i]] = freshIds[i];
       state.objects[freshSlots[i]] = freeze(parsed[i]);
@@ -43,7 +58,7 @@ export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, fresh
   return resolve(JSON.parse(skeleton), { state, refs, refIds, patches });
 }
 
-/** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[]}} State */
+/** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[], chunks: string[]}} State */
 /** @typedef {{state: State, refs: Uint32Array, refIds: Uint32Array, patches: Uint32Array}} Read */
 
 /**

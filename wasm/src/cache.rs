@@ -21,6 +21,9 @@ use wasm_bindgen::{JsCast, JsValue};
 extern "C" {
     #[wasm_bindgen(js_name = newSegments)]
     pub(crate) fn new_segments() -> JsValue;
+    /// A chunk of a read's fresh texts (a JSON array), or `None`: the read starts over.
+    #[wasm_bindgen(js_name = freshChunk)]
+    fn fresh_chunk(state: &JsValue, chunk: Option<&str>);
     #[wasm_bindgen(catch)]
     fn assemble(
         state: &JsValue,
@@ -421,6 +424,9 @@ fn watch_result(response: &TextResponse) -> JsValue {
     value
 }
 
+/// How much fresh text a segment read gathers before it hands it to the page.
+const FRESH_CHUNK_BYTES: usize = 256 * 1024;
+
 /// A query's data read from the cache as JS objects (`null` when the cache lacks part of it).
 /// JSON text straight from the records, cut at the memoized objects (a segment read): only
 /// the texts of objects this client has not had yet are parsed (by the engine's own
@@ -433,11 +439,18 @@ async fn read_objects(
     operation: &Operation,
     variables: Option<&Value>,
 ) -> Result<JsValue, appsync_core::cache::CacheError> {
-    let read = cache.read_query_segments(operation, variables).await?;
+    // The fresh texts go to the page a chunk at a time, so a first read of a long list never
+    // holds all of them in wasm memory (which never shrinks) at once.
+    let mut chunks = |chunk: Option<&str>| fresh_chunk(segments, chunk);
+    let read = cache
+        .read_query_segments_with(operation, variables, FRESH_CHUNK_BYTES, &mut chunks)
+        .await?;
     let Some(skeleton) = read.skeleton.as_deref() else {
+        fresh_chunk(segments, None);
         return Ok(JsValue::NULL);
     };
     if read.plain {
+        fresh_chunk(segments, None);
         return Ok(from_json_text(skeleton));
     }
     let assembled = assemble(

@@ -156,6 +156,27 @@ async function main(): Promise<void> {
     c.close();
   });
 
+  scenario('a first read of a list too long to hand over at once (its texts come in chunks) reads it whole', async () => {
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    type List = { listTodos: { items: JsonObject[] } };
+    const list = { query: 'query Chunks { listTodos { items { id name description owner { id name } } } }' };
+    // About 750 KB of item texts: three chunks of 256 KiB and the rest.
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      __typename: 'Todo',
+      id: `k${i}`,
+      name: `item ${i}`,
+      description: `the description of item ${i}, long enough to make the list's text long: ${'x'.repeat(160)}`,
+      owner: { __typename: 'User', id: `o${i % 7}`, name: `owner ${i % 7}` },
+    }));
+    const data = { listTodos: { __typename: 'ModelTodoConnection', items } };
+    checkSame(await c.writeQuery(list, data), [], 'writeQuery warnings');
+    const first = await c.readQuery<List>(list);
+    checkSame(first, data, 'the first read');
+    const again = await c.readQuery<List>(list);
+    check(again?.listTodos.items.every((it, i) => it === first?.listTodos.items[i]) === true, 'the same objects on the next read');
+    c.close();
+  });
+
   scenario('close() releases a client: later calls fail with an Error, closing again is harmless', async () => {
     const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
     const { get } = fixture;

@@ -6,8 +6,8 @@ use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
 use super::normalize::{normalize_into, normalize_text_into, Written};
 use super::read::{
-    read_fragment_from, read_query_from, read_segments_memo, read_text_from, read_text_memo, Memo,
-    MemoUse, ReadResult, RecordSource, SegmentRead, Start, TextRead,
+    read_fragment_from, read_query_from, read_segments_memo, read_text_from, read_text_memo,
+    FreshChunks, Memo, MemoUse, ReadResult, RecordSource, SegmentRead, Start, TextRead,
 };
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::root_key;
@@ -501,7 +501,34 @@ impl Cache {
         operation: &Operation,
         variables: Option<&Value>,
     ) -> Result<SegmentRead, CacheError> {
+        self.segments_read(operation, variables, None).await
+    }
+
+    /// [`Cache::read_query_segments`] handing the fresh texts to `chunks` as it goes, a JSON
+    /// array each time they reach `chunk_bytes` (see [`FreshChunks`]), so a first read of a long
+    /// list never holds all of their text at once: the rest is the read's `fresh`. `chunks` is
+    /// called synchronously, inside the read.
+    pub async fn read_query_segments_with(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        chunk_bytes: usize,
+        chunks: FreshChunks<'_>,
+    ) -> Result<SegmentRead, CacheError> {
+        self.segments_read(operation, variables, Some((chunk_bytes, chunks)))
+            .await
+    }
+
+    async fn segments_read(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        mut chunks: Option<(usize, FreshChunks<'_>)>,
+    ) -> Result<SegmentRead, CacheError> {
         self.read_state_loaded(|state| {
+            let chunks = chunks
+                .as_mut()
+                .map(|(bytes, f)| (*bytes, &mut **f as FreshChunks<'_>));
             self.with_memo(state, |memo| {
                 read_segments_memo(
                     operation,
@@ -509,6 +536,7 @@ impl Cache {
                     &View(state, true),
                     &state.interner,
                     memo,
+                    chunks,
                 )
             })
         })
@@ -567,7 +595,7 @@ impl Cache {
     /// [`Cache::read_loaded`] with the whole state at hand.
     async fn read_state_loaded<R: Reached>(
         &self,
-        reading: impl Fn(&State) -> R,
+        mut reading: impl FnMut(&State) -> R,
     ) -> Result<R, CacheError> {
         for _ in 0..128 {
             let (result, unknown) = {

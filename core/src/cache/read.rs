@@ -314,9 +314,15 @@ pub struct SegmentRead {
     pub info: ReadResult,
 }
 
+/// Where a segment read hands its fresh texts over as it goes (see
+/// [`crate::cache::Cache::read_query_segments_with`]): `None` when a read (an attempt) starts, so
+/// the consumer forgets what an earlier attempt handed over, then each chunk: a JSON array of
+/// entry texts, in `fresh_slots` order, before the read's own `fresh`.
+pub type FreshChunks<'a> = &'a mut dyn FnMut(Option<&str>);
+
 /// What a segment read collects besides its skeleton.
 #[derive(Default)]
-struct Segments {
+struct Segments<'f> {
     refs: Vec<u32>,
     /// Where each of `refs` is in the memo.
     ref_ats: Vec<u32>,
@@ -331,16 +337,27 @@ struct Segments {
     collision: bool,
     /// A marker's text, being made.
     scratch: String,
+    /// Where `fresh` goes, a chunk at a time, once it holds `chunk_bytes` (none: it all stays).
+    chunks: Option<FreshChunks<'f>>,
+    chunk_bytes: usize,
 }
 
-impl Segments {
+impl Segments<'_> {
     /// Sends entry `id`'s text (at `at` in the memo) with this read.
     fn send(&mut self, at: u32, id: u32, text: &str) {
-        if !self.fresh_at.is_empty() {
+        if self.fresh.len() > 1 {
             self.fresh.push(',');
         }
         self.fresh.push_str(text);
         self.fresh_at.push((at, id));
+        if self.fresh.len() >= self.chunk_bytes {
+            if let Some(chunks) = self.chunks.as_mut() {
+                self.fresh.push(']');
+                chunks(Some(&self.fresh));
+                self.fresh.clear();
+                self.fresh.push('[');
+            }
+        }
     }
 
     /// Writes the marker of entry `id` (at `at` in the memo).
@@ -434,6 +451,7 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
     source: &S,
     interner: &Interner,
     memo: MemoUse<'_>,
+    mut chunks: Option<(usize, FreshChunks<'_>)>,
 ) -> SegmentRead {
     let MemoUse {
         memo,
@@ -441,6 +459,11 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
         generation,
     } = memo;
     let mut segments = Segments::default();
+    if let Some((bytes, chunks)) = chunks.take() {
+        chunks(None);
+        segments.chunk_bytes = bytes;
+        segments.chunks = Some(chunks);
+    }
     segments.fresh.push('[');
     let read = read_text_into(
         Start::Query(operation),
@@ -906,7 +929,7 @@ struct Step<'d> {
 /// The steps of a field list, in the order a sink takes them.
 type Plan<'d> = Rc<[Step<'d>]>;
 
-struct Reader<'r, 'd, S: RecordSource> {
+struct Reader<'r, 'd, 'f, S: RecordSource> {
     walk: &'r Walk<'d>,
     source: &'r S,
     interner: &'r Interner,
@@ -922,13 +945,13 @@ struct Reader<'r, 'd, S: RecordSource> {
     /// stretch logged while it was read).
     dep_log: Vec<Sym>,
     /// A segment read's markers and sent texts (text sinks with a memo only).
-    segments: Option<&'r mut Segments>,
+    segments: Option<&'r mut Segments<'f>>,
     /// How many memo entries being made enclose the value being read (segments are cut at
     /// depth 0 only: an entry's text has its inner entries' texts in it).
     depth: u32,
 }
 
-impl<'d, S: RecordSource> Reader<'_, 'd, S> {
+impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// The plan of a field list: in the document's order, or for sorted sinks sorted by
     /// response key (stably), each written only where it is the last field with its key.
     fn plan(&mut self, fields: &[&'d Field], sorted: bool) -> Plan<'d> {
@@ -967,7 +990,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
 
     /// The segment read's collections, for sinks a segment read writes to (elsewhere the code
     /// that uses them compiles out).
-    fn segments_mut<O: Sink>(&mut self) -> Option<&mut Segments> {
+    fn segments_mut<O: Sink>(&mut self) -> Option<&mut Segments<'f>> {
         if O::SEGMENTS {
             self.segments.as_deref_mut()
         } else {
@@ -975,7 +998,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
         }
     }
 
-    fn segments_of<O: Sink>(&self) -> Option<&Segments> {
+    fn segments_of<O: Sink>(&self) -> Option<&Segments<'f>> {
         if O::SEGMENTS {
             self.segments.as_deref()
         } else {
@@ -1215,7 +1238,7 @@ impl<'d, S: RecordSource> Reader<'_, 'd, S> {
     }
 }
 
-impl<'d, S: RecordSource> Reader<'_, 'd, S> {
+impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// A segment read's list of markers again, from the list the last such read of this place
     /// made (see [`ListMemo`]), when few of its items can have changed: only the items the
     /// records changed since reach and the items whose record is not the one of last time are
