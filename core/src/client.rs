@@ -389,21 +389,60 @@ impl AppSyncClient {
                 }
             }
         });
+        self.fetch_for_watch(request, move |e| {
+            let _ = sender.unbounded_send(Err(e));
+        });
+        Ok(receiver)
+    }
+
+    /// A watch for a binding that reads the cache itself (the web package reads its results as
+    /// the page's objects): after checking the request, the network's result is fetched per the
+    /// fetch policy, as for [`AppSyncClient::watch_query`]. A `()` comes on the first receiver
+    /// whenever a record the binding's last read depended on changes (it tells them to the
+    /// handle, see [`crate::cache::Cache::watch_changes`]), and a failed fetch on the second.
+    /// Dropping the handle stops the watch.
+    #[cfg(feature = "offline")]
+    #[allow(clippy::type_complexity)]
+    pub fn watch_changes(
+        &self,
+        request: GraphQLRequest,
+    ) -> Result<
+        (
+            crate::cache::ChangeWatchHandle,
+            futures::channel::mpsc::UnboundedReceiver<()>,
+            futures::channel::mpsc::UnboundedReceiver<AppSyncError>,
+        ),
+        AppSyncError,
+    > {
+        self.prepare(&request, OperationKind::Query)?;
+        let (handle, changes) = self.inner.cache.watch_changes();
+        let (sender, errors) = futures::channel::mpsc::unbounded();
+        self.fetch_for_watch(request, move |e| {
+            let _ = sender.unbounded_send(e);
+        });
+        Ok((handle, changes, errors))
+    }
+
+    /// A watch's network fetch, per its fetch policy: a success reaches the watch through the
+    /// cache write; a failure goes to `failed`.
+    #[cfg(feature = "offline")]
+    fn fetch_for_watch(
+        &self,
+        mut request: GraphQLRequest,
+        failed: impl FnOnce(AppSyncError) + runtime::SendOutsideWasm + 'static,
+    ) {
         if matches!(
             request.fetch_policy,
             FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly | FetchPolicy::CacheFirst
         ) {
             let client = self.clone();
-            let mut request = request;
             request.fetch_policy = FetchPolicy::NetworkOnly;
             runtime::spawn(async move {
-                // A success reaches the stream through the cache write; only failures go direct.
                 if let Err(e) = client.query_text(request).await {
-                    let _ = sender.unbounded_send(Err(e));
+                    failed(e);
                 }
             });
         }
-        Ok(receiver)
     }
 
     /// Writes a response's data to the cache. Data that is not valid JSON (the write is where

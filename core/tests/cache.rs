@@ -169,6 +169,71 @@ async fn watches_re_emit_only_when_their_records_change() {
     );
 }
 
+/// A notice arrives on `changes` within 2 s.
+async fn told(changes: &mut futures::channel::mpsc::UnboundedReceiver<()>) {
+    let notice = tokio::time::timeout(Duration::from_secs(2), changes.next()).await;
+    assert_eq!(notice, Ok(Some(())), "a change to tell of");
+}
+
+/// A change watch tells its consumer when a record its last read depended on changed, and
+/// nothing else: not before the consumer said what it read, not for unrelated or unchanged
+/// data, and nothing once its handle is dropped.
+#[tokio::test]
+async fn a_change_watch_tells_of_changes_to_what_its_last_read_depended_on() {
+    let cache = Arc::new(Cache::new(KeyConfig::default(), None));
+    let (list, get) = (op(LIST), op(GET));
+    let nine = Some(json!({"id": "9"}));
+    let (handle, mut changes) = cache.watch_changes();
+    // Nothing followed yet: a write of the list is not told.
+    cache.write_query(&list, None, &list_data()).await.unwrap();
+    assert_quiet(&mut changes, "nothing followed yet").await;
+    // An incomplete read is followed too: the write that completes it is told.
+    let read = cache
+        .read_query_segments(&get, nine.as_ref())
+        .await
+        .unwrap();
+    assert!(read.skeleton.is_none());
+    handle.follow(&read.info);
+    let todo = json!({"getTodo": {"__typename": "Todo", "id": "9", "name": "n"}});
+    cache.write_query(&get, nine.as_ref(), &todo).await.unwrap();
+    told(&mut changes).await;
+    // Following the list: a rename of one of its items is told, once.
+    let read = cache.read_query_segments(&list, None).await.unwrap();
+    handle.follow(&read.info);
+    let (rename_two, renamed) = rename("2", "b2");
+    cache
+        .write_query(&rename_two, None, &renamed)
+        .await
+        .unwrap();
+    told(&mut changes).await;
+    assert_quiet(&mut changes, "one change, one notice").await;
+    // Unrelated data (Todo:9 is not in the list any more), and the same data again.
+    let todo = json!({"getTodo": {"__typename": "Todo", "id": "9", "name": "n2"}});
+    cache.write_query(&get, nine.as_ref(), &todo).await.unwrap();
+    cache
+        .write_query(&rename_two, None, &renamed)
+        .await
+        .unwrap();
+    assert_quiet(&mut changes, "unrelated or unchanged data").await;
+    // The owner, read inside every item, is followed too.
+    let name = appsync_core::graphql::Fragment::parse("fragment U on User { name }", None).unwrap();
+    let ann = json!({"__typename": "User", "name": "Ann2"});
+    cache
+        .write_fragment(&name, "User:u1", None, &ann)
+        .await
+        .unwrap();
+    told(&mut changes).await;
+    // Dropped: the watch is gone, and its receiver ends.
+    drop(handle);
+    let (rename_one, renamed) = rename("1", "a2");
+    cache
+        .write_query(&rename_one, None, &renamed)
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(2), changes.next()).await;
+    assert_eq!(ended, Ok(None), "the receiver ends with its watch");
+}
+
 #[tokio::test]
 async fn a_watch_on_an_incomplete_result_follows_its_partial_result_until_complete() {
     let cache = Cache::new(KeyConfig::default(), None);

@@ -138,3 +138,27 @@ function resolve(value, read) {
   }
   return value;
 }
+
+/**
+ * Whether two results of one query hold the same data. The objects of unchanged entities are
+ * the same objects in both, so only what differs is compared field by field.
+ * @param {unknown} a
+ * @param {unknown} b
+ * @returns {boolean}
+ */
+export function sameResult(a, b) {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameResult(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, key) || !sameResult(/** @type {any} */ (a)[key], /** @type {any} */ (b)[key])) return false;
+  }
+  return true;
+}

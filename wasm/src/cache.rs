@@ -6,12 +6,13 @@
 use crate::client::{config_error, read_request, WasmClient, WasmSubscription};
 use crate::js::{error_value, from_json, from_json_text, to_json, to_json_text};
 use crate::store::IndexedDbStore;
+use appsync_core::cache::ChangeWatchHandle;
 use appsync_core::graphql::{DocumentError, Fragment, Operation};
 use appsync_core::storage::{Store, StoreHandle};
-use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest, TextResponse};
+use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest};
 use futures::channel::oneshot;
 use futures::future::{select, Either};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 use std::sync::Arc;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -24,6 +25,9 @@ extern "C" {
     /// A chunk of a read's fresh texts (a JSON array), or `None`: the read starts over.
     #[wasm_bindgen(js_name = freshChunk)]
     fn fresh_chunk(state: &JsValue, chunk: Option<&str>);
+    /// Whether two results of one query are the same (see `deliver_watch`).
+    #[wasm_bindgen(js_name = sameResult)]
+    fn same_result(a: &JsValue, b: &JsValue) -> bool;
     #[wasm_bindgen(catch)]
     fn assemble(
         state: &JsValue,
@@ -74,27 +78,20 @@ impl WasmClient {
         let request = read_request(&request).map_err(|e| error_value(&e))?;
         let operation = Operation::parse(&request.document, request.operation_name.as_deref())
             .map_err(|e| error_value(&e.into()))?;
-        let objects = (
-            self.client.cache().clone(),
-            self.segments.clone(),
-            Arc::new(operation),
-            request.variables.clone(),
-        );
-        let client = self.client.clone();
+        let watched = WatchedRead {
+            cache: self.client.cache().clone(),
+            segments: self.segments.clone(),
+            operation,
+            variables: request.variables.clone(),
+        };
+        let (handle, changes, errors) = self
+            .client
+            .watch_changes(request)
+            .map_err(|e| error_value(&e))?;
         let (cancel, cancelled) = oneshot::channel();
-        appsync_core::runtime::spawn(async move {
-            let results = match client.watch_query_text(request).await {
-                Ok(results) => results,
-                Err(e) => {
-                    // The watch could not start (its cache cannot be read): the last result.
-                    let value = watch_error(&e);
-                    let _ = js_sys::Reflect::set(&value, &"ended".into(), &JsValue::TRUE);
-                    let _ = on_result.call1(&JsValue::UNDEFINED, &value);
-                    return;
-                }
-            };
-            deliver_watch(results, on_result, cancelled, objects).await;
-        });
+        appsync_core::runtime::spawn(deliver_watch(
+            watched, handle, changes, errors, on_result, cancelled,
+        ));
         Ok(WasmSubscription::new(cancel))
     }
 
@@ -110,9 +107,15 @@ impl WasmClient {
         crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
-            read_objects(&cache, &segments, &operation, request.variables.as_ref())
-                .await
-                .map_err(|e| error_value(&e.into()))
+            read_objects(
+                &cache,
+                &segments,
+                &operation,
+                request.variables.as_ref(),
+                None,
+            )
+            .await
+            .map_err(|e| error_value(&e.into()))
         })
     }
 
@@ -417,11 +420,12 @@ fn watch_error(error: &AppSyncError) -> JsValue {
     value.into()
 }
 
-fn watch_result(response: &TextResponse) -> JsValue {
-    // The data's text from the cache, parsed once, by JSON.parse.
-    let value = crate::js::from_json_text(&crate::encode::text_response_to_json(response));
+fn watch_result(data: &JsValue) -> JsValue {
+    let value = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&value, &"data".into(), data);
+    let _ = js_sys::Reflect::set(&value, &"errors".into(), &js_sys::Array::new());
     let _ = js_sys::Reflect::set(&value, &"type".into(), &"result".into());
-    value
+    value.into()
 }
 
 /// How much fresh text a segment read gathers before it hands it to the page.
@@ -433,11 +437,13 @@ const FRESH_CHUNK_BYTES: usize = 256 * 1024;
 /// JSON.parse); the others are the objects earlier reads returned, and a long list where few
 /// items changed is a patch of the last one (`js/segments.js`). No tree on the Rust side.
 /// Nothing awaits between the read and `assemble`, so reads are applied in their order.
+/// With `follow`, that watch is told what the read depended on.
 async fn read_objects(
     cache: &appsync_core::cache::Cache,
     segments: &JsValue,
     operation: &Operation,
     variables: Option<&Value>,
+    follow: Option<&ChangeWatchHandle>,
 ) -> Result<JsValue, appsync_core::cache::CacheError> {
     // The fresh texts go to the page a chunk at a time, so a first read of a long list never
     // holds all of them in wasm memory (which never shrinks) at once.
@@ -445,6 +451,9 @@ async fn read_objects(
     let read = cache
         .read_query_segments_with(operation, variables, FRESH_CHUNK_BYTES, &mut chunks)
         .await?;
+    if let Some(watch) = follow {
+        watch.follow(&read.info);
+    }
     let Some(skeleton) = read.skeleton.as_deref() else {
         fresh_chunk(segments, None);
         return Ok(JsValue::NULL);
@@ -471,46 +480,93 @@ async fn read_objects(
             // both over, and answer from the text.
             cache.reset_segments();
             let read = cache.read_query_text(operation, variables).await?;
+            if let Some(watch) = follow {
+                watch.follow(&read.info);
+            }
             Ok(read.data.as_deref().map_or(JsValue::NULL, from_json_text))
         }
     }
 }
 
 /// What a watch reads its results' objects with: the cache, the client's objects, the query.
-type WatchedRead = (
-    Arc<appsync_core::cache::Cache>,
-    JsValue,
-    Arc<Operation>,
-    Option<Value>,
-);
+struct WatchedRead {
+    cache: Arc<appsync_core::cache::Cache>,
+    segments: JsValue,
+    operation: Operation,
+    variables: Option<Value>,
+}
 
-/// Hands a watch's results to the JS callback until it is cancelled. A result's data is
-/// read again as objects (see [`read_objects`]): a watch over a long list where one item
-/// changed hands over the other items' objects again, not a parse of the whole list.
+/// Hands a watch's results to the JS callback until it is cancelled: the cache's result now
+/// (when complete), then again each time a record it read changed and the result read then is
+/// not the same as the last one handed over (`sameResult` of `js/segments.js`: the objects of
+/// unchanged entities are the same objects, so only the changed ones are compared field by
+/// field), and each failed network fetch as an `error` result. Results are read as objects
+/// (see [`read_objects`]): after a one-item change of a long list the other items' objects are
+/// handed over again, and no text of the whole result is made.
 async fn deliver_watch(
-    mut results: futures::channel::mpsc::UnboundedReceiver<Result<TextResponse, AppSyncError>>,
+    watched: WatchedRead,
+    handle: ChangeWatchHandle,
+    changes: futures::channel::mpsc::UnboundedReceiver<()>,
+    errors: futures::channel::mpsc::UnboundedReceiver<AppSyncError>,
     on_result: js_sys::Function,
     mut cancelled: oneshot::Receiver<()>,
-    (cache, segments, operation, variables): WatchedRead,
 ) {
-    while let Either::Right((Some(result), _)) = select(&mut cancelled, results.next()).await {
-        let value = match &result {
-            Ok(response) => {
-                // The cache's current state: the same as the result's, or newer.
-                match read_objects(&cache, &segments, &operation, variables.as_ref()).await {
-                    Ok(data) if !data.is_null() => {
-                        let value = js_sys::Object::new();
-                        let _ = js_sys::Reflect::set(&value, &"data".into(), &data);
-                        let _ =
-                            js_sys::Reflect::set(&value, &"errors".into(), &js_sys::Array::new());
-                        let _ = js_sys::Reflect::set(&value, &"type".into(), &"result".into());
-                        value.into()
+    let WatchedRead {
+        cache,
+        segments,
+        operation,
+        variables,
+    } = watched;
+    let deliver = |value: &JsValue| {
+        // A throwing callback must not end the watch.
+        let _ = on_result.call1(&JsValue::UNDEFINED, value);
+    };
+    // `None`: a record changed; `Some`: a fetch failed.
+    let mut events = futures::stream::select(changes.map(|()| None), errors.map(Some));
+    let mut last: Option<JsValue> = None;
+    let mut read = true;
+    loop {
+        if read {
+            let objects = read_objects(
+                &cache,
+                &segments,
+                &operation,
+                variables.as_ref(),
+                Some(&handle),
+            )
+            .await;
+            match objects {
+                Ok(data) if data.is_null() => {} // Incomplete: the network's answer completes it.
+                Ok(data) => {
+                    if !last.as_ref().is_some_and(|last| same_result(last, &data)) {
+                        deliver(&watch_result(&data));
+                        last = Some(data);
                     }
-                    _ => watch_result(response),
+                }
+                Err(e) => {
+                    let value = watch_error(&e.into());
+                    if last.is_none() {
+                        // The watch could not start (its cache cannot be read): the last result.
+                        let _ = js_sys::Reflect::set(&value, &"ended".into(), &JsValue::TRUE);
+                        deliver(&value);
+                        return;
+                    }
+                    deliver(&value);
                 }
             }
-            Err(error) => watch_error(error),
-        };
-        let _ = on_result.call1(&JsValue::UNDEFINED, &value);
+        }
+        read = false;
+        match select(&mut cancelled, events.next()).await {
+            Either::Right((Some(None), _)) => read = true,
+            Either::Right((Some(Some(error)), _)) => deliver(&watch_error(&error)),
+            _ => return,
+        }
+        // Changes that came meanwhile are seen by the one read that follows.
+        while let Some(Some(event)) = events.next().now_or_never() {
+            match event {
+                None => read = true,
+                Some(error) => deliver(&watch_error(&error)),
+            }
+        }
     }
 }

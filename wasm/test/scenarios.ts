@@ -145,6 +145,14 @@ async function main(): Promise<void> {
       check(shown !== undefined && next !== undefined, 'two results');
       check(next.every((it, i) => (i === 9 ? it !== shown[i] : it === shown[i])), 'the watch hands over the unchanged items again');
       check(shown[9]?.name === 'name 9', 'the earlier result is left as it was');
+      // A change the query does not show (a field it does not select) delivers nothing; the
+      // next change it shows delivers one result.
+      const results = log.events.length;
+      await c.writeFragment({ fragment: 'fragment D on Todo { description }', key: 'Todo:m3', data: { __typename: 'Todo', description: 'unseen' } });
+      await c.writeFragment({ fragment: 'fragment N on Todo { name }', key: 'Todo:m4', data: { __typename: 'Todo', name: 'four' } });
+      const shownAgain = listOf(await log.wait((r) => listOf(r)?.[4]?.name === 'four', 'the watch after a shown change'));
+      checkSame(log.events.length, results + 1, 'results delivered for an unseen and a shown change');
+      check(shownAgain !== undefined && shownAgain[3] !== undefined && shownAgain[3].name === 'name 3', 'the item with the unseen change');
     } finally {
       handle.unsubscribe();
     }

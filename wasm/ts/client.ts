@@ -233,7 +233,8 @@ export class AppSyncClient extends OnlineClient<WasmClient> {
   /**
    * Watches a query: the cached result (when the cache holds all of it), the network's per
    * `fetchPolicy`, then a new result whenever a record it reads changes (another query, a
-   * mutation, a subscription event, a cache write). A failed network fetch is an `error` result
+   * mutation, a subscription event, a cache write) and the data it shows is not the same (a
+   * change to a field the query does not select delivers nothing). A failed network fetch is an `error` result
    * and the watch goes on. With `onResult`, results go to it and the handle's `unsubscribe`
    * stops the watch; without, iterate the returned `WatchedQuery` with `for await`. Throws an
    * `AppSyncError` for a bad request. A result shares the objects of the entities that did not

@@ -222,7 +222,56 @@ pub struct Cache {
     /// Text reads' serialized objects (locked inside the state's lock, never the other way).
     memo: Mutex<Memo>,
     watches: Mutex<Vec<Watch>>,
+    /// Watches whose consumer reads for itself (see [`Cache::watch_changes`]).
+    change_watches: Mutex<Vec<ChangeWatch>>,
     next_watch: std::sync::atomic::AtomicU64,
+}
+
+/// A watch that only tells its consumer when a record it depends on changed.
+struct ChangeWatch {
+    id: u64,
+    dependencies: SymSet,
+    sender: mpsc::UnboundedSender<()>,
+}
+
+/// The consumer's end of [`Cache::watch_changes`]: tells the cache what the consumer's last
+/// read depended on. Dropping it ends the watch.
+pub struct ChangeWatchHandle {
+    cache: Arc<Cache>,
+    id: u64,
+}
+
+impl std::fmt::Debug for ChangeWatchHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeWatchHandle")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChangeWatchHandle {
+    /// From now on, a change of any record `read` depended on (complete or not) is told.
+    pub fn follow(&self, read: &ReadResult) {
+        let mut watches = self.cache.lock_change_watches();
+        if let Some(watch) = watches.iter_mut().find(|w| w.id == self.id) {
+            watch.dependencies.clone_from(&read.dependencies);
+        }
+    }
+}
+
+impl Drop for ChangeWatchHandle {
+    fn drop(&mut self) {
+        self.cache.lock_change_watches().retain(|w| w.id != self.id);
+    }
+}
+
+/// Whether any of `changed` is in `dependencies` (looking up the smaller set's members).
+fn touches(changed: &SymSet, dependencies: &SymSet) -> bool {
+    if changed.len() < dependencies.len() {
+        changed.iter().any(|d| dependencies.contains(d))
+    } else {
+        dependencies.iter().any(|d| changed.contains(d))
+    }
 }
 
 impl std::fmt::Debug for Cache {
@@ -306,6 +355,7 @@ impl Cache {
             state: Mutex::new(state),
             memo: Mutex::default(),
             watches: Mutex::default(),
+            change_watches: Mutex::default(),
             next_watch: Default::default(),
         }
     }
@@ -1154,24 +1204,51 @@ impl Cache {
         self.watches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn lock_change_watches(&self) -> MutexGuard<'_, Vec<ChangeWatch>> {
+        self.change_watches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A watch for a consumer that reads the cache itself (the web package reads its results
+    /// as the page's objects, see [`Cache::read_query_segments`]): a `()` arrives whenever a
+    /// record the consumer's last read depended on changes (given by
+    /// [`ChangeWatchHandle::follow`], nothing before), and the consumer reads again and decides
+    /// whether its result changed. Nothing is read here, and no text is kept.
+    pub fn watch_changes(self: &Arc<Self>) -> (ChangeWatchHandle, mpsc::UnboundedReceiver<()>) {
+        let (sender, receiver) = mpsc::unbounded();
+        let id = self
+            .next_watch
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock_change_watches().push(ChangeWatch {
+            id,
+            dependencies: SymSet::default(),
+            sender,
+        });
+        let handle = ChangeWatchHandle {
+            cache: self.clone(),
+            id,
+        };
+        (handle, receiver)
+    }
+
     /// Re-reads the watches that depend on `changed` and emits the ones whose result changed.
     fn notify<'a>(&'a self, changed: &'a SymSet) -> BoxFuture<'a, ()> {
         Box::pin(self.notify_now(changed))
     }
 
     async fn notify_now(&self, changed: &SymSet) {
+        for watch in self.lock_change_watches().iter() {
+            if touches(changed, &watch.dependencies) {
+                let _ = watch.sender.unbounded_send(());
+            }
+        }
         let affected: Vec<(u64, Arc<Operation>, Option<Value>)> = {
             let mut watches = self.lock_watches();
             watches.retain(|w| !w.sender.is_closed());
             watches
                 .iter()
-                .filter(|w| {
-                    if changed.len() < w.dependencies.len() {
-                        changed.iter().any(|d| w.dependencies.contains(d))
-                    } else {
-                        w.dependencies.iter().any(|d| changed.contains(d))
-                    }
-                })
+                .filter(|w| touches(changed, &w.dependencies))
                 .map(|w| (w.id, w.operation.clone(), w.variables.clone()))
                 .collect()
         };

@@ -28,7 +28,7 @@ mod selection;
 mod symset;
 
 pub use keys::{field_key, KeyConfig, KeyFn};
-pub use live::{Cache, CacheError, FetchTicket, TextWriteError};
+pub use live::{Cache, CacheError, ChangeWatchHandle, FetchTicket, TextWriteError};
 pub use normalize::{
     normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
 };
