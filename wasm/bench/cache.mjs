@@ -33,7 +33,11 @@
 //                         write (`heap_mib`), and after the first read with its result kept
 //                         (`heap_after_read_mib`, as peers.mjs measures it). Linear memory never
 //                         shrinks, so each is a high-water mark: an upper bound of what holding
-//                         the data costs.
+//                         the data costs. With the alloc-stats build (wasm/bench/build-stats.sh)
+//                         the line also shows the Rust heap's live bytes after the write and
+//                         after the read (`rust_live_mib`, `rust_live_after_read_mib`: what the
+//                         cache holds, like the peers' heap after a GC) and the write's peak
+//                         (`rust_peak_mib`), from a second run on that build.
 // Every read is checked (item count, last item's name, the renamed item); a mismatch exits 1.
 
 import { readFileSync, existsSync } from 'node:fs';
@@ -236,11 +240,32 @@ async function heap(n) {
       js_heap_mib: mib(js),
       heap_after_read_mib: mib(linearAfterRead + jsAfterRead),
       linear_memory_after_read_mib: mib(linearAfterRead),
+      ...(await rustHeap(n)),
       runs: 1,
     }),
   );
   if (result === null) throw new Error('unreachable: keeps the result alive until here');
   client.free();
+}
+
+/** The Rust heap's live bytes after the write and after the read, from the alloc-stats build. */
+async function rustHeap(n) {
+  const stats = join(here, 'build', 'stats');
+  if (!existsSync(join(stats, 'appsync_wasm.js'))) return {};
+  const module = await import(pathToFileURL(join(stats, 'appsync_wasm.js')).href);
+  module.initSync({ module: readFileSync(join(stats, 'appsync_wasm_bg.wasm')) });
+  const request = { query: QUERY, variables: listTodosVariables(n) };
+  const client = new module.WasmClient(CONFIG, 'bench', {}, { disableOffline: true });
+  const data = JSON.parse(listTodosJson(n)).data;
+  const [before] = module.allocStats();
+  await client.writeQuery(request, data);
+  const [written, peak] = module.allocStats();
+  const result = await client.readQuery(request);
+  check(result, n);
+  const [read] = module.allocStats();
+  client.free();
+  const mib = (bytes) => Math.round((bytes / (1024 * 1024)) * 100) / 100;
+  return { rust_live_mib: mib(written - before), rust_peak_mib: mib(peak - before), rust_live_after_read_mib: mib(read - before) };
 }
 
 const sizes = [];

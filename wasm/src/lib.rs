@@ -14,6 +14,8 @@ mod describe;
 pub mod encode;
 pub mod request;
 
+#[cfg(all(target_family = "wasm", feature = "alloc-stats"))]
+mod alloc_stats;
 #[cfg(all(target_family = "wasm", feature = "offline"))]
 mod cache;
 #[cfg(target_family = "wasm")]
