@@ -397,7 +397,8 @@ impl AppSyncClient {
 
     /// A watch for a binding that reads the cache itself (the web package reads its results as
     /// the page's objects): after checking the request, the network's result is fetched per the
-    /// fetch policy, as for [`AppSyncClient::watch_query`]. A `()` comes on the first receiver
+    /// fetch policy, as for [`AppSyncClient::watch_query`]. Returns the parsed operation (for the
+    /// binding's reads), the handle and two receivers: a `()` comes on the first
     /// whenever a record the binding's last read depended on changes (it tells them to the
     /// handle, see [`crate::cache::Cache::watch_changes`]), and a failed fetch on the second.
     /// Dropping the handle stops the watch.
@@ -408,19 +409,20 @@ impl AppSyncClient {
         request: GraphQLRequest,
     ) -> Result<
         (
+            Arc<crate::graphql::Operation>,
             crate::cache::ChangeWatchHandle,
             futures::channel::mpsc::UnboundedReceiver<()>,
             futures::channel::mpsc::UnboundedReceiver<AppSyncError>,
         ),
         AppSyncError,
     > {
-        self.prepare(&request, OperationKind::Query)?;
+        let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         let (handle, changes) = self.inner.cache.watch_changes();
         let (sender, errors) = futures::channel::mpsc::unbounded();
         self.fetch_for_watch(request, move |e| {
             let _ = sender.unbounded_send(e);
         });
-        Ok((handle, changes, errors))
+        Ok((operation, handle, changes, errors))
     }
 
     /// A watch's network fetch, per its fetch policy: a success reaches the watch through the

@@ -76,18 +76,17 @@ impl WasmClient {
             )));
         };
         let request = read_request(&request).map_err(|e| error_value(&e))?;
-        let operation = Operation::parse(&request.document, request.operation_name.as_deref())
-            .map_err(|e| error_value(&e.into()))?;
+        let variables = request.variables.clone();
+        let (operation, handle, changes, errors) = self
+            .client
+            .watch_changes(request)
+            .map_err(|e| error_value(&e))?;
         let watched = WatchedRead {
             cache: self.client.cache().clone(),
             segments: self.segments.clone(),
             operation,
-            variables: request.variables.clone(),
+            variables,
         };
-        let (handle, changes, errors) = self
-            .client
-            .watch_changes(request)
-            .map_err(|e| error_value(&e))?;
         let (cancel, cancelled) = oneshot::channel();
         appsync_core::runtime::spawn(deliver_watch(
             watched, handle, changes, errors, on_result, cancelled,
@@ -492,7 +491,7 @@ async fn read_objects(
 struct WatchedRead {
     cache: Arc<appsync_core::cache::Cache>,
     segments: JsValue,
-    operation: Operation,
+    operation: Arc<Operation>,
     variables: Option<Value>,
 }
 

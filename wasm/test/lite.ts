@@ -2,18 +2,8 @@
 // scenarios (online.ts, the same as the full entry's page runs) over the lite module, then what
 // is the lite entry's own: fetch policies over no cache, no cache or outbox methods, close(), and
 // that the page loaded the lite module and nothing of the full one.
-import {
-  AppSyncClient,
-  AuthError,
-  ConfigError,
-  GraphQLResponseError,
-  HttpError,
-  InvalidDocumentError,
-  InvalidResponseError,
-  NetworkError,
-  type FetchPolicy,
-  type SubscriptionEvent,
-} from '@appsync-rs/client/lite';
+import * as lite from '@appsync-rs/client/lite';
+import { AppSyncClient, GraphQLResponseError, type FetchPolicy, type SubscriptionEvent } from '@appsync-rs/client/lite';
 import {
   EventLog,
   check,
@@ -23,9 +13,9 @@ import {
   onlineScenarios,
   rejection,
   runScenarios,
+  scenarioList,
   settings,
   withTimeout,
-  type Scenario,
 } from './online.js';
 
 async function main(): Promise<void> {
@@ -33,19 +23,8 @@ async function main(): Promise<void> {
   const prefix = `web-lite-${Math.random().toString(36).slice(2, 10)}-`;
   const env = await environment(base, prefix);
   const { fixture, configText, providers } = env;
-  const scenarios: Scenario[] = [];
-  const scenario = (name: string, run: () => Promise<void>): void => {
-    scenarios.push([`lite: ${name}`, run]);
-  };
-
-  const theClient = onlineScenarios(
-    env,
-    {
-      create: (config, sourceName, providers) => AppSyncClient.create(config, sourceName, providers),
-      errors: { AuthError, ConfigError, GraphQLResponseError, HttpError, InvalidDocumentError, InvalidResponseError, NetworkError },
-    },
-    scenario,
-  );
+  const { scenarios, scenario } = scenarioList('lite: ');
+  const theClient = onlineScenarios(env, lite, scenario);
 
   scenario("every fetch policy but cache-only asks the network; cache-only misses with a CacheMiss error", async () => {
     const c = theClient();

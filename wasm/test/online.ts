@@ -260,29 +260,42 @@ export async function environment(base: string, prefix: string): Promise<Env> {
 
 export type Scenario = [string, () => Promise<void>];
 
-/** What the online scenarios need of an entry: its client factory and its error classes. */
-export interface Api<C extends OnlineClient> {
-  create(config: string | JsonObject, sourceName: string, providers?: AuthProviders): Promise<C>;
-  /** What the cache holds for a request (the full entry's `readQuery`); none in the lite entry. */
-  cached?: (client: C, request: GraphQLRequest) => Promise<unknown>;
-  errors: {
-    AuthError: typeof AuthError;
-    ConfigError: typeof ConfigError;
-    GraphQLResponseError: typeof GraphQLResponseError;
-    HttpError: typeof HttpError;
-    InvalidDocumentError: typeof InvalidDocumentError;
-    InvalidResponseError: typeof InvalidResponseError;
-    NetworkError: typeof NetworkError;
+/** A page's scenarios, in order, and the function that adds one (its name after `label`). */
+export function scenarioList(label = ''): { scenarios: Scenario[]; scenario: (name: string, run: () => Promise<void>) => void } {
+  const scenarios: Scenario[] = [];
+  const scenario = (name: string, run: () => Promise<void>): void => {
+    scenarios.push([`${label}${name}`, run]);
   };
+  return { scenarios, scenario };
+}
+
+/** What the online scenarios need of an entry's exports (`import * as entry from ...`). */
+export interface Entry<C extends OnlineClient> {
+  AppSyncClient: { create(config: string | JsonObject, sourceName: string, providers?: AuthProviders): Promise<C> };
+  AuthError: typeof AuthError;
+  ConfigError: typeof ConfigError;
+  GraphQLResponseError: typeof GraphQLResponseError;
+  HttpError: typeof HttpError;
+  InvalidDocumentError: typeof InvalidDocumentError;
+  InvalidResponseError: typeof InvalidResponseError;
+  NetworkError: typeof NetworkError;
 }
 
 /**
- * Registers the online client's scenarios with `scenario`; returns the client the first one
- * builds (`theClient`), for the entry's own scenarios after them.
+ * Registers the online client's scenarios with `scenario`, on the client of `entry`; `cached`
+ * reads what the cache holds for a request (the full entry's `readQuery`; the lite entry has no
+ * cache). Returns the client the first one builds (`theClient`), for the entry's own scenarios
+ * after them.
  */
-export function onlineScenarios<C extends OnlineClient>(env: Env, api: Api<C>, scenario: (name: string, run: () => Promise<void>) => void): () => C {
+export function onlineScenarios<C extends OnlineClient>(
+  env: Env,
+  entry: Entry<C>,
+  scenario: (name: string, run: () => Promise<void>) => void,
+  cached?: (client: C, request: GraphQLRequest) => Promise<unknown>,
+): () => C {
   const { base, prefix, fixture, fixtureFor, configText, calls, providers, withUrl } = env;
-  const { AuthError, ConfigError, GraphQLResponseError, HttpError, InvalidDocumentError, InvalidResponseError, NetworkError } = api.errors;
+  const { AuthError, ConfigError, GraphQLResponseError, HttpError, InvalidDocumentError, InvalidResponseError, NetworkError } = entry;
+  const api = { create: (config: string | JsonObject, sourceName: string, providers?: AuthProviders) => entry.AppSyncClient.create(config, sourceName, providers) };
   let client: C | undefined;
   const theClient = (): C => {
     check(client !== undefined, 'the client was not built');
@@ -375,7 +388,7 @@ export function onlineScenarios<C extends OnlineClient>(env: Env, api: Api<C>, s
         await faults('POST', { answerNext: 1, answer: body });
         const error = await rejection(c.query({ query: badData.document }));
         checkError(error, InvalidResponseError, badData.expectCode);
-        if (api.cached !== undefined) checkSame(await api.cached(c, { query: badData.document }), null, `cached after ${body}`);
+        if (cached !== undefined) checkSame(await cached(c, { query: badData.document }), null, `cached after ${body}`);
       }
     } finally {
       await faults('DELETE', null);

@@ -6,13 +6,10 @@
 import {
   AppSyncClient,
   AppSyncError,
-  AuthError,
   CacheError,
   ConfigError,
   GraphQLResponseError,
-  HttpError,
   InvalidDocumentError,
-  InvalidResponseError,
   NetworkError,
   type AuthProviders,
   type GraphQLRequest,
@@ -24,6 +21,7 @@ import {
   type OutboxEvent,
   type WatchResult,
 } from '@appsync-rs/client';
+import * as full from '@appsync-rs/client';
 import initRaw, { WasmClient } from 'appsync-wasm-raw';
 import {
   EventLog,
@@ -35,11 +33,11 @@ import {
   onlineScenarios,
   rejection,
   runScenarios,
+  scenarioList,
   same,
   settings,
   sleep,
   withTimeout,
-  type Scenario,
 } from './online.js';
 
 async function main(): Promise<void> {
@@ -55,21 +53,9 @@ async function main(): Promise<void> {
   const env = await environment(base, prefix);
   const { fixture, fixtureFor, configText, providers, withUrl, mintToken } = env;
 
-  const scenarios: Scenario[] = [];
-  const scenario = (name: string, run: () => Promise<void>): void => {
-    scenarios.push([name, run]);
-  };
-
+  const { scenarios, scenario } = scenarioList();
   // The online client's scenarios (online.ts), shared with the lite entry's page.
-  const theClient = onlineScenarios(
-    env,
-    {
-      create: (config, sourceName, providers) => AppSyncClient.create(config, sourceName, providers),
-      cached: (client, request) => client.readQuery(request),
-      errors: { AuthError, ConfigError, GraphQLResponseError, HttpError, InvalidDocumentError, InvalidResponseError, NetworkError },
-    },
-    scenario,
-  );
+  const theClient = onlineScenarios(env, full, scenario, (client, request) => client.readQuery(request));
 
   scenario('float literals in a document are read to the nearest double', async () => {
     // The browser build reads them with the engine's parseFloat; the cache's field keys show

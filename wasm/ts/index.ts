@@ -1,49 +1,20 @@
-// @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API.
+// @appsync-rs/client: the appsync-rs Rust core in the browser, with a typed API. What the lite
+// entry has too comes from common.ts; the rest is the cache's and the outbox's.
+export * from './common.js';
 export { AppSyncClient, initAppSync } from './client.js';
-export { OnlineClient, PendingMutation, type WasmSource } from './base.js';
-export { OutboxEvents, Subscription, WatchedQuery, type SubscriptionHandle } from './subscription.js';
-export {
-  AppSyncError,
-  AuthError,
-  CacheError,
-  ConfigError,
-  GraphQLResponseError,
-  HttpError,
-  InvalidDocumentError,
-  InvalidResponseError,
-  NetworkError,
-  TimeoutError,
-  type ErrorCode,
-} from './errors.js';
+export { OutboxEvents, WatchedQuery } from './subscription.js';
+export { CacheError } from './errors.js';
 export type {
-  AuthMode,
-  AuthProviders,
-  AuthToken,
-  AwsCredentials,
   ClientOptions,
   Conflict,
   ConflictResolution,
   ConflictResolver,
-  ConnectionState,
-  CredentialsProvider,
-  ErrorLocation,
-  ErrorPolicy,
-  FetchPolicy,
   FragmentOptions,
-  GraphQLError,
-  GraphQLRequest,
-  GraphQLResponse,
-  HeaderProvider,
-  JsonObject,
-  JsonValue,
   MutationCache,
-  MutationOutcome,
   MutationUpdate,
   OfflineMutation,
   OutboxEvent,
   ParkReason,
   QueuedMutation,
-  SubscriptionEvent,
-  TokenProvider,
   WatchResult,
 } from './types.js';

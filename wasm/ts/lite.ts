@@ -53,37 +53,4 @@ export class AppSyncClient extends OnlineClient<WasmClient> {
   }
 }
 
-export { OnlineClient, PendingMutation, type WasmSource } from './base.js';
-export { Subscription, type SubscriptionHandle } from './subscription.js';
-export {
-  AppSyncError,
-  AuthError,
-  ConfigError,
-  GraphQLResponseError,
-  HttpError,
-  InvalidDocumentError,
-  InvalidResponseError,
-  NetworkError,
-  TimeoutError,
-  type ErrorCode,
-} from './errors.js';
-export type {
-  AuthMode,
-  AuthProviders,
-  AuthToken,
-  AwsCredentials,
-  ConnectionState,
-  CredentialsProvider,
-  ErrorLocation,
-  ErrorPolicy,
-  FetchPolicy,
-  GraphQLError,
-  GraphQLRequest,
-  GraphQLResponse,
-  HeaderProvider,
-  JsonObject,
-  JsonValue,
-  MutationOutcome,
-  SubscriptionEvent,
-  TokenProvider,
-} from './types.js';
+export * from './common.js';
