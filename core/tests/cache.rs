@@ -5,7 +5,7 @@
 // Test code: a failed expectation should stop the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use appsync_core::cache::{Cache, CacheError, KeyConfig, SegmentRead};
+use appsync_core::cache::{Cache, CacheError, FreshTape, KeyConfig, SegmentRead, TAPE_END};
 use appsync_core::graphql::Operation;
 use appsync_core::storage::{Change, MemoryStore, SqliteStore, Store, StoreHandle};
 use futures::StreamExt;
@@ -472,8 +472,69 @@ struct Segments {
     slots: std::collections::HashMap<u32, (u32, Value)>,
     /// Kept lists by place: (list id, items).
     lists: std::collections::HashMap<u64, (u64, Vec<Value>)>,
-    /// Fresh texts a chunked read handed over before its result (see `read_chunked`).
-    pending: Vec<String>,
+    /// Fresh entries a chunked read handed over before its result (see `read_chunked`).
+    pending: Vec<FreshTape>,
+}
+
+/// The values of a tape (see `FreshTape`), as the web package's `js/segments.js` builds them.
+fn decode_tape(tape: &FreshTape, keys: &[String]) -> Vec<Value> {
+    struct At<'t> {
+        ops: &'t [u32],
+        op: usize,
+        units: Vec<u16>,
+        unit: usize,
+        keys: &'t [String],
+    }
+    impl At<'_> {
+        fn next(&mut self) -> u32 {
+            self.op += 1;
+            self.ops[self.op - 1]
+        }
+        fn text(&mut self) -> String {
+            let len = self.next() as usize;
+            self.unit += len;
+            String::from_utf16(&self.units[self.unit - len..self.unit]).unwrap()
+        }
+        fn value(&mut self) -> Value {
+            match self.next() {
+                0 => Value::Null,
+                1 => Value::Bool(false),
+                2 => Value::Bool(true),
+                3 => json!(self.next() as i32),
+                4 => Value::String(self.text()),
+                5 | 6 => serde_json::from_str(&self.text()).unwrap(),
+                7 => {
+                    let mut map = serde_json::Map::new();
+                    loop {
+                        let key = self.next();
+                        if key == TAPE_END {
+                            break Value::Object(map);
+                        }
+                        let value = self.value();
+                        map.insert(self.keys[key as usize].clone(), value);
+                    }
+                }
+                8 => {
+                    let len = self.next();
+                    Value::Array((0..len).map(|_| self.value()).collect())
+                }
+                op => panic!("tape op {op}"),
+            }
+        }
+    }
+    let mut at = At {
+        ops: &tape.ops,
+        op: 0,
+        units: tape.strings.encode_utf16().collect(),
+        unit: 0,
+        keys,
+    };
+    let mut values = Vec::new();
+    while at.op < at.ops.len() {
+        values.push(at.value());
+    }
+    assert_eq!(at.unit, at.units.len(), "strings left over");
+    values
 }
 
 impl Segments {
@@ -487,9 +548,9 @@ impl Segments {
         chunk_bytes: usize,
     ) -> Option<Value> {
         let mut chunks = Vec::new();
-        let mut collect = |chunk: Option<&str>| match chunk {
+        let mut collect = |chunk: Option<&FreshTape>| match chunk {
             None => chunks.clear(),
-            Some(text) => chunks.push(text.to_owned()),
+            Some(tape) => chunks.push(tape.clone()),
         };
         let read = cache
             .read_query_segments_with(operation, variables, chunk_bytes, &mut collect)
@@ -513,8 +574,7 @@ impl Segments {
         }
         let mut fresh: Vec<Value> = Vec::new();
         for chunk in pending.iter().chain([&read.fresh]) {
-            let texts: Vec<Value> = serde_json::from_str(chunk).unwrap();
-            fresh.extend(texts);
+            fresh.extend(decode_tape(chunk, &read.keys));
         }
         assert_eq!(fresh.len(), read.fresh_ids.len());
         assert_eq!(fresh.len(), read.fresh_slots.len());
@@ -739,7 +799,7 @@ async fn segment_reads_send_each_object_once() {
     assert_eq!(renamed.fresh_slots, [slots[1]]);
     assert!(renamed.fresh_ids[0] > ids[1]);
     assert_eq!((renamed.refs.clone(), renamed.ref_ids[0]), (slots, ids[0]));
-    assert!(renamed.fresh.contains("\"b2\""));
+    assert!(renamed.fresh.strings.contains("b2"));
     let mut expected = list_data();
     expected["listTodos"]["items"][1]["name"] = json!("b2");
     assert_eq!(consumer.apply(renamed), Some(expected.clone()));
@@ -775,7 +835,7 @@ async fn segment_reads_send_each_object_once() {
     assert_eq!(read["listTodos"]["items"][1]["name"], "b2");
 }
 
-/// A segment read keeps no text of the objects it sent (the consumer has them), only of the
+/// A segment read keeps no text of the objects it sent (the consumer has them) nor of the
 /// objects inside them; a text read fills the texts in without new ids, so the next segment
 /// read still sends nothing.
 #[tokio::test]
@@ -798,8 +858,9 @@ async fn segment_reads_keep_no_text_of_what_they_send() {
     let mut consumer = Segments::default();
     let first = cache.read_query_segments(&list, None).await.unwrap();
     assert_eq!(consumer.apply(first), Some(list_data()));
-    // The owner's text stays (the items' texts are made from it); the items' do not.
-    assert_eq!(cache.memo_text_bytes(), with_texts - items);
+    // No text at all: the items went as a tape, and the owner inside them was read from its
+    // record (no entry of its own).
+    assert_eq!(cache.memo_text_bytes(), 0);
     // A text read fills them in, and reads the same as on a cache of text reads only.
     assert_eq!(
         cache.read_query_text(&list, None).await.unwrap().data,
@@ -940,4 +1001,40 @@ async fn segment_reads_of_a_long_list_check_what_changed() {
     let read = cache.read_query(&list, None).await.unwrap().data.unwrap();
     assert_eq!(read["listTodos"]["items"][0]["id"], "79");
     assert_eq!(read["listTodos"]["items"][7]["owner"]["name"], "Zed");
+}
+
+/// A segment read's tape carries every kind of value an entry can hold as it is: strings
+/// beyond ASCII (a surrogate pair too), integers in and beyond 32 bits, fractions, booleans,
+/// nulls, lists of scalars, object scalars, aliases and nested objects; whole, and handed
+/// over an entry at a time.
+#[tokio::test]
+async fn a_segment_read_carries_every_kind_of_value() {
+    let cache = Cache::new(KeyConfig::default(), None);
+    let list = op("query Kinds { listTodos { items { id name label: name priority big ratio \
+                   done note tags meta owner { id name } } } }");
+    let item = |id: &str, name: &str, priority: i64| {
+        json!({"__typename": "Todo", "id": id, "name": name, "label": name, "priority": priority,
+               "big": 3_000_000_000_i64, "ratio": 1.5, "done": true, "note": null,
+               "tags": ["a", "ü", null, 7], "meta": {"k": [1, "x\"y"], "nested": {"\u{0}": 0}},
+               "owner": {"__typename": "User", "id": "u-ø", "name": "Zoë 😀"}})
+    };
+    let data = json!({"listTodos": {"__typename": "ModelTodoConnection", "items": [
+        item("1", "naïve ☕ 😀 \\ \" \n", -5),
+        item("2", "", i64::from(i32::MIN)),
+        item("3", "plain", i64::from(i32::MAX) + 1),
+    ]}});
+    cache.write_query(&list, None, &data).await.unwrap();
+    let read = cache.read_query_segments(&list, None).await.unwrap();
+    assert!(!read.plain);
+    assert_eq!(read.fresh_ids.len(), 3);
+    assert!(read.fresh.ops.contains(&TAPE_END));
+    assert_eq!(Segments::default().apply(read), Some(data.clone()));
+    // The same, an entry per chunk, on a fresh cache.
+    let cache = Cache::new(KeyConfig::default(), None);
+    cache.write_query(&list, None, &data).await.unwrap();
+    let mut consumer = Segments::default();
+    assert_eq!(
+        consumer.read_chunked(&cache, &list, None, 1).await,
+        Some(data)
+    );
 }

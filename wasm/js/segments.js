@@ -1,10 +1,12 @@
 // @ts-check
 // The JS half of the cache's segment reads (core `SegmentRead`): readQuery's results are built
 // from a skeleton and the objects of the memoized entries, kept here per client, so after a
-// one-item change of a long list only that item's text is parsed and every other item is the
-// object the last read returned. Shared objects are frozen: an app that changed one would
-// change later results. Imported by the wasm build (wasm-bindgen `module`), called synchronously
-// right after each read, so reads are applied in the order they were made.
+// one-item change of a long list only that item is built and every other item is the object
+// the last read returned. New entries come as a tape (core `FreshTape`: numbers, and the text
+// of their strings), which builds objects faster than JSON.parse of their text would. Shared
+// objects are frozen: an app that changed one would change later results. Imported by the wasm
+// build (wasm-bindgen `module`), called synchronously right after each read, so reads are
+// applied in the order they were made.
 
 /** A client's entries by memo slot: each slot's entry `ids` and parsed `objects`, and its kept
  * `lists` by place (a list id and a private copy of the items), valid for one memo `epoch`.
@@ -14,14 +16,22 @@ export function newSegments() {
 }
 
 /**
- * A chunk of the next result's fresh texts (a JSON array, before the read's own `fresh`), or
- * `undefined`: the read starts over, or its chunks are not used, so they are dropped.
+ * The read starts over, or its chunks are not used: they are dropped.
  * @param {State} state
- * @param {string | undefined} chunk
  */
-export function freshChunk(state, chunk) {
-  if (chunk === undefined) state.chunks = [];
-  else state.chunks.push(chunk);
+export function freshStart(state) {
+  state.chunks = [];
+}
+
+/**
+ * A chunk of the next result's fresh entries (a tape, before the read's own). `ops` is a view
+ * of wasm memory: kept as a copy.
+ * @param {State} state
+ * @param {Uint32Array} ops
+ * @param {string} strings
+ */
+export function freshChunk(state, ops, strings) {
+  state.chunks.push({ ops: ops.slice(), strings });
 }
 
 /**
@@ -34,10 +44,12 @@ export function freshChunk(state, chunk) {
  * @param {Uint32Array} refIds
  * @param {Uint32Array} freshSlots
  * @param {Uint32Array} freshIds
- * @param {string} fresh
+ * @param {Uint32Array} freshOps the read's own tape (a view of wasm memory, read at once)
+ * @param {string} freshStrings
+ * @param {string} keys the keys the tapes name by number, a JSON array
  * @param {Uint32Array} patches
  */
-export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, freshIds, fresh, patches) {
+export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, freshIds, freshOps, freshStrings, keys, patches) {
   const chunks = state.chunks;
   state.chunks = [];
   if (state.epoch !== epoch) {
@@ -47,19 +59,84 @@ export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, fresh
     state.epoch = epoch;
   }
   if (freshIds.length > 0) {
-    chunks.push(fresh);
-    const parsed = chunks.length === 1 ? JSON.parse(fresh) : chunks.flatMap((chunk) => JSON.parse(chunk));
-    if (parsed.length !== freshIds.length) throw new Error(`segment read: ${parsed.length} fresh texts for ${freshIds.length} entries`);
+    chunks.push({ ops: freshOps, strings: freshStrings });
+    const names = JSON.parse(keys);
+    /** @type {unknown[]} */
+    const built = [];
+    for (const chunk of chunks) decode(chunk.ops, chunk.strings, names, built);
+    if (built.length !== freshIds.length) throw new Error(`segment read: ${built.length} fresh entries for ${freshIds.length}`);
     for (let i = 0; i < freshIds.length; i++) {
       state.ids[freshSlots[i]] = freshIds[i];
-      state.objects[freshSlots[i]] = freeze(parsed[i]);
+      state.objects[freshSlots[i]] = built[i];
     }
   }
   return resolve(JSON.parse(skeleton), { state, refs, refIds, patches });
 }
 
-/** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[], chunks: string[]}} State */
+/** @typedef {{epoch: number, ids: number[], objects: unknown[], lists: ({id: number, items: unknown[]} | undefined)[], chunks: {ops: Uint32Array, strings: string}[]}} State */
 /** @typedef {{state: State, refs: Uint32Array, refIds: Uint32Array, patches: Uint32Array}} Read */
+
+/** Ends an object in a tape. */
+const END = 0xffffffff;
+
+/**
+ * Appends the values of a tape (core `FreshTape`) to `values`, objects and lists frozen.
+ * Throws when the tape is not one (the caller then reads again as text).
+ * @param {Uint32Array} ops
+ * @param {string} strings
+ * @param {string[]} keys
+ * @param {unknown[]} values
+ */
+function decode(ops, strings, keys, values) {
+  let p = 0;
+  let s = 0;
+  const text = () => {
+    const end = s + ops[p++];
+    const value = strings.substring(s, end);
+    s = end;
+    return value;
+  };
+  /** @returns {unknown} */
+  const value = () => {
+    const op = ops[p++];
+    switch (op) {
+      case 0:
+        return null;
+      case 1:
+        return false;
+      case 2:
+        return true;
+      case 3:
+        return ops[p++] | 0;
+      case 4:
+        return text();
+      case 5:
+        return Number(text());
+      case 6:
+        return freeze(JSON.parse(text()));
+      case 7: {
+        /** @type {Record<string, unknown>} */
+        const object = {};
+        for (let k = ops[p++]; k !== END; k = ops[p++]) {
+          const key = keys[k];
+          if (key === undefined) throw new Error(`segment read: no key ${k}`);
+          object[key] = value();
+        }
+        return Object.freeze(object);
+      }
+      case 8: {
+        const length = ops[p++];
+        const list = new Array(length);
+        for (let i = 0; i < length; i++) list[i] = value();
+        return Object.freeze(list);
+      }
+      default:
+        throw new Error(`segment read: tape op ${op} at ${p - 1}`);
+    }
+  };
+  while (p < ops.length) values.push(value());
+  if (p !== ops.length || s !== strings.length) throw new Error('segment read: a tape cut short');
+}
 
 /**
  * Freezes a parsed object and every object and array in it (JSON.parse's: no cycles, nothing

@@ -6,7 +6,7 @@
 use crate::client::{config_error, read_request, WasmClient, WasmSubscription};
 use crate::js::{error_value, from_json, from_json_text, to_json, to_json_text};
 use crate::store::IndexedDbStore;
-use appsync_core::cache::ChangeWatchHandle;
+use appsync_core::cache::{ChangeWatchHandle, FreshTape};
 use appsync_core::graphql::{DocumentError, Fragment, Operation};
 use appsync_core::storage::{Store, StoreHandle};
 use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest};
@@ -22,9 +22,12 @@ use wasm_bindgen::{JsCast, JsValue};
 extern "C" {
     #[wasm_bindgen(js_name = newSegments)]
     pub(crate) fn new_segments() -> JsValue;
-    /// A chunk of a read's fresh texts (a JSON array), or `None`: the read starts over.
+    /// The read starts over: the chunks handed over so far go.
+    #[wasm_bindgen(js_name = freshStart)]
+    fn fresh_start(state: &JsValue);
+    /// A chunk of a read's fresh entries (core `FreshTape`: its numbers and its strings).
     #[wasm_bindgen(js_name = freshChunk)]
-    fn fresh_chunk(state: &JsValue, chunk: Option<&str>);
+    fn fresh_chunk(state: &JsValue, ops: &[u32], strings: &str);
     /// Whether two results of one query are the same (see `deliver_watch`).
     #[wasm_bindgen(js_name = sameResult)]
     fn same_result(a: &JsValue, b: &JsValue) -> bool;
@@ -37,7 +40,9 @@ extern "C" {
         ref_ids: &[u32],
         fresh_slots: &[u32],
         fresh_ids: &[u32],
-        fresh: &str,
+        fresh_ops: &[u32],
+        fresh_strings: &str,
+        keys: &str,
         patches: &[u32],
     ) -> Result<JsValue, JsValue>;
 }
@@ -427,14 +432,16 @@ fn watch_result(data: &JsValue) -> JsValue {
     value.into()
 }
 
-/// How much fresh text a segment read gathers before it hands it to the page.
+/// How many bytes of fresh entries (a tape's numbers and strings) a segment read gathers before
+/// it hands them to the page.
 const FRESH_CHUNK_BYTES: usize = 256 * 1024;
 
 /// A query's data read from the cache as JS objects (`null` when the cache lacks part of it).
-/// JSON text straight from the records, cut at the memoized objects (a segment read): only
-/// the texts of objects this client has not had yet are parsed (by the engine's own
-/// JSON.parse); the others are the objects earlier reads returned, and a long list where few
-/// items changed is a patch of the last one (`js/segments.js`). No tree on the Rust side.
+/// Read straight from the records, cut at the memoized objects (a segment read): only the
+/// objects this client has not had yet cross over, as a tape (core `FreshTape`) that
+/// `js/segments.js` builds them from; the others are the objects earlier reads returned, and a
+/// long list where few items changed is a patch of the last one. The rest of the result is a
+/// small JSON text (the skeleton). No tree on the Rust side.
 /// Nothing awaits between the read and `assemble`, so reads are applied in their order.
 /// With `follow`, that watch is told what the read depended on.
 async fn read_objects(
@@ -444,9 +451,12 @@ async fn read_objects(
     variables: Option<&Value>,
     follow: Option<&ChangeWatchHandle>,
 ) -> Result<JsValue, appsync_core::cache::CacheError> {
-    // The fresh texts go to the page a chunk at a time, so a first read of a long list never
+    // The fresh entries go to the page a chunk at a time, so a first read of a long list never
     // holds all of them in wasm memory (which never shrinks) at once.
-    let mut chunks = |chunk: Option<&str>| fresh_chunk(segments, chunk);
+    let mut chunks = |chunk: Option<&FreshTape>| match chunk {
+        Some(tape) => fresh_chunk(segments, &tape.ops, &tape.strings),
+        None => fresh_start(segments),
+    };
     let read = cache
         .read_query_segments_with(operation, variables, FRESH_CHUNK_BYTES, &mut chunks)
         .await?;
@@ -454,13 +464,14 @@ async fn read_objects(
         watch.follow(&read.info);
     }
     let Some(skeleton) = read.skeleton.as_deref() else {
-        fresh_chunk(segments, None);
+        fresh_start(segments);
         return Ok(JsValue::NULL);
     };
     if read.plain {
-        fresh_chunk(segments, None);
+        fresh_start(segments);
         return Ok(from_json_text(skeleton));
     }
+    let keys = serde_json::to_string(&read.keys).unwrap_or_default();
     let assembled = assemble(
         segments,
         read.epoch,
@@ -469,7 +480,9 @@ async fn read_objects(
         &read.ref_ids,
         &read.fresh_slots,
         &read.fresh_ids,
-        &read.fresh,
+        &read.fresh.ops,
+        &read.fresh.strings,
+        &keys,
         &read.patches,
     );
     match assembled {

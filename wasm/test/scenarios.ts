@@ -150,11 +150,11 @@ async function main(): Promise<void> {
     c.close();
   });
 
-  scenario('a first read of a list too long to hand over at once (its texts come in chunks) reads it whole', async () => {
+  scenario('a first read of a list too long to hand over at once (its entries come in chunks) reads it whole', async () => {
     const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
     type List = { listTodos: { items: JsonObject[] } };
     const list = { query: 'query Chunks { listTodos { items { id name description owner { id name } } } }' };
-    // About 750 KB of item texts: three chunks of 256 KiB and the rest.
+    // About 1 MB of items' tape: three chunks of 256 KiB and the rest.
     const items = Array.from({ length: 3000 }, (_, i) => ({
       __typename: 'Todo',
       id: `k${i}`,
@@ -168,6 +168,31 @@ async function main(): Promise<void> {
     checkSame(first, data, 'the first read');
     const again = await c.readQuery<List>(list);
     check(again?.listTodos.items.every((it, i) => it === first?.listTodos.items[i]) === true, 'the same objects on the next read');
+    c.close();
+  });
+
+  scenario('a read builds every kind of value an object holds as it was written', async () => {
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    const list = { query: 'query Kinds { listTodos { items { id name label: name priority big ratio done note tags meta owner { id name } } } }' };
+    const item = (id: string, name: string, priority: number): JsonObject => ({
+      __typename: 'Todo',
+      id,
+      name,
+      label: name,
+      priority,
+      big: 3000000000,
+      ratio: 1.5,
+      done: true,
+      note: null,
+      tags: ['a', 'ü', null, 7],
+      meta: { k: [1, 'x"y'], nested: { '\u0000': 0 } },
+      owner: { __typename: 'User', id: 'u-ø', name: 'Zoë 😀' },
+    });
+    const data = { listTodos: { __typename: 'ModelTodoConnection', items: [item('1', 'naïve ☕ 😀 \\ " \n', -5), item('2', '', -2147483648), item('3', 'plain', 2147483648)] } };
+    checkSame(await c.writeQuery(list, data), [], 'writeQuery warnings');
+    checkSame(await c.readQuery(list), data, 'the read');
+    const read = await c.readQuery<{ listTodos: { items: JsonObject[] } }>(list);
+    check(read !== null && Object.isFrozen(read.listTodos.items[0]) && Object.isFrozen(read.listTodos.items[0]?.['tags']), 'shared objects are frozen');
     c.close();
   });
 

@@ -33,8 +33,8 @@ pub use normalize::{
     normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
 };
 pub use read::{
-    read, read_fragment, read_fragment_text, read_text, FreshChunks, ReadResult, SegmentRead,
-    TextRead,
+    read, read_fragment, read_fragment_text, read_text, FreshChunks, FreshTape, ReadResult,
+    SegmentRead, TextRead, TAPE_END,
 };
 pub use records::RecordSet;
 

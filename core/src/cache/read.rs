@@ -267,10 +267,11 @@ fn read_text_into<S: RecordSource>(
     }
 }
 
-/// A text read of the live cache cut into the JSON texts of its outermost memoized objects
-/// and the rest, for a consumer that keeps what each memo entry's text parses to (the web
-/// package keeps JS objects): after a one-item change of a long list, only that item's text
-/// crosses over and is parsed again, and the other items are the objects of the last read.
+/// A text read of the live cache cut at its outermost memoized objects, for a consumer that
+/// keeps each memo entry's object (the web package keeps JS objects): the rest is JSON text
+/// (the skeleton), and the entries this consumer has not had yet come as a [`FreshTape`].
+/// After a one-item change of a long list, only that item crosses over and is built again,
+/// and the other items are the objects of the last read.
 ///
 /// A list marker may carry `"\u0002":place,"\u0003":id`: the consumer keeps a copy of the
 /// list under `place`, as list `id`. A patch marker `{"\u0000":i,"\u0001":k,"\u0002":place,
@@ -279,15 +280,15 @@ fn read_text_into<S: RecordSource>(
 ///
 /// Entries are named by their slot in the memo (dense, bounded by the memo's size, so the
 /// consumer can keep them in an array) and their id (never reused: a slot's entry is replaced
-/// when its records change, and the new one comes with its text). The skeleton is the
+/// when its records change, and the new one comes with its object). The skeleton is the
 /// result's JSON text in which each outermost memoized object is a marker object:
 /// `{"\u0000":i}` stands for the object of entry `ref_ids[i]` in slot `refs[i]`, and
 /// `{"\u0000":i,"\u0001":n}` for a list of the `n` objects of `refs[i..i + n]` (a list all
 /// of whose items are markers). Keys that no GraphQL result has: response keys are names. A
 /// stored object scalar with such a key is detected, and the read is then plain (`plain`).
 ///
-/// The consumer must apply reads in the order they were made: a read sends an entry's text
-/// once (`fresh`), and later reads only name it.
+/// The consumer must apply reads in the order they were made: a read sends an entry once
+/// (`fresh`), and later reads only name it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SegmentRead {
     /// The skeleton (or, when `plain`, the whole result's text); `None` when anything was
@@ -299,13 +300,15 @@ pub struct SegmentRead {
     pub refs: Vec<u32>,
     /// Their ids.
     pub ref_ids: Vec<u32>,
-    /// The slots of the entries whose text this read sends (each once), in the order of
-    /// `fresh`.
+    /// The slots of the entries this read sends (each once), in the order of `fresh`.
     pub fresh_slots: Vec<u32>,
     /// Their ids.
     pub fresh_ids: Vec<u32>,
-    /// Their texts, as one JSON array.
-    pub fresh: String,
+    /// Their objects, one value each (after those handed over in chunks, see
+    /// [`FreshChunks`]).
+    pub fresh: FreshTape,
+    /// The object keys the tapes name, by number.
+    pub keys: Vec<String>,
     /// The positions of patch markers' items (see above).
     pub patches: Vec<u32>,
     /// Changes when the memo was cleared: everything sent before is forgotten.
@@ -314,11 +317,159 @@ pub struct SegmentRead {
     pub info: ReadResult,
 }
 
-/// Where a segment read hands its fresh texts over as it goes (see
+/// Where a segment read hands its fresh entries over as it goes (see
 /// [`crate::cache::Cache::read_query_segments_with`]): `None` when a read (an attempt) starts, so
-/// the consumer forgets what an earlier attempt handed over, then each chunk: a JSON array of
-/// entry texts, in `fresh_slots` order, before the read's own `fresh`.
-pub type FreshChunks<'a> = &'a mut dyn FnMut(Option<&str>);
+/// the consumer forgets what an earlier attempt handed over, then each chunk: a tape of
+/// entries, in `fresh_slots` order, before the read's own `fresh`.
+pub type FreshChunks<'a> = &'a mut dyn FnMut(Option<&FreshTape>);
+
+/// Values as a tape of numbers plus the text of their strings, for a consumer that builds its
+/// own objects from it faster than it parses JSON (the web package, `js/segments.js`): no
+/// escapes, no digits, and each key is a number naming one of the read's `keys`.
+///
+/// A value is one of: `0` null, `1` false, `2` true; `3, n`: the integer `n` (an `i32`, two's
+/// complement); `4, len`: a string, the next `len` UTF-16 units of `strings` (strings come
+/// in the tape's order, so a consumer keeps one position in `strings`); `5, len`: a number
+/// whose JSON text is the next `len` units; `6, len`: a value whose JSON text is the next
+/// `len` units (an object scalar, or an entry's kept text); `7` an object: pairs of a key's
+/// number and a value, up to [`TAPE_END`]; `8, n`: a list of the `n` values that follow.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FreshTape {
+    pub ops: Vec<u32>,
+    pub strings: String,
+}
+
+/// Ends an object in a [`FreshTape`].
+pub const TAPE_END: u32 = u32::MAX;
+const TAPE_NULL: u32 = 0;
+const TAPE_FALSE: u32 = 1;
+const TAPE_TRUE: u32 = 2;
+const TAPE_INT: u32 = 3;
+const TAPE_STRING: u32 = 4;
+const TAPE_NUMBER: u32 = 5;
+const TAPE_JSON: u32 = 6;
+const TAPE_OBJECT: u32 = 7;
+const TAPE_LIST: u32 = 8;
+
+impl FreshTape {
+    fn clear(&mut self) {
+        self.ops.clear();
+        self.strings.clear();
+    }
+
+    /// Roughly what it holds, in bytes.
+    fn bytes(&self) -> usize {
+        self.ops.len() * 4 + self.strings.len()
+    }
+
+    fn text(&mut self, op: u32, text: &str) {
+        let units = if text.is_ascii() {
+            text.len()
+        } else {
+            text.encode_utf16().count()
+        };
+        self.ops.push(op);
+        self.ops.push(u32::try_from(units).unwrap_or(u32::MAX));
+        self.strings.push_str(text);
+    }
+}
+
+/// Writes a [`FreshTape`] (an entry's value; nothing in it is a segment or uses the memo).
+#[derive(Default)]
+struct TapeSink {
+    tape: FreshTape,
+    muted: u32,
+    /// Where serde_json writes a number before it joins the tape.
+    scratch: Vec<u8>,
+}
+
+impl Sink for TapeSink {
+    const SORTED: bool = true;
+    const MEMO: bool = false;
+    type Out = ();
+    type Obj = ();
+    type List = ();
+    fn begin_object(&mut self) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_OBJECT);
+        }
+    }
+    fn key(&mut self, _: &mut (), key: Key<'_>) {
+        if self.muted == 0 {
+            self.tape.ops.push(key.id);
+        }
+    }
+    fn field(&mut self, _: &mut (), _: ()) {}
+    fn end_object(&mut self, _: ()) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_END);
+        }
+    }
+    fn begin_list(&mut self, len: usize) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_LIST);
+            self.tape.ops.push(u32::try_from(len).unwrap_or(u32::MAX));
+        }
+    }
+    fn item(&mut self, _: &mut (), _: ()) {}
+    fn end_list(&mut self, _: ()) {}
+    fn null(&mut self) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_NULL);
+        }
+    }
+    fn string(&mut self, value: &str) {
+        if self.muted == 0 {
+            self.tape.text(TAPE_STRING, value);
+        }
+    }
+    fn leaf(&mut self, value: &Val, interner: &Interner) {
+        if self.muted != 0 {
+            return;
+        }
+        match value {
+            Val::Null => self.tape.ops.push(TAPE_NULL),
+            Val::Bool(b) => self.tape.ops.push(if *b { TAPE_TRUE } else { TAPE_FALSE }),
+            Val::Num(n) => match n.as_i64().and_then(|n| i32::try_from(n).ok()) {
+                Some(n) => {
+                    self.tape.ops.push(TAPE_INT);
+                    self.tape.ops.push(n as u32);
+                }
+                None => {
+                    self.scratch.clear();
+                    // Writing to a Vec cannot fail.
+                    let _ = serde_json::to_writer(&mut self.scratch, n);
+                    let text = std::str::from_utf8(&self.scratch).unwrap_or("null");
+                    self.tape.text(TAPE_NUMBER, text);
+                }
+            },
+            Val::Str(s) => self.tape.text(TAPE_STRING, s),
+            Val::Short(s) => self.tape.text(TAPE_STRING, s.as_str()),
+            Val::List(items) => {
+                self.begin_list(items.len());
+                for item in items.iter() {
+                    self.leaf(item, interner);
+                }
+            }
+            // References and objects as their JSON form (objects' keys sorted, like a tree's).
+            Val::Ref(_) | Val::Obj(_) => {
+                let text = serde_json::to_string(&value.to_json(interner)).unwrap_or_default();
+                self.tape.text(TAPE_JSON, &text);
+            }
+        }
+    }
+    fn mute(&mut self) {
+        self.muted += 1;
+    }
+    fn unmute(&mut self) {
+        self.muted = self.muted.saturating_sub(1);
+    }
+    fn raw(&mut self, text: &str) {
+        if self.muted == 0 {
+            self.tape.text(TAPE_JSON, text);
+        }
+    }
+}
 
 /// What a segment read collects besides its skeleton.
 #[derive(Default)]
@@ -330,7 +481,8 @@ struct Segments<'f> {
     patches: Vec<u32>,
     /// Entries sent by this read: (index in the memo, id), marked as sent as they are found.
     fresh_at: Vec<(u32, u32)>,
-    fresh: String,
+    /// Their values, being written.
+    fresh: TapeSink,
     /// The last value read was written as a marker.
     direct: bool,
     /// A stored object scalar outside the memoized objects has a marker's key.
@@ -340,22 +492,24 @@ struct Segments<'f> {
     /// Where `fresh` goes, a chunk at a time, once it holds `chunk_bytes` (none: it all stays).
     chunks: Option<FreshChunks<'f>>,
     chunk_bytes: usize,
+    /// The names of the keys a tape names by number, in number order.
+    keys: Vec<String>,
 }
 
 impl Segments<'_> {
-    /// Sends entry `id`'s text (at `at` in the memo) with this read.
+    /// Sends entry `id` (at `at` in the memo) with this read, by its kept text.
     fn send(&mut self, at: u32, id: u32, text: &str) {
-        if self.fresh.len() > 1 {
-            self.fresh.push(',');
-        }
-        self.fresh.push_str(text);
+        self.fresh.tape.text(TAPE_JSON, text);
+        self.sent(at, id);
+    }
+
+    /// Entry `id` (at `at` in the memo) is the last value written to `fresh`.
+    fn sent(&mut self, at: u32, id: u32) {
         self.fresh_at.push((at, id));
-        if self.fresh.len() >= self.chunk_bytes {
+        if self.fresh.tape.bytes() >= self.chunk_bytes {
             if let Some(chunks) = self.chunks.as_mut() {
-                self.fresh.push(']');
-                chunks(Some(&self.fresh));
-                self.fresh.clear();
-                self.fresh.push('[');
+                chunks(Some(&self.fresh.tape));
+                self.fresh.tape.clear();
             }
         }
     }
@@ -464,7 +618,6 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
         segments.chunk_bytes = bytes;
         segments.chunks = Some(chunks);
     }
-    segments.fresh.push('[');
     let read = read_text_into(
         Start::Query(operation),
         variables,
@@ -509,7 +662,6 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
             ..SegmentRead::default()
         };
     }
-    segments.fresh.push(']');
     SegmentRead {
         skeleton: read.data,
         plain: false,
@@ -517,7 +669,8 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
         ref_ids: segments.refs,
         fresh_slots: segments.fresh_at.iter().map(|&(at, _)| at).collect(),
         fresh_ids: segments.fresh_at.iter().map(|&(_, id)| id).collect(),
-        fresh: segments.fresh,
+        fresh: segments.fresh.tape,
+        keys: segments.keys,
         patches: segments.patches,
         epoch: memo.epoch,
         info: read.info,
@@ -606,6 +759,7 @@ fn read_at<'d, S: RecordSource, O: Sink>(
         plans: FastMap::default(),
         segments,
         depth: 0,
+        keys: FastMap::default(),
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
@@ -626,6 +780,9 @@ pub(crate) trait Sink {
     /// Whether a segment read can write to it (a text sink): the segment code compiles out of
     /// the others.
     const SEGMENTS: bool = false;
+    /// Whether reads into it reuse and make memo entries (a tape is an entry's value: it
+    /// reads the records of the objects inside).
+    const MEMO: bool = true;
     type Out;
     type Obj;
     type List;
@@ -663,6 +820,8 @@ pub(crate) trait Sink {
 pub(crate) struct Key<'k> {
     text: &'k str,
     escaped: &'k str,
+    /// Its number in the read's keys (a tape's name for it).
+    id: u32,
 }
 
 /// Builds a `Value`.
@@ -924,6 +1083,8 @@ struct Step<'d> {
     written: bool,
     /// The key as JSON text (`"name"`), for text sinks.
     escaped: Box<str>,
+    /// The key's number in the read's keys (see `Reader::keys`), for tapes.
+    key_id: u32,
 }
 
 /// The steps of a field list, in the order a sink takes them.
@@ -949,6 +1110,8 @@ struct Reader<'r, 'd, 'f, S: RecordSource> {
     /// How many memo entries being made enclose the value being read (segments are cut at
     /// depth 0 only: an entry's text has its inner entries' texts in it).
     depth: u32,
+    /// The response keys of the plans made, numbered (a tape names keys by number).
+    keys: FastMap<&'d str, u32>,
 }
 
 impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
@@ -976,11 +1139,19 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                     self.interner.get(&self.walk.storage_key(field))
                 };
                 let escaped = serde_json::to_string(field.response_key()).unwrap_or_default();
+                let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+                let key_id = *self.keys.entry(field.response_key()).or_insert(next);
+                if key_id == next {
+                    if let Some(segments) = self.segments.as_deref_mut() {
+                        segments.keys.push(field.response_key().to_owned());
+                    }
+                }
                 Some(Step {
                     field,
                     sym,
                     written,
                     escaped: escaped.into(),
+                    key_id,
                 })
             })
             .collect();
@@ -1050,6 +1221,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
         let key = Key {
             text: f.response_key(),
             escaped: &step.escaped,
+            id: step.key_id,
         };
         self.path.push(Seg::Key(f.response_key()));
         if f.name == "__typename" {
@@ -1119,7 +1291,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                 if self.memo.is_some() {
                     self.dep_log.push(*target);
                 }
-                if let Some(memo) = &mut self.memo {
+                if let Some(memo) = self.memo.as_mut().filter(|_| O::MEMO) {
                     let segment = top && self.segments.is_some();
                     if let Some(at) = memo
                         .get(set, *target)
@@ -1146,7 +1318,17 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                     Some(record) => {
                         announce(out, place);
                         let missing = self.missing.len();
-                        let start = self.memo.as_ref().and_then(|_| out.value_start());
+                        if top {
+                            if let Some(marker) = self.read_entry(out, set, *target, &record, logged)
+                            {
+                                return Some(marker);
+                            }
+                        }
+                        let start = self
+                            .memo
+                            .as_ref()
+                            .filter(|_| O::MEMO)
+                            .and_then(|_| out.value_start());
                         self.depth += u32::from(top);
                         let value = self.read_fields(out, set, &record, None);
                         self.depth -= u32::from(top);
@@ -1239,6 +1421,50 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
 }
 
 impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
+    /// A segment read's outermost memoized object, read into the fresh tape as a new memo
+    /// entry: its marker, written to `out`. `None` (nothing written to `out`, nothing left on
+    /// the tape): no segment read, or the memo is full; the caller reads it as text. (A part
+    /// missing fails the whole read, which then uses nothing of it: its marker stands.)
+    fn read_entry<O: Sink>(
+        &mut self,
+        out: &mut O,
+        set: &'d SelectionSet,
+        target: Sym,
+        record: &[(Sym, Val)],
+        logged: usize,
+    ) -> Option<O::Out> {
+        if !O::SEGMENTS || self.memo.is_none() {
+            return None;
+        }
+        let segments = self.segments.as_deref_mut()?;
+        let mut tape = std::mem::take(&mut segments.fresh);
+        let (ops, strings) = (tape.tape.ops.len(), tape.tape.strings.len());
+        let missing = self.missing.len();
+        self.depth += 1;
+        self.read_fields(&mut tape, set, record, None);
+        self.depth -= 1;
+        let deps = self.dep_log.get(logged..).unwrap_or_default();
+        let made = match self.memo.as_mut() {
+            Some(memo) if self.missing.len() == missing => memo
+                .put(set, target, "", deps, false)
+                .and_then(|at| Some((at, memo.mark_sent(at)?))),
+            _ => None,
+        };
+        let segments = self.segments.as_deref_mut()?;
+        segments.fresh = tape;
+        match made {
+            Some((at, id)) => {
+                segments.sent(at, id);
+                Some(segments.marker(out, at, id))
+            }
+            None => {
+                segments.fresh.tape.ops.truncate(ops);
+                segments.fresh.tape.strings.truncate(strings);
+                (self.missing.len() != missing).then(|| out.null())
+            }
+        }
+    }
+
     /// A segment read's list of markers again, from the list the last such read of this place
     /// made (see [`ListMemo`]), when few of its items can have changed: only the items the
     /// records changed since reach and the items whose record is not the one of last time are
