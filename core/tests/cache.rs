@@ -476,14 +476,17 @@ struct Segments {
     pending: Vec<FreshTape>,
 }
 
-/// The values of a tape (see `FreshTape`), as the web package's `js/segments.js` builds them.
-fn decode_tape(tape: &FreshTape, keys: &[String]) -> Vec<Value> {
+/// The values of a tape (see `FreshTape`), as the web package's `js/segments.js` builds them;
+/// `made` holds the objects of the read's earlier chunks (an object named again is a copy
+/// here).
+fn decode_tape(tape: &FreshTape, keys: &[String], made: &mut Vec<Value>) -> Vec<Value> {
     struct At<'t> {
         ops: &'t [u32],
         op: usize,
         units: Vec<u16>,
         unit: usize,
         keys: &'t [String],
+        made: &'t mut Vec<Value>,
     }
     impl At<'_> {
         fn next(&mut self) -> u32 {
@@ -504,16 +507,25 @@ fn decode_tape(tape: &FreshTape, keys: &[String]) -> Vec<Value> {
                 4 => Value::String(self.text()),
                 5 | 6 => serde_json::from_str(&self.text()).unwrap(),
                 7 => {
+                    let number = self.made.len();
+                    self.made.push(Value::Null);
                     let mut map = serde_json::Map::new();
                     loop {
                         let key = self.next();
                         if key == TAPE_END {
+                            self.made[number] = Value::Object(map.clone());
                             break Value::Object(map);
                         }
                         let value = self.value();
                         map.insert(self.keys[key as usize].clone(), value);
                     }
                 }
+                9 => {
+                    let number = self.next() as usize;
+                    assert!(self.made[number].is_object(), "object {number} named before it ended");
+                    self.made[number].clone()
+                }
+                10 => json!(self.keys[self.next() as usize]),
                 8 => {
                     let len = self.next();
                     Value::Array((0..len).map(|_| self.value()).collect())
@@ -528,6 +540,7 @@ fn decode_tape(tape: &FreshTape, keys: &[String]) -> Vec<Value> {
         units: tape.strings.encode_utf16().collect(),
         unit: 0,
         keys,
+        made,
     };
     let mut values = Vec::new();
     while at.op < at.ops.len() {
@@ -573,8 +586,9 @@ impl Segments {
             return Some(skeleton);
         }
         let mut fresh: Vec<Value> = Vec::new();
+        let mut made = Vec::new();
         for chunk in pending.iter().chain([&read.fresh]) {
-            fresh.extend(decode_tape(chunk, &read.keys));
+            fresh.extend(decode_tape(chunk, &read.keys, &mut made));
         }
         assert_eq!(fresh.len(), read.fresh_ids.len());
         assert_eq!(fresh.len(), read.fresh_slots.len());
@@ -1028,6 +1042,9 @@ async fn a_segment_read_carries_every_kind_of_value() {
     assert!(!read.plain);
     assert_eq!(read.fresh_ids.len(), 3);
     assert!(read.fresh.ops.contains(&TAPE_END));
+    // The owner of the three items is written once, and named again twice; "Todo" is a name.
+    assert_eq!(read.fresh.strings.matches("Zoë").count(), 1);
+    assert!(!read.fresh.strings.contains("Todo"));
     assert_eq!(Segments::default().apply(read), Some(data.clone()));
     // The same, an entry per chunk, on a fresh cache.
     let cache = Cache::new(KeyConfig::default(), None);

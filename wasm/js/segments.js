@@ -3,7 +3,8 @@
 // from a skeleton and the objects of the memoized entries, kept here per client, so after a
 // one-item change of a long list only that item is built and every other item is the object
 // the last read returned. New entries come as a tape (core `FreshTape`: numbers, and the text
-// of their strings), which builds objects faster than JSON.parse of their text would. Shared
+// of their strings), which builds objects faster than JSON.parse of their text would, and
+// makes one object of each record a read reaches more than once (an owner of many items). Shared
 // objects are frozen: an app that changed one would change later results. Imported by the wasm
 // build (wasm-bindgen `module`), called synchronously right after each read, so reads are
 // applied in the order they were made.
@@ -63,7 +64,9 @@ export function assemble(state, epoch, skeleton, refs, refIds, freshSlots, fresh
     const names = JSON.parse(keys);
     /** @type {unknown[]} */
     const built = [];
-    for (const chunk of chunks) decode(chunk.ops, chunk.strings, names, built);
+    /** @type {object[]} */
+    const made = [];
+    for (const chunk of chunks) decode(chunk.ops, chunk.strings, names, built, made);
     if (built.length !== freshIds.length) throw new Error(`segment read: ${built.length} fresh entries for ${freshIds.length}`);
     for (let i = 0; i < freshIds.length; i++) {
       state.ids[freshSlots[i]] = freshIds[i];
@@ -86,8 +89,9 @@ const END = 0xffffffff;
  * @param {string} strings
  * @param {string[]} keys
  * @param {unknown[]} values
+ * @param {object[]} made the objects of the read's earlier chunks, in the order they began
  */
-function decode(ops, strings, keys, values) {
+function decode(ops, strings, keys, values, made) {
   let p = 0;
   let s = 0;
   const text = () => {
@@ -117,6 +121,7 @@ function decode(ops, strings, keys, values) {
       case 7: {
         /** @type {Record<string, unknown>} */
         const object = {};
+        made.push(object);
         for (let k = ops[p++]; k !== END; k = ops[p++]) {
           const key = keys[k];
           if (key === undefined) throw new Error(`segment read: no key ${k}`);
@@ -129,6 +134,16 @@ function decode(ops, strings, keys, values) {
         const list = new Array(length);
         for (let i = 0; i < length; i++) list[i] = value();
         return Object.freeze(list);
+      }
+      case 9: {
+        const object = made[ops[p++]];
+        if (object === undefined) throw new Error(`segment read: no object ${ops[p - 1]}`);
+        return object;
+      }
+      case 10: {
+        const name = keys[ops[p++]];
+        if (name === undefined) throw new Error(`segment read: no name ${ops[p - 1]}`);
+        return name;
       }
       default:
         throw new Error(`segment read: tape op ${op} at ${p - 1}`);

@@ -332,7 +332,10 @@ pub type FreshChunks<'a> = &'a mut dyn FnMut(Option<&FreshTape>);
 /// in the tape's order, so a consumer keeps one position in `strings`); `5, len`: a number
 /// whose JSON text is the next `len` units; `6, len`: a value whose JSON text is the next
 /// `len` units (an object scalar, or an entry's kept text); `7` an object: pairs of a key's
-/// number and a value, up to [`TAPE_END`]; `8, n`: a list of the `n` values that follow.
+/// number and a value, up to [`TAPE_END`]; `8, n`: a list of the `n` values that follow;
+/// `9, n`: object `n` again (objects are numbered in the order they begin, from 0, across a
+/// read's chunks: the same record through the same selection set is one object); `10, n`:
+/// the string `keys[n]` (a type name).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FreshTape {
     pub ops: Vec<u32>,
@@ -350,6 +353,8 @@ const TAPE_NUMBER: u32 = 5;
 const TAPE_JSON: u32 = 6;
 const TAPE_OBJECT: u32 = 7;
 const TAPE_LIST: u32 = 8;
+const TAPE_AGAIN: u32 = 9;
+const TAPE_NAME: u32 = 10;
 
 impl FreshTape {
     fn clear(&mut self) {
@@ -379,6 +384,8 @@ impl FreshTape {
 struct TapeSink {
     tape: FreshTape,
     muted: u32,
+    /// How many objects it began.
+    objects: u32,
     /// Where serde_json writes a number before it joins the tape.
     scratch: Vec<u8>,
 }
@@ -392,11 +399,27 @@ impl Sink for TapeSink {
     fn begin_object(&mut self) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_OBJECT);
+            self.objects += 1;
         }
     }
     fn key(&mut self, _: &mut (), key: Key<'_>) {
         if self.muted == 0 {
             self.tape.ops.push(key.id);
+        }
+    }
+    fn next_object(&self) -> Option<u32> {
+        (self.muted == 0).then_some(self.objects)
+    }
+    fn object_again(&mut self, number: u32) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_AGAIN);
+            self.tape.ops.push(number);
+        }
+    }
+    fn name(&mut self, _: &str, id: u32) {
+        if self.muted == 0 {
+            self.tape.ops.push(TAPE_NAME);
+            self.tape.ops.push(id);
         }
     }
     fn field(&mut self, _: &mut (), _: ()) {}
@@ -760,6 +783,7 @@ fn read_at<'d, S: RecordSource, O: Sink>(
         segments,
         depth: 0,
         keys: FastMap::default(),
+        shared: FastMap::default(),
     };
     reader.dependencies.insert(root);
     let record = source.record(root).unwrap_or_default();
@@ -780,8 +804,9 @@ pub(crate) trait Sink {
     /// Whether a segment read can write to it (a text sink): the segment code compiles out of
     /// the others.
     const SEGMENTS: bool = false;
-    /// Whether reads into it reuse and make memo entries (a tape is an entry's value: it
-    /// reads the records of the objects inside).
+    /// Whether reads into it reuse and make memo entries. A tape is an entry's value: it
+    /// reads the records of the objects inside, and names an object it wrote before again
+    /// ([`Sink::object_again`]) and type names by number ([`Sink::name`]).
     const MEMO: bool = true;
     type Out;
     type Obj;
@@ -813,6 +838,19 @@ pub(crate) trait Sink {
     /// Takes back the value written since `start` (a [`Sink::value_start`]'s): the next
     /// value goes in its place.
     fn truncate(&mut self, _start: usize) {}
+    /// The number the next object written gets, when the sink can name it again later.
+    fn next_object(&self) -> Option<u32> {
+        None
+    }
+    /// Object `number` again (only called with a number [`Sink::next_object`] gave; a sink
+    /// that gives none writes null).
+    fn object_again(&mut self, _number: u32) -> Self::Out {
+        self.null()
+    }
+    /// A type name, numbered `id` in the read's keys.
+    fn name(&mut self, value: &str, _id: u32) -> Self::Out {
+        self.string(value)
+    }
 }
 
 /// An object key: as it is, and as JSON text.
@@ -1110,8 +1148,12 @@ struct Reader<'r, 'd, 'f, S: RecordSource> {
     /// How many memo entries being made enclose the value being read (segments are cut at
     /// depth 0 only: an entry's text has its inner entries' texts in it).
     depth: u32,
-    /// The response keys of the plans made, numbered (a tape names keys by number).
-    keys: FastMap<&'d str, u32>,
+    /// The response keys of the plans made and the type names written to a tape, numbered (a
+    /// tape names them by number).
+    keys: FastMap<Box<str>, u32>,
+    /// The objects inside entries written to a tape, by selection set and record: their
+    /// number, and the records they reached (their stretch of `dep_log`).
+    shared: FastMap<(*const SelectionSet, Sym), (u32, Box<[Sym]>)>,
 }
 
 impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
@@ -1139,13 +1181,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                     self.interner.get(&self.walk.storage_key(field))
                 };
                 let escaped = serde_json::to_string(field.response_key()).unwrap_or_default();
-                let next = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-                let key_id = *self.keys.entry(field.response_key()).or_insert(next);
-                if key_id == next {
-                    if let Some(segments) = self.segments.as_deref_mut() {
-                        segments.keys.push(field.response_key().to_owned());
-                    }
-                }
+                let key_id = self.key_id(field.response_key());
                 Some(Step {
                     field,
                     sym,
@@ -1157,6 +1193,19 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
             .collect();
         self.plans.insert(id, plan.clone());
         plan
+    }
+
+    /// The number of a response key or type name in the read's keys.
+    fn key_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.keys.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.keys.insert(name.into(), id);
+        if let Some(segments) = self.segments.as_deref_mut() {
+            segments.keys.push(name.to_owned());
+        }
+        id
     }
 
     /// The segment read's collections, for sinks a segment read writes to (elsewhere the code
@@ -1228,7 +1277,12 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
             match typename {
                 Some(t) => {
                     out.key(obj, key);
-                    let value = out.string(t);
+                    let value = if O::MEMO {
+                        out.string(t)
+                    } else {
+                        let id = self.key_id(t);
+                        out.name(t, id)
+                    };
                     out.field(obj, value);
                 }
                 None => self.miss(""),
@@ -1313,6 +1367,16 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                         return Some(value);
                     }
                 }
+                if !O::MEMO {
+                    let shared = self.shared.get(&(std::ptr::from_ref(set), *target));
+                    if let Some((number, deps)) = shared {
+                        announce(out, place);
+                        let value = out.object_again(*number);
+                        self.dep_log.extend_from_slice(deps);
+                        self.dependencies.extend(deps);
+                        return Some(value);
+                    }
+                }
                 let source = self.source;
                 match source.record(*target) {
                     Some(record) => {
@@ -1323,6 +1387,16 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                             {
                                 return Some(marker);
                             }
+                        }
+                        if !O::MEMO {
+                            let number = out.next_object();
+                            let value = self.read_fields(out, set, &record, None);
+                            if let Some(number) = number.filter(|_| self.missing.len() == missing) {
+                                let deps = self.dep_log.get(logged..).unwrap_or_default();
+                                let key = (std::ptr::from_ref(set), *target);
+                                self.shared.insert(key, (number, deps.into()));
+                            }
+                            return Some(value);
                         }
                         let start = self
                             .memo
@@ -1438,7 +1512,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
         }
         let segments = self.segments.as_deref_mut()?;
         let mut tape = std::mem::take(&mut segments.fresh);
-        let (ops, strings) = (tape.tape.ops.len(), tape.tape.strings.len());
+        let (ops, strings, objects) = (tape.tape.ops.len(), tape.tape.strings.len(), tape.objects);
         let missing = self.missing.len();
         self.depth += 1;
         self.read_fields(&mut tape, set, record, None);
@@ -1458,8 +1532,11 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                 Some(segments.marker(out, at, id))
             }
             None => {
+                // Taken back, with the objects in it: nothing may name them again.
                 segments.fresh.tape.ops.truncate(ops);
                 segments.fresh.tape.strings.truncate(strings);
+                segments.fresh.objects = objects;
+                self.shared.retain(|_, (number, _)| *number < objects);
                 (self.missing.len() != missing).then(|| out.null())
             }
         }
