@@ -1153,8 +1153,11 @@ struct Reader<'r, 'd, 'f, S: RecordSource> {
     keys: FastMap<Box<str>, u32>,
     /// The objects inside entries written to a tape, by selection set and record: their
     /// number, and the records they reached (their stretch of `dep_log`).
-    shared: FastMap<(*const SelectionSet, Sym), (u32, Box<[Sym]>)>,
+    shared: FastMap<(*const SelectionSet, Sym), Shared>,
 }
+
+/// An object inside a tape's entries: its number, and the records it reached.
+type Shared = (u32, Box<[Sym]>);
 
 impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// The plan of a field list: in the document's order, or for sorted sinks sorted by
