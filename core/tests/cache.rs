@@ -522,7 +522,10 @@ fn decode_tape(tape: &FreshTape, keys: &[String], made: &mut Vec<Value>) -> Vec<
                 }
                 9 => {
                     let number = self.next() as usize;
-                    assert!(self.made[number].is_object(), "object {number} named before it ended");
+                    assert!(
+                        self.made[number].is_object(),
+                        "object {number} named before it ended"
+                    );
                     self.made[number].clone()
                 }
                 10 => json!(self.keys[self.next() as usize]),
@@ -1024,8 +1027,10 @@ async fn segment_reads_of_a_long_list_check_what_changed() {
 #[tokio::test]
 async fn a_segment_read_carries_every_kind_of_value() {
     let cache = Cache::new(KeyConfig::default(), None);
-    let list = op("query Kinds { listTodos { items { id name label: name priority big ratio \
-                   done note tags meta owner { id name } } } }");
+    let list = op(
+        "query Kinds { listTodos { items { id name label: name priority big ratio \
+                   done note tags meta owner { id name } } } }",
+    );
     let item = |id: &str, name: &str, priority: i64| {
         json!({"__typename": "Todo", "id": id, "name": name, "label": name, "priority": priority,
                "big": 3_000_000_000_i64, "ratio": 1.5, "done": true, "note": null,

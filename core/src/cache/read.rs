@@ -1386,7 +1386,8 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                         announce(out, place);
                         let missing = self.missing.len();
                         if top {
-                            if let Some(marker) = self.read_entry(out, set, *target, &record, logged)
+                            if let Some(marker) =
+                                self.read_entry(out, set, *target, &record, logged)
                             {
                                 return Some(marker);
                             }
