@@ -515,11 +515,24 @@ struct Segments<'f> {
     /// Where `fresh` goes, a chunk at a time, once it holds `chunk_bytes` (none: it all stays).
     chunks: Option<FreshChunks<'f>>,
     chunk_bytes: usize,
-    /// The names of the keys a tape names by number, in number order.
+    /// The response keys and type names a tape names by number, in number order.
     keys: Vec<String>,
+    /// Their numbers.
+    key_ids: FastMap<Box<str>, u32>,
 }
 
 impl Segments<'_> {
+    /// The number of a response key or type name in [`Segments::keys`].
+    fn key_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.key_ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.key_ids.insert(name.into(), id);
+        self.keys.push(name.to_owned());
+        id
+    }
+
     /// Sends entry `id` (at `at` in the memo) with this read, by its kept text.
     fn send(&mut self, at: u32, id: u32, text: &str) {
         self.fresh.tape.text(TAPE_JSON, text);
@@ -782,7 +795,6 @@ fn read_at<'d, S: RecordSource, O: Sink>(
         plans: FastMap::default(),
         segments,
         depth: 0,
-        keys: FastMap::default(),
         shared: FastMap::default(),
     };
     reader.dependencies.insert(root);
@@ -1121,7 +1133,7 @@ struct Step<'d> {
     written: bool,
     /// The key as JSON text (`"name"`), for text sinks.
     escaped: Box<str>,
-    /// The key's number in the read's keys (see `Reader::keys`), for tapes.
+    /// The key's number in a segment read's keys (see `Segments::keys`), for tapes.
     key_id: u32,
 }
 
@@ -1148,9 +1160,6 @@ struct Reader<'r, 'd, 'f, S: RecordSource> {
     /// How many memo entries being made enclose the value being read (segments are cut at
     /// depth 0 only: an entry's text has its inner entries' texts in it).
     depth: u32,
-    /// The response keys of the plans made and the type names written to a tape, numbered (a
-    /// tape names them by number).
-    keys: FastMap<Box<str>, u32>,
     /// The objects inside entries written to a tape, by selection set and record: their
     /// number, and the records they reached (their stretch of `dep_log`).
     shared: FastMap<(*const SelectionSet, Sym), Shared>,
@@ -1184,7 +1193,11 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                     self.interner.get(&self.walk.storage_key(field))
                 };
                 let escaped = serde_json::to_string(field.response_key()).unwrap_or_default();
-                let key_id = self.key_id(field.response_key());
+                // Only a segment read writes tapes.
+                let key_id = self
+                    .segments
+                    .as_deref_mut()
+                    .map_or(0, |s| s.key_id(field.response_key()));
                 Some(Step {
                     field,
                     sym,
@@ -1196,19 +1209,6 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
             .collect();
         self.plans.insert(id, plan.clone());
         plan
-    }
-
-    /// The number of a response key or type name in the read's keys.
-    fn key_id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.keys.get(name) {
-            return id;
-        }
-        let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-        self.keys.insert(name.into(), id);
-        if let Some(segments) = self.segments.as_deref_mut() {
-            segments.keys.push(name.to_owned());
-        }
-        id
     }
 
     /// The segment read's collections, for sinks a segment read writes to (elsewhere the code
@@ -1283,7 +1283,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
                     let value = if O::MEMO {
                         out.string(t)
                     } else {
-                        let id = self.key_id(t);
+                        let id = self.segments.as_deref_mut().map_or(0, |s| s.key_id(t));
                         out.name(t, id)
                     };
                     out.field(obj, value);
