@@ -4,7 +4,9 @@
 
 use super::hash::{FastMap, FastSet};
 use super::keys::KeyConfig;
-use super::normalize::{normalize_into, normalize_text_into, Written};
+use super::normalize::{
+    normalize_into, normalize_tape_into, normalize_text_into, WriteTape, Written,
+};
 use super::read::{
     read_fragment_from, read_query_from, read_segments_memo, read_text_from, read_text_memo,
     FreshChunks, Memo, MemoUse, ReadResult, RecordSource, SegmentRead, Start, TextRead,
@@ -71,6 +73,15 @@ impl Base {
 
     fn insert(&mut self, key: Sym, record: Rec) {
         *self.slot(key) = Some(record);
+    }
+
+    /// Makes room for slots up to `key` at once: a large write grows the table to the size it
+    /// needs, not to the next power of two.
+    fn reserve_to(&mut self, key: Sym) {
+        let wanted = key as usize + 1;
+        if let Some(more) = wanted.checked_sub(self.slots.len()) {
+            self.slots.reserve_exact(more);
+        }
     }
 
     fn remove(&mut self, key: &Sym) -> Option<Rec> {
@@ -759,6 +770,30 @@ impl Cache {
         Ok(self.write_normalized(written).await?)
     }
 
+    /// [`Cache::write_query_text`] from a write tape instead of JSON text (see [`WriteTape`]:
+    /// the web package walks the app's JS objects into one): the same records and warnings. A
+    /// tape that does not hold JSON data is `InvalidJson`, and nothing is written.
+    pub async fn write_query_tape(
+        &self,
+        operation: &Operation,
+        variables: Option<&Value>,
+        tape: &mut WriteTape<'_>,
+    ) -> Result<Vec<String>, TextWriteError> {
+        let written = {
+            let walk = Walk::new(operation, variables);
+            let mut state = self.state();
+            normalize_tape_into(
+                &mut state.interner,
+                &walk,
+                root_key(operation.kind()),
+                tape,
+                &self.keys,
+            )
+        }
+        .map_err(|e| TextWriteError::InvalidJson(e.to_string()))?;
+        Ok(self.write_normalized(written).await?)
+    }
+
     /// [`Cache::write_fetched`] from the data's JSON text (see [`Cache::write_query_text`]).
     pub async fn write_fetched_text(
         &self,
@@ -894,6 +929,9 @@ impl Cache {
             // Logged only when a fetch in flight started before this write's source: only
             // such a fetch's result could overwrite it (a lone fetch writes without a log).
             let tracking = fetches.iter().any(|&start| start < source);
+            if let Some(&top) = records.keys().max() {
+                base.reserve_to(top);
+            }
             let mut scratch = Vec::new();
             for (key, mut fields) in records {
                 if let (Some(since), false) = (fetched, recent.is_empty()) {

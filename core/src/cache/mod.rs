@@ -30,7 +30,8 @@ mod symset;
 pub use keys::{field_key, KeyConfig, KeyFn};
 pub use live::{Cache, CacheError, ChangeWatchHandle, FetchTicket, TextWriteError};
 pub use normalize::{
-    normalize, normalize_fragment, normalize_fragment_text, normalize_text, Normalized,
+    normalize, normalize_fragment, normalize_fragment_text, normalize_tape, normalize_text,
+    Normalized, TapeChunk, TapeChunks, TapeError, WriteTape, TAPE_OBJECT_END,
 };
 pub use read::{
     read, read_fragment, read_fragment_text, read_text, FreshChunks, FreshTape, ReadResult,

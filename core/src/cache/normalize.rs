@@ -11,7 +11,10 @@ use crate::graphql::ast::{Field, SelectionSet};
 use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
 
+mod tape;
 mod text;
+pub(crate) use tape::normalize_tape_into;
+pub use tape::{TapeChunk, TapeChunks, TapeError, WriteTape, TAPE_OBJECT_END};
 pub(crate) use text::normalize_text_into;
 #[cfg(test)]
 pub(crate) use text::FALLBACKS;
@@ -85,6 +88,30 @@ pub fn normalize_text(
         &walk,
         root_key(operation.kind()),
         data,
+        keys,
+    )?;
+    set.records = written.records;
+    Ok(Normalized {
+        records: set,
+        warnings: written.warnings,
+    })
+}
+
+/// [`normalize`] from a write tape (see [`WriteTape`]): the same records and warnings as from
+/// the JSON text the tape stands for. A tape that does not hold JSON data is an error.
+pub fn normalize_tape(
+    operation: &Operation,
+    variables: Option<&Value>,
+    tape: &mut WriteTape<'_>,
+    keys: &KeyConfig,
+) -> Result<Normalized, TapeError> {
+    let mut set = RecordSet::default();
+    let walk = Walk::new(operation, variables);
+    let written = normalize_tape_into(
+        &mut set.interner,
+        &walk,
+        root_key(operation.kind()),
+        tape,
         keys,
     )?;
     set.records = written.records;

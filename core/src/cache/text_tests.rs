@@ -296,3 +296,267 @@ fn invalid_text_is_an_error_and_text_reads_report_misses() {
     assert_eq!(read.info.missing, ["ROOT_QUERY"]);
     assert_eq!(read.info.partial, json!({}));
 }
+
+/// Writes JSON into a write tape as the web package's `tape.js` walks a JS object into one,
+/// starting a chunk when the last holds `limit` ops or more.
+struct TapeWriter {
+    keys: Vec<String>,
+    chunks: Vec<TapeChunk>,
+    limit: usize,
+}
+
+impl TapeWriter {
+    fn new(limit: usize) -> Self {
+        TapeWriter {
+            keys: Vec::new(),
+            chunks: Vec::new(),
+            limit,
+        }
+    }
+    /// The chunk the next op goes into.
+    fn room(&mut self) -> &mut TapeChunk {
+        if self.chunks.last().is_none_or(|c| c.ops.len() >= self.limit) {
+            self.chunks.push(TapeChunk {
+                ascii: true,
+                ..TapeChunk::default()
+            });
+        }
+        self.chunks.last_mut().unwrap()
+    }
+    fn ops(&mut self, ops: &[u32]) {
+        self.room().ops.extend_from_slice(ops);
+    }
+    fn string(&mut self, op: u32, text: &str) {
+        let chunk = self.room();
+        chunk.ops.push(op);
+        chunk.ops.push(text.encode_utf16().count() as u32);
+        chunk.strings.push_str(text);
+        chunk.ascii &= text.is_ascii();
+    }
+    fn key(&mut self, key: &str) {
+        let k = match self.keys.iter().position(|k| k == key) {
+            Some(k) => k,
+            None => {
+                self.keys.push(key.to_owned());
+                self.keys.len() - 1
+            }
+        };
+        self.ops(&[k as u32]);
+    }
+    fn j(&mut self, j: &J) {
+        match j {
+            J::Raw(text) => self.value(&serde_json::from_str(text).unwrap()),
+            J::List(items) => {
+                self.ops(&[8, items.len() as u32]);
+                items.iter().for_each(|item| self.j(item));
+            }
+            J::Obj(entries) => {
+                self.ops(&[7]);
+                for (k, v) in entries {
+                    self.key(k);
+                    self.j(v);
+                }
+                self.ops(&[TAPE_OBJECT_END]);
+            }
+        }
+    }
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::Null => self.ops(&[0]),
+            Value::Bool(b) => self.ops(&[u32::from(*b) + 1]),
+            Value::Number(n) => match n.as_i64().and_then(|i| i32::try_from(i).ok()) {
+                Some(i) => self.ops(&[3, i as u32]),
+                None => self.string(5, &n.to_string()),
+            },
+            Value::String(s) => self.string(4, s),
+            Value::Array(items) => {
+                self.ops(&[8, items.len() as u32]);
+                items.iter().for_each(|item| self.value(item));
+            }
+            Value::Object(map) => {
+                self.ops(&[7]);
+                for (k, v) in map {
+                    self.key(k);
+                    self.value(v);
+                }
+                self.ops(&[TAPE_OBJECT_END]);
+            }
+        }
+    }
+}
+
+/// `j` with every raw part as `serde_json` writes its value: the text a tape of `j` stands for.
+fn canonical(j: &J) -> J {
+    match j {
+        J::Raw(text) => J::Raw(serde_json::from_str::<Value>(text).unwrap().to_string()),
+        J::List(items) => J::List(items.iter().map(canonical).collect()),
+        J::Obj(entries) => J::Obj(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), canonical(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn normalize_chunks(
+    operation: &Operation,
+    variables: &Value,
+    keys: &[String],
+    chunks: &[TapeChunk],
+    config: &KeyConfig,
+) -> Result<Normalized, TapeError> {
+    let mut source = |i: usize| chunks.get(i).cloned();
+    let mut tape = WriteTape {
+        keys,
+        size: 0,
+        chunks: &mut source,
+    };
+    normalize_tape(operation, Some(variables), &mut tape, config)
+}
+
+#[test]
+fn tape_and_text_paths_agree_on_generated_results() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d, false);
+    let variables = json!({"limit": 3, "skip": false});
+    let mut checked = 0;
+    for document in DOCUMENTS {
+        let operation = Operation::parse(document, None).unwrap();
+        let walk = Walk::new(&operation, Some(&variables));
+        for keys in key_configs() {
+            for _ in 0..60 {
+                rng.1 = rng.chance(30);
+                let data = canonical(&if rng.chance(3) {
+                    J::Raw(["null", "[1,2]", "\"x\"", "3", "-7.25"][rng.below(5)].into())
+                } else {
+                    object(&mut rng, &walk, walk.root, 0)
+                });
+                let mut text = String::new();
+                render(&data, &mut text);
+                let by_text = normalize_text(&operation, Some(&variables), &text, &keys).unwrap();
+                // Every chunk boundary the walker could make, and one chunk.
+                for limit in [1, 2, 3, 7, usize::MAX] {
+                    let mut writer = TapeWriter::new(limit);
+                    writer.j(&data);
+                    let by_tape = normalize_chunks(
+                        &operation,
+                        &variables,
+                        &writer.keys,
+                        &writer.chunks,
+                        &keys,
+                    )
+                    .unwrap_or_else(|e| panic!("{e} for {text}"));
+                    assert_eq!(
+                        all_records(&by_tape.records),
+                        all_records(&by_text.records),
+                        "records of {text} in chunks of {limit}"
+                    );
+                    assert_eq!(by_tape.warnings, by_text.warnings, "warnings of {text}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, DOCUMENTS.len() * 3 * 60);
+}
+
+#[test]
+fn a_tape_that_holds_no_json_is_an_error() {
+    let operation = Operation::parse(DOCUMENTS[0], None).unwrap();
+    let variables = json!({"limit": 3});
+    let config = KeyConfig::default();
+    let keys = vec!["listTodos".to_owned(), "nextToken".to_owned()];
+    let chunk = |ops: &[u32], strings: &str| TapeChunk {
+        ops: ops.to_vec(),
+        strings: strings.to_owned(),
+        ascii: strings.is_ascii(),
+    };
+    let end = TAPE_OBJECT_END;
+    let good = [chunk(&[7, 0, 7, 1, 4, 2, end, end], "ab")];
+    let written = normalize_chunks(&operation, &variables, &keys, &good, &config).unwrap();
+    assert_eq!(written.warnings.len(), 2, "{:?}", written.warnings);
+    let bad: Vec<(&str, Vec<TapeChunk>)> = vec![
+        ("nothing", vec![]),
+        ("cut short", vec![chunk(&[7, 0, 7, 1, 4, 2, end], "ab")]),
+        (
+            "an argument in the next chunk",
+            vec![chunk(&[7, 0, 7, 1, 4], ""), chunk(&[2, end, end], "ab")],
+        ),
+        ("an unknown op", vec![chunk(&[7, 0, 6, end], "")]),
+        ("a key it does not have", vec![chunk(&[7, 9, 0, end], "")]),
+        (
+            "a string past its text",
+            vec![chunk(&[7, 0, 7, 1, 4, 3, end, end], "ab")],
+        ),
+        (
+            "text left over",
+            vec![chunk(&[7, 0, 7, 1, 4, 1, end, end], "ab")],
+        ),
+        (
+            "a string cut inside a character",
+            vec![TapeChunk {
+                ascii: true,
+                ..chunk(&[7, 0, 7, 1, 4, 1, end, end], "é")
+            }],
+        ),
+        (
+            "half of a surrogate pair",
+            vec![chunk(&[7, 0, 7, 1, 4, 1, end, end], "😀")],
+        ),
+        (
+            "a number that is not one",
+            vec![chunk(&[7, 1, 5, 3, end], "1x2")],
+        ),
+        ("something after the data", vec![chunk(&[7, end, 0], "")]),
+        (
+            "a chunk after the data",
+            vec![chunk(&[7, end], ""), chunk(&[0], "")],
+        ),
+        (
+            "a list longer than the tape",
+            vec![chunk(&[7, 0, 8, u32::MAX, end], "")],
+        ),
+    ];
+    for (what, chunks) in bad {
+        let outcome = normalize_chunks(&operation, &variables, &keys, &chunks, &config);
+        assert!(
+            outcome.is_err(),
+            "{what}: {:?}",
+            outcome.map(|n| n.warnings)
+        );
+    }
+    // UTF-16 lengths: "é😀" is 3 units, 6 bytes.
+    let text = [chunk(&[7, 0, 7, 1, 4, 3, end, end], "é😀")];
+    assert!(normalize_chunks(&operation, &variables, &keys, &text, &config).is_ok());
+}
+
+#[test]
+fn tapes_nest_as_deep_as_json_text_does() {
+    let operation = Operation::parse("query { a }", None).unwrap();
+    let variables = json!({});
+    let config = KeyConfig::default();
+    for depth in [126, 127, 128] {
+        let text = format!("{{\"a\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+        let mut writer = TapeWriter::new(5);
+        writer.value(&json!({"a": 1}));
+        let mut nested = TapeWriter::new(usize::MAX);
+        nested.ops(&[7, 0]);
+        for _ in 0..depth {
+            nested.ops(&[8, 1]);
+        }
+        nested.ops(&[3, 1, TAPE_OBJECT_END]);
+        nested.keys = vec!["a".into()];
+        let by_text = normalize_text(&operation, Some(&variables), &text, &config);
+        let by_tape = normalize_chunks(
+            &operation,
+            &variables,
+            &nested.keys,
+            &nested.chunks,
+            &config,
+        );
+        assert_eq!(by_text.is_ok(), by_tape.is_ok(), "at depth {depth}");
+        if let (Ok(a), Ok(b)) = (by_text, by_tape) {
+            assert_eq!(all_records(&a.records), all_records(&b.records));
+        }
+    }
+}

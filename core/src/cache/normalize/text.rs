@@ -38,34 +38,54 @@ pub(crate) fn normalize_text_into(
     keys: &KeyConfig,
 ) -> Result<Written, serde_json::Error> {
     if keys.key_fn.is_none() {
-        let mut writer = Writer::new(walk, keys, interner);
-        // About one record per 256 bytes of text at most (a list item with a few short fields
-        // is about that): room made once instead of growing the map a dozen times.
-        writer.records.reserve(data.len() / 256);
-        writer.key_names = keys
-            .key_fields
-            .values()
-            .flatten()
-            .map(String::as_str)
-            .collect();
         let mut deserializer = serde_json::Deserializer::from_str(data);
-        let outcome = RootSeed {
-            writer: &mut writer,
-            root,
-        }
-        .deserialize(&mut deserializer)
-        .and_then(|()| deserializer.end());
-        match outcome {
-            Ok(()) => return Ok(writer.finish()),
-            Err(e) if !writer.fallback => return Err(e),
-            Err(_) => {
-                #[cfg(test)]
-                FALLBACKS.with(|n| n.set(n.get() + 1));
-            }
+        let walked = walk_data(interner, walk, root, keys, data.len(), |seed| {
+            seed.deserialize(&mut deserializer)
+                .and_then(|()| deserializer.end())
+        })?;
+        if let Some(written) = walked {
+            return Ok(written);
         }
     }
     let data: Value = serde_json::from_str(data)?;
     Ok(normalize_into(interner, walk, root, &data, keys))
+}
+
+/// The walk of [`normalize_text_into`] over data that `read` deserializes (handing the seed to
+/// its deserializer and checking that nothing follows), `size` the data's length in bytes (or
+/// about that). `None` when the walk cannot write this data exactly and the caller must write
+/// it from a tree (see the module's notes). For a config without a key function.
+pub(super) fn walk_data<E>(
+    interner: &mut Interner,
+    walk: &Walk<'_>,
+    root: &str,
+    keys: &KeyConfig,
+    size: usize,
+    read: impl FnOnce(RootSeed<'_, '_, '_>) -> Result<(), E>,
+) -> Result<Option<Written>, E> {
+    let mut writer = Writer::new(walk, keys, interner);
+    // About one record per 256 bytes of text at most (a list item with a few short fields
+    // is about that): room made once instead of growing the map a dozen times.
+    writer.records.reserve(size / 256);
+    writer.key_names = keys
+        .key_fields
+        .values()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let outcome = read(RootSeed {
+        writer: &mut writer,
+        root,
+    });
+    match outcome {
+        Ok(()) => Ok(Some(writer.finish())),
+        Err(e) if !writer.fallback => Err(e),
+        Err(_) => {
+            #[cfg(test)]
+            FALLBACKS.with(|n| n.set(n.get() + 1));
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -121,7 +141,7 @@ impl<'de> Visitor<'de> for KeySeed {
 }
 
 /// The whole `data`: an object whose fields go into the root record.
-struct RootSeed<'a, 'w, 'd> {
+pub(super) struct RootSeed<'a, 'w, 'd> {
     writer: &'a mut Writer<'w, 'd>,
     root: &'a str,
 }
