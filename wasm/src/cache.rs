@@ -4,9 +4,9 @@
 //! hand back the page's own objects of unchanged entities (`js/segments.js`).
 
 use crate::client::{config_error, read_request, WasmClient, WasmSubscription};
-use crate::js::{error_value, from_json, from_json_text, to_json, to_json_text};
+use crate::js::{describe_thrown, error_value, from_json, from_json_text, string_of, to_json};
 use crate::store::IndexedDbStore;
-use appsync_core::cache::{ChangeWatchHandle, FreshTape};
+use appsync_core::cache::{ChangeWatchHandle, FreshTape, TapeChunk, WriteTape};
 use appsync_core::graphql::{DocumentError, Fragment, Operation};
 use appsync_core::storage::{Store, StoreHandle};
 use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest};
@@ -45,6 +45,39 @@ extern "C" {
         keys: &str,
         patches: &[u32],
     ) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen(module = "/js/tape.js")]
+extern "C" {
+    /// The write tape of the app's data (core `WriteTape`); throws what JSON.stringify would.
+    #[wasm_bindgen(catch, js_name = walkTape)]
+    fn walk_tape(data: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = tapeKeys)]
+    fn tape_keys(tape: &JsValue) -> Vec<String>;
+    #[wasm_bindgen(js_name = tapeSize)]
+    fn tape_size(tape: &JsValue) -> f64;
+    /// Chunk `i`'s ops, `None` past the last chunk.
+    #[wasm_bindgen(js_name = tapeOps)]
+    fn tape_ops(tape: &JsValue, i: u32) -> Option<Vec<u32>>;
+    #[wasm_bindgen(js_name = tapeStrings)]
+    fn tape_strings(tape: &JsValue, i: u32) -> js_sys::JsString;
+}
+
+/// Chunk `i` of a write tape, copied into wasm memory.
+fn tape_chunk(tape: &JsValue, i: usize) -> Option<TapeChunk> {
+    let i = u32::try_from(i).ok()?;
+    let ops = tape_ops(tape, i)?;
+    let strings = tape_strings(tape, i);
+    let units = strings.length() as usize;
+    let strings = string_of(&strings);
+    // As many bytes as UTF-16 units: every string is ASCII (a lone surrogate became U+FFFD,
+    // three bytes for its one unit).
+    let ascii = strings.len() == units;
+    Some(TapeChunk {
+        ops,
+        strings,
+        ascii,
+    })
 }
 
 #[wasm_bindgen]
@@ -133,14 +166,27 @@ impl WasmClient {
     ) -> js_sys::Promise {
         let cache = self.client.cache().clone();
         let request = read_request(&request);
-        // JSON.stringify's text, normalized straight from the text: no tree on the Rust side.
-        let data = read_data_text(&data);
+        // Walked into a write tape now (a later change to the object does not count), then
+        // normalized from the tape a chunk at a time: no JSON text, no tree on the Rust side.
+        let tape = walk_tape(&data).map_err(|e| {
+            invalid(format!(
+                "the data cannot be read as JSON: {}",
+                describe_thrown(&e)
+            ))
+        });
         crate::js::promise(async move {
             let request = request.map_err(|e| error_value(&e))?;
-            let data = data.map_err(|e| error_value(&e))?;
+            let tape = tape.map_err(|e| error_value(&e))?;
             let operation = parse_operation(&request)?;
+            let keys = tape_keys(&tape);
+            let mut chunks = |i: usize| tape_chunk(&tape, i);
+            let mut write = WriteTape {
+                keys: &keys,
+                size: tape_size(&tape) as usize,
+                chunks: &mut chunks,
+            };
             let warnings = cache
-                .write_query_text(&operation, request.variables.as_ref(), &data)
+                .write_query_tape(&operation, request.variables.as_ref(), &mut write)
                 .await
                 .map_err(|e| error_value(&text_write_error(e)))?;
             Ok(from_json(&Value::from(warnings)))
@@ -343,12 +389,8 @@ pub(crate) fn read_data(value: &JsValue) -> Result<Value, AppSyncError> {
     to_json(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
 }
 
-fn read_data_text(value: &JsValue) -> Result<String, AppSyncError> {
-    to_json_text(value).map_err(|e| invalid(format!("the data cannot be read as JSON: {e}")))
-}
-
-/// JSON.stringify's text is JSON, so `InvalidJson` does not happen here; it reads like
-/// `read_data`'s error if it did.
+/// `tape.js` writes JSON data into its tapes, so `InvalidJson` is only data nested 128 levels
+/// deep (which JSON text would not pass either); it reads like `read_data`'s error.
 fn text_write_error(e: appsync_core::cache::TextWriteError) -> AppSyncError {
     match e {
         appsync_core::cache::TextWriteError::InvalidJson(e) => {

@@ -35,12 +35,17 @@ pub fn to_json_text(value: &JsValue) -> Result<String, String> {
     if !text.is_string() {
         return Ok("null".into());
     }
+    Ok(string_of(&text))
+}
+
+/// A JS string's text (a long one through the engine's `TextEncoder`).
+pub fn string_of(text: &js_sys::JsString) -> String {
     if text.length() >= LONG_TEXT {
-        if let Some(text) = utf8_of_long(&text) {
-            return Ok(text);
+        if let Some(text) = utf8_of_long(text) {
+            return text;
         }
     }
-    Ok(text.as_string().unwrap_or_else(|| "null".into()))
+    String::from(text)
 }
 
 /// From this many UTF-16 units on, text crosses into wasm through the engine's `TextEncoder`.

@@ -196,6 +196,62 @@ async function main(): Promise<void> {
     c.close();
   });
 
+  scenario('writeQuery takes the app\'s objects as JSON.stringify does, at the time of the call', async () => {
+    const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+    const doc = { query: 'query Walk { todo { id name meta owner { id name } } }' };
+    class Point {
+      constructor(
+        public x: number,
+        public y: number,
+      ) {}
+      get sum(): number {
+        return this.x + this.y;
+      }
+    }
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare['k'] = 'v';
+    const meta = {
+      date: new Date(Date.UTC(2026, 10, 22, 12, 0, 0)),
+      gone: undefined,
+      fn: () => 1,
+      sym: Symbol('s'),
+      numbers: [undefined, () => 1, NaN, Infinity, -Infinity, -0, 1e21, 0.1, 2 ** 53, -2147483649, 4294967295],
+      boxed: [new Number(3), new String('s'), new Boolean(false)],
+      point: new Point(1, 2),
+      custom: { toJSON: (key: string) => `custom at ${key}` },
+      nothing: { toJSON: () => undefined },
+      notAFunction: { toJSON: 'kept' },
+      bare,
+      'ü key': 'ünïcödé 😀',
+      deep: [[[[{ a: [[{}]] }]]]],
+    };
+    const data = { todo: { __typename: 'Todo', id: 't-1', name: 'walked', meta, owner: Object.assign(Object.create(null), { __typename: 'User', id: 'u-1', name: 'Ann' }) } };
+    const expected = JSON.parse(JSON.stringify(data)) as JsonObject;
+    const written = c.writeQuery(doc, data as unknown as JsonObject);
+    // Changed after the call: the write has what the data held when it was asked for.
+    data.todo.name = 'changed later';
+    checkSame(await written, [], 'writeQuery warnings');
+    checkSame(await c.readQuery(doc), expected, 'the read is what JSON.stringify makes of the data');
+    // What JSON.stringify throws on is an AppSyncError, and the cache keeps what it had.
+    const cyclic: Record<string, unknown> = { __typename: 'Todo', id: 't-1', name: 'cycle', owner: null };
+    cyclic['meta'] = { back: cyclic };
+    for (const [what, bad] of [
+      ['a cycle', { todo: cyclic }],
+      ['a BigInt', { todo: { __typename: 'Todo', id: 't-1', name: 'big', meta: 10n, owner: null } }],
+    ] as const) {
+      const error = await rejection(c.writeQuery(doc, bad as unknown as JsonObject));
+      check(error instanceof AppSyncError && /cannot be read as JSON/.test(error.message), `${what}: ${String(error)}`);
+    }
+    checkSame(await c.readQuery(doc), expected, 'nothing was written by the failed writes');
+    // Nested deeper than JSON text may be (128 levels), the write fails whole, as for text.
+    let deep: unknown = 1;
+    for (let i = 0; i < 130; i++) deep = [deep];
+    const tooDeep = await rejection(c.writeQuery(doc, { todo: { __typename: 'Todo', id: 't-1', name: 'deep', meta: deep, owner: null } }));
+    check(tooDeep instanceof AppSyncError && /recursion limit/.test(tooDeep.message), `too deep: ${String(tooDeep)}`);
+    checkSame(await c.readQuery(doc), expected, 'nothing was written by the deep write');
+    c.close();
+  });
+
   scenario('close() releases a client: later calls fail with an Error, closing again is harmless', async () => {
     const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
     const { get } = fixture;
