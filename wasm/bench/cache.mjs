@@ -5,12 +5,12 @@
 //
 // Like for like with the peers:
 //   write                 JSON.parse of the response text + `client.writeQuery(request, data)`
-//                         (the package's public API; inside, the object crosses into wasm as
-//                         JSON text and is normalized into the Rust cache).
+//                         (the package's public API; inside, `js/tape.js` walks the object into
+//                         a write tape, which the Rust cache normalizes a chunk at a time).
 //                         Its line also shows `parse_median_ms` (the JSON.parse alone) and
 //                         `crossing_median_ms`: JSON.stringify of the data plus TextEncoder's
-//                         UTF-8 of that text, what any write from a JS object into wasm pays
-//                         before the Rust side starts.
+//                         UTF-8 of that text, what handing the object to wasm as JSON text
+//                         would cost (the route before the tape) before the Rust side starts.
 //   read_after_write      the first `client.readQuery(request)` after that write, which resolves
 //                         to a plain JS object (not a handle into wasm memory). Its line also
 //                         shows `json_parse_median_ms`: JSON.parse of the result's own text, the
