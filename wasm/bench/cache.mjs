@@ -10,7 +10,10 @@
 //                         Its line also shows `parse_median_ms` (the JSON.parse alone) and
 //                         `crossing_median_ms`: JSON.stringify of the data plus TextEncoder's
 //                         UTF-8 of that text, what handing the object to wasm as JSON text
-//                         would cost (the route before the tape) before the Rust side starts.
+//                         would cost (the route before the tape) before the Rust side starts,
+//                         and `walk_median_ms`: the tape walk alone (`walkTape` of the package's
+//                         own `tape.js`) plus TextEncoder's UTF-8 of its chunks' strings, what
+//                         the write pays in JS now.
 //   read_after_write      the first `client.readQuery(request)` after that write, which resolves
 //                         to a plain JS object (not a handle into wasm memory). Its line also
 //                         shows `json_parse_median_ms`: JSON.parse of the result's own text, the
@@ -40,7 +43,7 @@
 //                         (`rust_peak_mib`), from a second run on that build.
 // Every read is checked (item count, last item's name, the renamed item); a mismatch exits 1.
 
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -58,6 +61,16 @@ if (typeof global.gc !== 'function') {
   process.exit(2);
 }
 const IMPL = 'appsync-rs-wasm';
+// The package's own tape walker (wasm-bindgen copies it under pkg/snippets/<crate-hash>/).
+const snippets = join(here, '..', 'pkg', 'snippets');
+const tapeModule = readdirSync(snippets)
+  .map((dir) => join(snippets, dir, 'js', 'tape.js'))
+  .find((file) => existsSync(file));
+if (tapeModule === undefined) {
+  console.error('no js/tape.js under wasm/pkg/snippets: build the web package first (scripts/build-web.sh)');
+  process.exit(2);
+}
+const { walkTape } = await import(pathToFileURL(tapeModule).href);
 const { AppSyncClient, initAppSync } = await import(pathToFileURL(dist).href);
 await initAppSync(readFileSync(wasmFile));
 
@@ -93,7 +106,7 @@ async function bench(n) {
   const text = listTodosJson(n);
   const request = { query: QUERY, variables: listTodosVariables(n) };
   const renamed = updatedItem(n);
-  const figures = { write: [], read_after_write: [], update_one_then_read: [], parse: [], crossing: [], json_parse: [] };
+  const figures = { write: [], read_after_write: [], update_one_then_read: [], parse: [], crossing: [], walk: [], json_parse: [] };
   const encoder = new TextEncoder();
   // The first two runs warm the JIT up and are not counted.
   for (let run = 0; run < runsFor(n) + 2; run++) {
@@ -120,13 +133,18 @@ async function bench(n) {
     const crossingStart = performance.now();
     const bytes = encoder.encode(JSON.stringify(parsed.data));
     const crossed = performance.now();
+    const tape = walkTape(parsed.data);
+    let tapeBytes = 0;
+    for (const chunk of tape.chunks) tapeBytes += encoder.encode(chunk.strings).length + chunk.ops.length;
+    const walked = performance.now();
     const resultText = JSON.stringify(first);
     const parseStart = performance.now();
     const reparsed = JSON.parse(resultText);
     const reparsedAt = performance.now();
-    if (bytes.length === 0 || reparsed.listTodos.items.length !== n) throw new Error('the floors measured nothing');
+    if (bytes.length === 0 || tapeBytes === 0 || reparsed.listTodos.items.length !== n) throw new Error('the floors measured nothing');
     if (run >= 2) {
       figures.crossing.push(crossed - crossingStart);
+      figures.walk.push(walked - crossed);
       figures.json_parse.push(reparsedAt - parseStart);
       figures.parse.push(parsedAt - start);
       figures.write.push(written - start);
@@ -142,6 +160,7 @@ async function bench(n) {
     if (bench === 'write') {
       line.parse_median_ms = round(median(figures.parse));
       line.crossing_median_ms = round(median(figures.crossing));
+      line.walk_median_ms = round(median(figures.walk));
     }
     if (bench === 'read_after_write') line.json_parse_median_ms = round(median(figures.json_parse));
     console.log(JSON.stringify(line));

@@ -249,6 +249,11 @@ async function main(): Promise<void> {
     const tooDeep = await rejection(c.writeQuery(doc, { todo: { __typename: 'Todo', id: 't-1', name: 'deep', meta: deep, owner: null } }));
     check(tooDeep instanceof AppSyncError && /recursion limit/.test(tooDeep.message), `too deep: ${String(tooDeep)}`);
     checkSame(await c.readQuery(doc), expected, 'nothing was written by the deep write');
+    // A lone surrogate crosses into wasm as U+FFFD, as every string does (as JSON text it was
+    // the escape \ud800, which the core's JSON parser refuses: the write used to fail whole).
+    const lone = { todo: { __typename: 'Todo', id: 't-2', name: 'a\ud800b', meta: { 'k\udc00': 'x' }, owner: null } };
+    checkSame(await c.writeQuery(doc, lone), [], 'the lone surrogate write');
+    checkSame(await c.readQuery(doc), { todo: { __typename: 'Todo', id: 't-2', name: 'a\ufffdb', meta: { 'k\ufffd': 'x' }, owner: null } }, 'lone surrogates read back as U+FFFD');
     c.close();
   });
 
