@@ -1060,3 +1060,79 @@ async fn a_segment_read_carries_every_kind_of_value() {
         Some(data)
     );
 }
+
+/// `Cache::write_query_tape` (the web package's `writeQuery`) writes what the same data's
+/// text writes, from a tape in chunks; a tape that holds no JSON is `InvalidJson` and writes
+/// nothing.
+#[tokio::test]
+async fn a_write_tape_writes_what_its_text_would_and_a_bad_one_writes_nothing() {
+    use appsync_core::cache::{TapeChunk, TextWriteError, WriteTape, TAPE_OBJECT_END as END};
+    let get = Operation::parse("query { todo { id name owner { id name } } }", None).unwrap();
+    let text = r#"{"todo":{"__typename":"Todo","id":"1","name":"naïve","owner":{"__typename":"User","id":"u","name":"U"}}}"#;
+    let by_text = Cache::new(KeyConfig::default(), None);
+    by_text.write_query_text(&get, None, text).await.unwrap();
+
+    let keys: Vec<String> = ["todo", "__typename", "id", "name", "owner"]
+        .map(String::from)
+        .to_vec();
+    // The tape's op groups (an op, its argument, its string), packed into chunks of at most
+    // four ops, as the walker cuts them: a group never spans two chunks.
+    #[rustfmt::skip]
+    let groups: [(&[u32], &str); 20] = [
+        (&[7], ""), (&[0], ""), (&[7], ""), (&[1], ""), (&[4, 4], "Todo"), (&[2], ""),
+        (&[4, 1], "1"), (&[3], ""), (&[4, 5], "naïve"), (&[4], ""), (&[7], ""), (&[1], ""),
+        (&[4, 4], "User"), (&[2], ""), (&[4, 1], "u"), (&[3], ""), (&[4, 1], "U"),
+        (&[END], ""), (&[END], ""), (&[END], ""),
+    ];
+    let mut chunks: Vec<TapeChunk> = Vec::new();
+    for (ops, text) in groups {
+        if chunks.last().is_none_or(|c| c.ops.len() + ops.len() > 4) {
+            chunks.push(TapeChunk::default());
+        }
+        let chunk = chunks.last_mut().unwrap();
+        chunk.ops.extend_from_slice(ops);
+        chunk.strings.push_str(text);
+    }
+    for chunk in &mut chunks {
+        chunk.ascii = chunk.strings.is_ascii();
+    }
+    assert!(chunks.len() > 5 && chunks.iter().any(|c| !c.ascii));
+    let by_tape = Cache::new(KeyConfig::default(), None);
+    let mut source = |i: usize| chunks.get(i).cloned();
+    let mut tape = WriteTape {
+        keys: &keys,
+        size: text.len(),
+        chunks: &mut source,
+    };
+    let warnings = by_tape
+        .write_query_tape(&get, None, &mut tape)
+        .await
+        .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        by_tape.extract().await.unwrap(),
+        by_text.extract().await.unwrap()
+    );
+
+    // Cut short: an error, and the cache holds what it held.
+    let cut = [TapeChunk {
+        ops: vec![7, 0, 7, 2, 4, 1],
+        strings: "2".into(),
+        ascii: true,
+    }];
+    let mut source = |i: usize| cut.get(i).cloned();
+    let mut tape = WriteTape {
+        keys: &keys,
+        size: 0,
+        chunks: &mut source,
+    };
+    let outcome = by_tape.write_query_tape(&get, None, &mut tape).await;
+    assert!(
+        matches!(outcome, Err(TextWriteError::InvalidJson(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        by_tape.extract().await.unwrap(),
+        by_text.extract().await.unwrap()
+    );
+}

@@ -175,7 +175,10 @@ impl<'de, 'c> TapeReader<'de, 'c> {
         let units = self.arg()? as usize;
         let start = self.text;
         let end = if self.chunk.ascii {
-            start + units
+            // Checked: on wasm32 a length near u32::MAX would wrap past `start`.
+            start
+                .checked_add(units)
+                .ok_or_else(|| bad("a string is cut short"))?
         } else {
             let rest = self.chunk.strings.get(start..).unwrap_or("");
             let (mut counted, mut end) = (0, start);
