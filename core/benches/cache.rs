@@ -13,6 +13,9 @@
 //!   paths (`write_query_text` from the text of the response's `data` member, normalized
 //!   without a `Value` tree; `read_query_text` ending with the result's JSON text, what the FFI
 //!   and the web package hand over);
+//! - `read_segments` is the first read after `write_text` as the web package makes it
+//!   (`read_query_segments`: the skeleton plus every entry as a tape the page builds its objects
+//!   from), the Rust part of the web package's `read_after_write`, here natively;
 //! - `write_text_sqlite` is `write_text` into a cache persisted in SQLite (resolved once the
 //!   batch is committed), from an empty store;
 //! - `open_persisted_get` opens a SQLite store holding the 100,000-item list and answers a
@@ -239,6 +242,25 @@ async fn bench_n(n: usize) {
     report("write_text", n, write_text);
     report("read_text", n, read_text);
     report("update_one_then_read_text", n, update_text);
+
+    let mut segments = Vec::new();
+    for _ in 0..runs_for(n) {
+        let cache = Cache::new(KeyConfig::default(), None);
+        cache
+            .write_query_text(&list, Some(&variables), data_text)
+            .await
+            .unwrap();
+        let start = Instant::now();
+        let read = cache
+            .read_query_segments(&list, Some(&variables))
+            .await
+            .unwrap();
+        segments.push(ms_since(start));
+        // Every item is a new entry, each on the tape.
+        assert_eq!(read.fresh_ids.len(), n, "{:?}", read.info.missing);
+        assert!(read.skeleton.is_some() && read.fresh.ops.len() > n * 10);
+    }
+    report("read_segments", n, segments);
 }
 
 /// A client config whose endpoint nothing answers (the benchmarks never reach it).
