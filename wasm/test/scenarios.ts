@@ -224,6 +224,17 @@ async function main(): Promise<void> {
       bare,
       'ü key': 'ünïcödé 😀',
       deep: [[[[{ a: [[{}]] }]]]],
+      // A `__proto__` field that writes nothing is left out, as any other (nothing inherited
+      // shows up in its place).
+      ['__proto__']: { toJSON: () => undefined },
+      // Functions are written when they have a `toJSON`, as any object.
+      fnWithToJSON: Object.assign(() => 1, { toJSON: (key: string) => `fn at ${key}` }),
+      staticToJSON: class {
+        static toJSON(): string {
+          return 'static';
+        }
+      },
+      datesInAList: [new Date(0), new Point(3, 4)],
     };
     const data = { todo: { __typename: 'Todo', id: 't-1', name: 'walked', meta, owner: Object.assign(Object.create(null), { __typename: 'User', id: 'u-1', name: 'Ann' }) } };
     const expected = JSON.parse(JSON.stringify(data)) as JsonObject;
@@ -244,11 +255,16 @@ async function main(): Promise<void> {
     }
     checkSame(await c.readQuery(doc), expected, 'nothing was written by the failed writes');
     // Nested deeper than JSON text may be (128 levels), the write fails whole, as for text.
-    let deep: unknown = 1;
-    for (let i = 0; i < 130; i++) deep = [deep];
-    const tooDeep = await rejection(c.writeQuery(doc, { todo: { __typename: 'Todo', id: 't-1', name: 'deep', meta: deep, owner: null } }));
-    check(tooDeep instanceof AppSyncError && /recursion limit/.test(tooDeep.message), `too deep: ${String(tooDeep)}`);
-    checkSame(await c.readQuery(doc), expected, 'nothing was written by the deep write');
+    for (const [levels, message] of [
+      [130, /recursion limit/],
+      [300, /nested more than 256 levels/],
+    ] as const) {
+      let deep: unknown = 1;
+      for (let i = 0; i < levels; i++) deep = [deep];
+      const tooDeep = await rejection(c.writeQuery(doc, { todo: { __typename: 'Todo', id: 't-1', name: 'deep', meta: deep, owner: null } }));
+      check(tooDeep instanceof AppSyncError && message.test(tooDeep.message), `${levels} deep: ${String(tooDeep)}`);
+      checkSame(await c.readQuery(doc), expected, `nothing was written by the write ${levels} deep`);
+    }
     // A lone surrogate crosses into wasm as U+FFFD, as every string does (as JSON text it was
     // the escape \ud800, which the core's JSON parser refuses: the write used to fail whole).
     const lone = { todo: { __typename: 'Todo', id: 't-2', name: 'a\ud800b', meta: { 'k\udc00': 'x' }, owner: null } };
