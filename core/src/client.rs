@@ -396,11 +396,13 @@ impl AppSyncClient {
     }
 
     /// A watch for a binding that reads the cache itself (the web package reads its results as
-    /// the page's objects): after checking the request, the network's result is fetched per the
-    /// fetch policy, as for [`AppSyncClient::watch_query`]. Returns the parsed operation (for the
-    /// binding's reads), the handle and two receivers: a `()` comes on the first
-    /// whenever a record the binding's last read depended on changes (it tells them to the
-    /// handle, see [`crate::cache::Cache::watch_changes`]), and a failed fetch on the second.
+    /// the page's objects): after checking the request, returns the parsed operation (for the
+    /// binding's reads), the handle, two receivers and the watch's network fetch. A `()` comes
+    /// on the first receiver whenever a record the binding's last read depended on changes (it
+    /// tells them to the handle, see [`crate::cache::Cache::watch_changes`]), and a failed fetch
+    /// on the second. The binding starts the fetch ([`WatchFetch::start`]) once its first read
+    /// is done, as [`AppSyncClient::watch_query`] does: started earlier, a fast network could
+    /// write its answer before that read, and the cached result would never be delivered.
     /// Dropping the handle stops the watch.
     #[cfg(feature = "offline")]
     #[allow(clippy::type_complexity)]
@@ -413,16 +415,19 @@ impl AppSyncClient {
             crate::cache::ChangeWatchHandle,
             futures::channel::mpsc::UnboundedReceiver<()>,
             futures::channel::mpsc::UnboundedReceiver<AppSyncError>,
+            WatchFetch,
         ),
         AppSyncError,
     > {
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         let (handle, changes) = self.inner.cache.watch_changes();
-        let (sender, errors) = futures::channel::mpsc::unbounded();
-        self.fetch_for_watch(request, move |e| {
-            let _ = sender.unbounded_send(e);
-        });
-        Ok((operation, handle, changes, errors))
+        let (failed, errors) = futures::channel::mpsc::unbounded();
+        let fetch = WatchFetch {
+            client: self.clone(),
+            request,
+            failed,
+        };
+        Ok((operation, handle, changes, errors, fetch))
     }
 
     /// A watch's network fetch, per its fetch policy: a success reaches the watch through the
@@ -601,6 +606,39 @@ impl AppSyncClient {
             .auth
             .can_refresh(applied)
             .then_some(Retry::Refresh)
+    }
+}
+
+/// A watch's network fetch (see [`AppSyncClient::watch_changes`]), not started yet.
+#[cfg(feature = "offline")]
+pub struct WatchFetch {
+    client: AppSyncClient,
+    request: GraphQLRequest,
+    failed: futures::channel::mpsc::UnboundedSender<AppSyncError>,
+}
+
+#[cfg(feature = "offline")]
+impl WatchFetch {
+    /// Fetches the watch's query per its fetch policy: a success reaches the watch through the
+    /// cache write, a failure the watch's error receiver.
+    pub fn start(self) {
+        let WatchFetch {
+            client,
+            request,
+            failed,
+        } = self;
+        client.fetch_for_watch(request, move |e| {
+            let _ = failed.unbounded_send(e);
+        });
+    }
+}
+
+#[cfg(feature = "offline")]
+impl std::fmt::Debug for WatchFetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchFetch")
+            .field("fetch_policy", &self.request.fetch_policy)
+            .finish_non_exhaustive()
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) fn json_text(value: &serde_json::Value) -> String {
 }
 
 pub use auth::{AuthMode, AuthProviders, AuthToken, AwsCredentials, ProviderError};
+#[cfg(feature = "offline")]
+pub use client::WatchFetch;
 pub use client::{AppSyncClient, ClientOptions};
 pub use config::{ClientConfig, ConfigError};
 pub use error::AppSyncError;

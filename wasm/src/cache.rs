@@ -9,7 +9,7 @@ use crate::store::IndexedDbStore;
 use appsync_core::cache::{ChangeWatchHandle, FreshTape, TapeChunk, WriteTape};
 use appsync_core::graphql::{DocumentError, Fragment, Operation};
 use appsync_core::storage::{Store, StoreHandle};
-use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest};
+use appsync_core::{AppSyncError, ClientConfig, GraphQLRequest, WatchFetch};
 use futures::channel::oneshot;
 use futures::future::{select, Either};
 use futures::{FutureExt, StreamExt};
@@ -115,7 +115,7 @@ impl WasmClient {
         };
         let request = read_request(&request).map_err(|e| error_value(&e))?;
         let variables = request.variables.clone();
-        let (operation, handle, changes, errors) = self
+        let (operation, handle, changes, errors, fetch) = self
             .client
             .watch_changes(request)
             .map_err(|e| error_value(&e))?;
@@ -127,7 +127,7 @@ impl WasmClient {
         };
         let (cancel, cancelled) = oneshot::channel();
         appsync_core::runtime::spawn(deliver_watch(
-            watched, handle, changes, errors, on_result, cancelled,
+            watched, handle, changes, errors, fetch, on_result, cancelled,
         ));
         Ok(WasmSubscription::new(cancel))
     }
@@ -562,9 +562,13 @@ async fn deliver_watch(
     handle: ChangeWatchHandle,
     changes: futures::channel::mpsc::UnboundedReceiver<()>,
     errors: futures::channel::mpsc::UnboundedReceiver<AppSyncError>,
+    fetch: WatchFetch,
     on_result: js_sys::Function,
     mut cancelled: oneshot::Receiver<()>,
 ) {
+    // Started once the first read is done, so the network's answer cannot overtake the
+    // cached result.
+    let mut fetch = Some(fetch);
     let WatchedRead {
         cache,
         segments,
@@ -610,6 +614,9 @@ async fn deliver_watch(
             }
         }
         read = false;
+        if let Some(fetch) = fetch.take() {
+            fetch.start();
+        }
         match select(&mut cancelled, events.next()).await {
             Either::Right((Some(None), _)) => read = true,
             Either::Right((Some(Some(error)), _)) => deliver(&watch_error(&error)),
