@@ -368,17 +368,29 @@ impl AppSyncClient {
         convert: fn(TextResponse) -> Result<T, AppSyncError>,
     ) -> Result<futures::channel::mpsc::UnboundedReceiver<Result<T, AppSyncError>>, AppSyncError>
     {
+        use futures::StreamExt;
         let (operation, _) = self.prepare(&request, OperationKind::Query)?;
         let mut reads = self
             .inner
             .cache
             .watch_query(operation, request.variables.clone())
             .await?;
+        // The first read is queued already: whether the cache held all of it decides a
+        // cache-first watch's fetch.
+        let first = reads.next().await;
+        let complete = first.as_ref().is_some_and(|read| read.data.is_some());
         let (sender, receiver) = futures::channel::mpsc::unbounded();
         let forward = sender.clone();
         runtime::spawn(async move {
-            use futures::StreamExt;
-            while let Some(read) = reads.next().await {
+            let mut first = first;
+            loop {
+                let read = match first.take() {
+                    Some(read) => read,
+                    None => match reads.next().await {
+                        Some(read) => read,
+                        None => break,
+                    },
+                };
                 // Incomplete results are not delivered: the network's answer completes them.
                 if let Some(data) = read.data {
                     let span = 0..data.len();
@@ -389,7 +401,7 @@ impl AppSyncClient {
                 }
             }
         });
-        self.fetch_for_watch(request, move |e| {
+        self.fetch_for_watch(request, complete, move |e| {
             let _ = sender.unbounded_send(Err(e));
         });
         Ok(receiver)
@@ -430,18 +442,23 @@ impl AppSyncClient {
         Ok((operation, handle, changes, errors, fetch))
     }
 
-    /// A watch's network fetch, per its fetch policy: a success reaches the watch through the
-    /// cache write; a failure goes to `failed`.
+    /// A watch's network fetch, per its fetch policy and whether its first read found the whole
+    /// result in the cache (`cached`): a success reaches the watch through the cache write; a
+    /// failure goes to `failed`. Cache-first asks the network only when the cache lacked part
+    /// of the result; cache-only and no-cache never do.
     #[cfg(feature = "offline")]
     fn fetch_for_watch(
         &self,
         mut request: GraphQLRequest,
+        cached: bool,
         failed: impl FnOnce(AppSyncError) + runtime::SendOutsideWasm + 'static,
     ) {
-        if matches!(
-            request.fetch_policy,
-            FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly | FetchPolicy::CacheFirst
-        ) {
+        let fetch = match request.fetch_policy {
+            FetchPolicy::CacheAndNetwork | FetchPolicy::NetworkOnly => true,
+            FetchPolicy::CacheFirst => !cached,
+            FetchPolicy::CacheOnly | FetchPolicy::NoCache => false,
+        };
+        if fetch {
             let client = self.clone();
             request.fetch_policy = FetchPolicy::NetworkOnly;
             runtime::spawn(async move {
@@ -619,15 +636,16 @@ pub struct WatchFetch {
 
 #[cfg(feature = "offline")]
 impl WatchFetch {
-    /// Fetches the watch's query per its fetch policy: a success reaches the watch through the
-    /// cache write, a failure the watch's error receiver.
-    pub fn start(self) {
+    /// Fetches the watch's query per its fetch policy, `cached` saying whether the first read
+    /// found the whole result (a cache-first watch then asks no network): a success reaches the
+    /// watch through the cache write, a failure the watch's error receiver.
+    pub fn start(self, cached: bool) {
         let WatchFetch {
             client,
             request,
             failed,
         } = self;
-        client.fetch_for_watch(request, move |e| {
+        client.fetch_for_watch(request, cached, move |e| {
             let _ = failed.unbounded_send(e);
         });
     }
@@ -900,6 +918,87 @@ mod tests {
             ..ClientOptions::default()
         };
         AppSyncClient::with_options(config, AuthProviders::default(), options)
+    }
+
+    /// Answers every request with the same 200 body, counting them.
+    #[cfg(feature = "offline")]
+    struct Counted(String, Arc<std::sync::atomic::AtomicUsize>);
+
+    #[cfg(feature = "offline")]
+    impl HttpTransport for Counted {
+        fn send(
+            &self,
+            _: HttpRequest,
+        ) -> crate::runtime::BoxFuture<'_, Result<HttpResponse, crate::transport::TransportError>>
+        {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = self.0.clone().into_bytes();
+            Box::pin(async move {
+                Ok(HttpResponse {
+                    status: 200,
+                    headers: vec![],
+                    body,
+                })
+            })
+        }
+    }
+
+    /// A cache-first watch asks the network only when the cache lacks part of its result;
+    /// cache-and-network asks every time.
+    #[cfg(feature = "offline")]
+    #[tokio::test]
+    async fn a_cache_first_watch_asks_the_network_only_for_what_the_cache_lacks() {
+        use futures::StreamExt;
+        use std::sync::atomic::Ordering;
+        const GET: &str = r#"query { getTodo(id: "1") { id name } }"#;
+        let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let body = r#"{"data":{"getTodo":{"__typename":"Todo","id":"1","name":"net"}}}"#;
+        let config = ClientConfig::builder("https://example.com/graphql")
+            .api_key("da2-test")
+            .build()
+            .unwrap();
+        let options = ClientOptions {
+            transport: Some(Arc::new(Counted(body.to_owned(), sent.clone()))),
+            ..ClientOptions::default()
+        };
+        let client = AppSyncClient::with_options(config, AuthProviders::default(), options);
+        let watch = |policy| {
+            client.watch_query_text(GraphQLRequest {
+                fetch_policy: policy,
+                ..GraphQLRequest::new(GET)
+            })
+        };
+        let next = |mut stream: futures::channel::mpsc::UnboundedReceiver<_>| async move {
+            let item = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+                .await
+                .expect("a result within 5 s");
+            (item, stream)
+        };
+        let expected = Some(r#"{"getTodo":{"__typename":"Todo","id":"1","name":"net"}}"#);
+        // An empty cache: the network's answer is the first result.
+        let (first, _open) = next(watch(FetchPolicy::CacheFirst).await.unwrap()).await;
+        assert_eq!(first.unwrap().unwrap().data_text(), expected);
+        assert_eq!(sent.load(Ordering::SeqCst), 1);
+        // The cache holds it now: delivered from the cache, and nothing is sent.
+        let (first, _open) = next(watch(FetchPolicy::CacheFirst).await.unwrap()).await;
+        assert_eq!(first.unwrap().unwrap().data_text(), expected);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(sent.load(Ordering::SeqCst), 1);
+        // Cache-and-network delivers the cached result and asks the network too.
+        let (first, _open) = next(watch(FetchPolicy::CacheAndNetwork).await.unwrap()).await;
+        assert_eq!(first.unwrap().unwrap().data_text(), expected);
+        for _ in 0..50 {
+            if sent.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(sent.load(Ordering::SeqCst), 2);
+        // Cache-only never does.
+        let (first, _open) = next(watch(FetchPolicy::CacheOnly).await.unwrap()).await;
+        assert_eq!(first.unwrap().unwrap().data_text(), expected);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(sent.load(Ordering::SeqCst), 2);
     }
 
     /// `GET` answered with `body` under `policy`: the result, and what the cache then holds.

@@ -583,6 +583,8 @@ async fn deliver_watch(
     let mut events = futures::stream::select(changes.map(|()| None), errors.map(Some));
     let mut last: Option<JsValue> = None;
     let mut read = true;
+    // Whether the last read found the whole result (for a cache-first watch's fetch).
+    let mut complete = false;
     loop {
         if read {
             let objects = read_objects(
@@ -594,8 +596,9 @@ async fn deliver_watch(
             )
             .await;
             match objects {
-                Ok(data) if data.is_null() => {} // Incomplete: the network's answer completes it.
+                Ok(data) if data.is_null() => complete = false, // The network's answer completes it.
                 Ok(data) => {
+                    complete = true;
                     if !last.as_ref().is_some_and(|last| same_result(last, &data)) {
                         deliver(&watch_result(&data));
                         last = Some(data);
@@ -615,7 +618,7 @@ async fn deliver_watch(
         }
         read = false;
         if let Some(fetch) = fetch.take() {
-            fetch.start();
+            fetch.start(complete);
         }
         match select(&mut cancelled, events.next()).await {
             Either::Right((Some(None), _)) => read = true,

@@ -405,6 +405,35 @@ async function main(): Promise<void> {
       },
     ],
     [
+      'a cache-first watch over a whole cached result asks no network; cache-and-network does',
+      async () => {
+        // In memory, holding data the server does not have (it has `expectUpdated` by now).
+        const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, { disableOffline: true });
+        checkSame(await c.writeQuery(cacheQuery, cs.expectWritten), [], 'writeQuery warnings');
+        const cacheFirst = new EventLog<WatchResult>();
+        const first = c.watchQuery({ ...cacheQuery, fetchPolicy: 'cache-first' }, cacheFirst.push);
+        try {
+          await cacheFirst.wait(showing(cs.expectWritten), 'the cached result');
+          // A fetch would have written the server's data over it by now (the mock answers in
+          // about a millisecond).
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          checkSame(cacheFirst.events.length, 1, 'results of the cache-first watch');
+          checkSame(await c.readQuery(cacheQuery), cs.expectWritten, 'the cache after the cache-first watch');
+          const both = new EventLog<WatchResult>();
+          const second = c.watchQuery({ ...cacheQuery, fetchPolicy: 'cache-and-network' }, both.push);
+          try {
+            await both.wait(showing(cs.expectWritten), 'the cached result first');
+            await both.wait(showing(cs.expectUpdated), "then the server's");
+          } finally {
+            second.unsubscribe();
+          }
+        } finally {
+          first.unsubscribe();
+          c.close();
+        }
+      },
+    ],
+    [
       'bad cache input is a typed error: an unknown fetchPolicy, a fragment without key, a too-new database',
       async () => {
         const c = await AppSyncClient.create(configText, 'amplify_outputs.json', providers, cacheOptions);
