@@ -897,15 +897,23 @@ mod tests {
             _: HttpRequest,
         ) -> crate::runtime::BoxFuture<'_, Result<HttpResponse, crate::transport::TransportError>>
         {
-            let body = self.0.clone().into_bytes();
-            Box::pin(async move {
-                Ok(HttpResponse {
-                    status: 200,
-                    headers: vec![],
-                    body,
-                })
-            })
+            ok_answer(&self.0)
         }
+    }
+
+    /// A 200 answer with `body`.
+    fn ok_answer(
+        body: &str,
+    ) -> crate::runtime::BoxFuture<'static, Result<HttpResponse, crate::transport::TransportError>>
+    {
+        let body = body.as_bytes().to_vec();
+        Box::pin(async move {
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body,
+            })
+        })
     }
 
     fn client_answering(body: &str) -> AppSyncClient {
@@ -932,14 +940,7 @@ mod tests {
         ) -> crate::runtime::BoxFuture<'_, Result<HttpResponse, crate::transport::TransportError>>
         {
             self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let body = self.0.clone().into_bytes();
-            Box::pin(async move {
-                Ok(HttpResponse {
-                    status: 200,
-                    headers: vec![],
-                    body,
-                })
-            })
+            ok_answer(&self.0)
         }
     }
 

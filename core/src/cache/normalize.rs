@@ -48,11 +48,7 @@ pub fn normalize(
         data,
         keys,
     );
-    set.records = written.records;
-    Normalized {
-        records: set,
-        warnings: written.warnings,
-    }
+    collected(set, written)
 }
 
 /// Normalizes `data` as the fields of the entity record `key`, shaped by `fragment`.
@@ -66,11 +62,7 @@ pub fn normalize_fragment(
     let mut set = RecordSet::default();
     let walk = Walk::fragment(fragment, variables);
     let written = normalize_into(&mut set.interner, &walk, key, data, keys);
-    set.records = written.records;
-    Normalized {
-        records: set,
-        warnings: written.warnings,
-    }
+    collected(set, written)
 }
 
 /// [`normalize`] from the data's JSON text, without a `Value` tree of it: the same records
@@ -90,11 +82,7 @@ pub fn normalize_text(
         data,
         keys,
     )?;
-    set.records = written.records;
-    Ok(Normalized {
-        records: set,
-        warnings: written.warnings,
-    })
+    Ok(collected(set, written))
 }
 
 /// [`normalize`] from a write tape (see [`WriteTape`]): the same records and warnings as from
@@ -114,11 +102,7 @@ pub fn normalize_tape(
         tape,
         keys,
     )?;
-    set.records = written.records;
-    Ok(Normalized {
-        records: set,
-        warnings: written.warnings,
-    })
+    Ok(collected(set, written))
 }
 
 /// [`normalize_fragment`] from the data's JSON text.
@@ -132,11 +116,16 @@ pub fn normalize_fragment_text(
     let mut set = RecordSet::default();
     let walk = Walk::fragment(fragment, variables);
     let written = normalize_text_into(&mut set.interner, &walk, key, data, keys)?;
+    Ok(collected(set, written))
+}
+
+/// What the free functions above return: `written`, made with `set`'s interner, in `set`.
+fn collected(mut set: RecordSet, written: Written) -> Normalized {
     set.records = written.records;
-    Ok(Normalized {
+    Normalized {
         records: set,
         warnings: written.warnings,
-    })
+    }
 }
 
 /// A step of the path to a value, for warnings (formatted only when one is reported).
