@@ -59,6 +59,32 @@ final class CacheTests: XCTestCase {
             _ = try await client.query(document, variables: query["variables"])
         }
 
+        // A cache-first watch over a whole cached result asks no network; cache-and-network does.
+        // In memory, holding data the server does not have (it has `expectUpdated` by now).
+        do {
+            let client = try AppSyncClient(contentsOf: Mock.outputs, options: ClientOptions(disableOffline: true))
+            try await client.writeQuery(document, data: s["expectWritten"]!, variables: query["variables"])
+            let cacheFirst = Recorded<JSONValue?>()
+            let firstStream = client.watchQuery(document, variables: query["variables"], fetchPolicy: .cacheFirst)
+            let first = Task { for try await result in firstStream { cacheFirst.add(result.data) } }
+            defer { first.cancel() }
+            try await waitUntil("the cached result") { !cacheFirst.all.isEmpty }
+            XCTAssertEqual(cacheFirst.all.first, s["expectWritten"])
+            // A fetch would have written the server's data over it by now (the mock answers in
+            // about a millisecond).
+            try await Task.sleep(nanoseconds: 300_000_000)
+            XCTAssertEqual(cacheFirst.all.count, 1, "results of the cache-first watch")
+            let cached = try await client.readQuery(document, variables: query["variables"])
+            XCTAssertEqual(cached, s["expectWritten"])
+
+            let both = Recorded<JSONValue?>()
+            let bothStream = client.watchQuery(document, variables: query["variables"], fetchPolicy: .cacheAndNetwork)
+            let second = Task { for try await result in bothStream { both.add(result.data) } }
+            defer { second.cancel() }
+            try await waitUntil("the server's result") { both.all.contains(s["expectUpdated"]) }
+            XCTAssertEqual(both.all.first, s["expectWritten"], "the cached result first")
+        }
+
         // A restarted app with the network gone answers from the database.
         let outputs = try String(contentsOf: Mock.outputs, encoding: .utf8)
         let offline = outputs.replacingOccurrences(of: Mock.url, with: s["offlineEndpoint"]!.text)
@@ -82,6 +108,15 @@ final class CacheTests: XCTestCase {
             XCTAssertNil(isolated, "keyPrefixes are isolated")
         }
         try AppSyncClient.resetDatabase(at: db)
+    }
+
+    /// Polls `condition` every 10 ms for up to 10 s.
+    func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+        for _ in 0..<1000 {
+            if condition() { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        XCTFail("timed out waiting for \(what)")
     }
 
     func testACorruptDatabaseIsACacheErrorTheNetworkStillAnswersAndResetRecovers() async throws {

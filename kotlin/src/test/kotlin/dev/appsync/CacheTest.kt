@@ -1,6 +1,7 @@
 package dev.appsync
 
 import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
@@ -60,6 +61,28 @@ class CacheTest {
             assertEquals(s.text("expectMissType"), miss.errors.first().errorType)
 
             client.query(query.doc(), query.vars())
+        }
+
+        // A cache-first watch over a whole cached result asks no network; cache-and-network does.
+        // In memory, holding data the server does not have (it has `expectUpdated` by now).
+        AppSyncClient.fromFile(Mock.outputs, options = ClientOptions(disableOffline = true)).use { client ->
+            client.writeQuery(query.doc(), s.obj("expectWritten"), query.vars())
+            val cacheFirst = Channel<WatchResult>(Channel.UNLIMITED)
+            val first = launch { client.watchQuery(query.doc(), query.vars(), fetchPolicy = FetchPolicy.CACHE_FIRST).collect { cacheFirst.send(it) } }
+            assertEquals(s.obj("expectWritten"), withTimeout(10_000) { cacheFirst.receive() }.response?.data)
+            // A fetch would have written the server's data over it by now (the mock answers in
+            // about a millisecond).
+            delay(300)
+            assertTrue(cacheFirst.tryReceive().isFailure, "the cache-first watch gave a second result")
+            assertEquals(s.obj("expectWritten"), client.readQuery(query.doc(), query.vars()))
+            val both = Channel<WatchResult>(Channel.UNLIMITED)
+            val second = launch { client.watchQuery(query.doc(), query.vars(), fetchPolicy = FetchPolicy.CACHE_AND_NETWORK).collect { both.send(it) } }
+            withTimeout(10_000) {
+                assertEquals(s.obj("expectWritten"), both.receive().response?.data, "the cached result first")
+                while (both.receive().response?.data != s.obj("expectUpdated")) continue
+            }
+            second.cancel()
+            first.cancel()
         }
 
         // A restarted app with the network gone answers from the database.
