@@ -11,6 +11,10 @@ use crate::graphql::ast::{Field, SelectionSet};
 use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
 
+/// How many emptied records a walk keeps for reuse (objects are taken one at a time, so a few
+/// are enough).
+const SPARE_RECS: usize = 8;
+
 mod tape;
 mod text;
 pub(crate) use tape::normalize_tape_into;
@@ -209,9 +213,15 @@ struct Writer<'w, 'd> {
     /// From text: every field name some type's key is made of (kept until the type is known).
     key_names: Vec<&'w str>,
     /// From text: where record keys are put together before being interned.
-    key_buf: String,
+    key_buf: Vec<u8>,
     /// From text: per field list, its keys for matching.
     shapes: FastMap<*const &'d Field, std::rc::Rc<text::Shape<'d>>>,
+    /// From text: per selection set, what an object's walk starts from (see
+    /// [`text::SetStart`]): one lookup per object instead of one per question.
+    starts: FastMap<*const SelectionSet, text::SetStart<'d>>,
+    /// Emptied records, reused: an object met again (a shared owner) is merged into its
+    /// record, and the list its fields came in serves the next object.
+    spare_recs: Vec<Rec>,
     /// From text: emptied lists of `__typename` fields, reused object after object (every
     /// object has one; a fresh list each would be an allocation per object).
     typename_lists: Vec<text::TypenameList>,
@@ -232,8 +242,10 @@ impl<'w, 'd> Writer<'w, 'd> {
             syms: FastMap::default(),
             fallback: false,
             key_names: Vec::new(),
-            key_buf: String::new(),
+            key_buf: Vec::new(),
             shapes: FastMap::default(),
+            starts: FastMap::default(),
+            spare_recs: Vec::new(),
             typename_lists: Vec::new(),
         }
     }
@@ -362,10 +374,20 @@ impl<'w, 'd> Writer<'w, 'd> {
     }
 
     /// An object's fields: merged into record `key`, or embedded when it has no key.
-    fn store_object(&mut self, key: Option<Sym>, fields: Rec) -> Val {
+    fn store_object(&mut self, key: Option<Sym>, mut fields: Rec) -> Val {
         match key {
             Some(sym) => {
-                merge(self.records.entry(sym).or_default(), fields);
+                let record = self.records.entry(sym).or_default();
+                if record.is_empty() {
+                    *record = fields;
+                } else {
+                    for (field, value) in fields.drain(..) {
+                        set_field(record, field, value);
+                    }
+                    if self.spare_recs.len() < SPARE_RECS {
+                        self.spare_recs.push(fields);
+                    }
+                }
                 Val::Ref(sym)
             }
             None => Val::Obj(fields.into_boxed_slice()),

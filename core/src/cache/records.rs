@@ -31,9 +31,11 @@ pub struct Interner {
     collisions: FastMap<u64, Vec<Sym>>,
 }
 
-fn name_hash(name: &str) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<super::hash::FastHasher>::default().hash_one(name)
+fn name_hash(name: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = super::hash::FastHasher::default();
+    hasher.write(name);
+    hasher.finish()
 }
 
 impl Interner {
@@ -44,10 +46,25 @@ impl Interner {
 
     /// The symbol of `name`, interning it if new.
     pub fn intern(&mut self, name: &str) -> Sym {
-        let hash = name_hash(name);
-        if let Some(id) = self.find(hash, name) {
-            return id;
+        let hash = name_hash(name.as_bytes());
+        match self.find(hash, name.as_bytes()) {
+            Some(id) => id,
+            None => self.insert(hash, name),
         }
+    }
+
+    /// [`Interner::intern`] for a name given as bytes (checked to be UTF-8 only when new: a
+    /// key put together from stored strings needs no second check); `None` if they are not
+    /// UTF-8.
+    pub fn intern_utf8(&mut self, name: &[u8]) -> Option<Sym> {
+        let hash = name_hash(name);
+        match self.find(hash, name) {
+            Some(id) => Some(id),
+            None => Some(self.insert(hash, std::str::from_utf8(name).ok()?)),
+        }
+    }
+
+    fn insert(&mut self, hash: u64, name: &str) -> Sym {
         let id = self.ends.len() as Sym;
         self.text.push_str(name);
         self.ends.push(self.text.len() as u32);
@@ -62,21 +79,21 @@ impl Interner {
         id
     }
 
-    fn find(&self, hash: u64, name: &str) -> Option<Sym> {
+    fn find(&self, hash: u64, name: &[u8]) -> Option<Sym> {
         let first = *self.ids.get(&hash)?;
-        if self.name(first) == name {
+        if self.name(first).as_bytes() == name {
             return Some(first);
         }
         self.collisions
             .get(&hash)?
             .iter()
             .copied()
-            .find(|id| self.name(*id) == name)
+            .find(|id| self.name(*id).as_bytes() == name)
     }
 
     /// The symbol of `name` if it was ever interned.
     pub fn get(&self, name: &str) -> Option<Sym> {
-        self.find(name_hash(name), name)
+        self.find(name_hash(name.as_bytes()), name.as_bytes())
     }
 
     /// The string of a symbol this interner made.
@@ -135,6 +152,10 @@ impl Short {
             len: len as u8,
             bytes,
         })
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len as usize).unwrap_or_default()
     }
 
     pub fn as_str(&self) -> &str {
@@ -210,6 +231,15 @@ impl Val {
         match Short::new(text) {
             Some(short) => Val::Short(short),
             None => Val::Str(text.into()),
+        }
+    }
+
+    /// The UTF-8 bytes of a string value (no check needed: they are a whole `str`'s).
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Val::Str(s) => Some(s.as_bytes()),
+            Val::Short(s) => Some(s.as_bytes()),
+            _ => None,
         }
     }
 
@@ -528,7 +558,7 @@ mod tests {
         // Force a collision: two names under one hash bucket.
         let mut forced = Interner::default();
         let a = forced.intern("a");
-        let hash = name_hash("b");
+        let hash = name_hash(b"b");
         forced.ids.insert(hash, a);
         forced.text.push('b');
         forced.ends.push(forced.text.len() as u32);

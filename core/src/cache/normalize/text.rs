@@ -275,6 +275,15 @@ impl<'d> Shape<'d> {
     }
 }
 
+/// Where the walk of an object of one selection set starts.
+#[derive(Clone)]
+pub(super) struct SetStart<'d> {
+    /// The fields that apply to any type.
+    any: FieldList<'d>,
+    /// The fields' shape, where they do not depend on the object's type.
+    known: Option<Rc<Shape<'d>>>,
+}
+
 /// What an object's fields are known to be so far.
 struct Progress<'d> {
     /// The fields that apply, once the type is known (or when they cannot depend on it).
@@ -304,19 +313,21 @@ impl<'d> Writer<'_, 'd> {
         set: &'d SelectionSet,
         mut map: A,
     ) -> Result<(Rec, Option<Sym>), A::Error> {
-        let any = self.walk.fields(set, None);
+        let SetStart { any, known } = self.text_start(set);
+        let record = match self.spare_recs.last() {
+            Some(spare) if spare.capacity() >= any.len() => self.spare_recs.pop(),
+            _ => None,
+        }
+        .unwrap_or_else(|| Rec::with_capacity(any.len()));
         let mut progress = Progress {
-            fields: None,
-            shape: None,
+            fields: known.as_ref().map(|shape| shape.fields.clone()),
+            shape: known,
             next: 0,
             deferred: Vec::new(),
             values: Vec::new(),
             typenames: self.typename_lists.pop().unwrap_or_default(),
-            record: Rec::with_capacity(any.len()),
+            record,
         };
-        if !self.walk.type_dependent(set) {
-            self.text_set_fields(&mut progress, any.clone());
-        }
         let mut typename: Option<Val> = None;
         let mut id: Option<Val> = None;
         // Where `id` went in the record instead (written once, as it is: no copy kept).
@@ -456,19 +467,37 @@ impl<'d> Writer<'_, 'd> {
         Ok((progress.record, key))
     }
 
+    /// What the walk of an object of `set` starts from, worked out once per set.
+    fn text_start(&mut self, set: &'d SelectionSet) -> SetStart<'d> {
+        let id = set as *const SelectionSet;
+        if let Some(start) = self.starts.get(&id) {
+            return start.clone();
+        }
+        let any = self.walk.fields(set, None);
+        let known = match self.walk.type_dependent(set) {
+            true => None,
+            false => Some(self.shape(any.clone())),
+        };
+        let start = SetStart { any, known };
+        self.starts.insert(id, start.clone());
+        start
+    }
+
     /// The fields of the object are known: `fields`.
     fn text_set_fields(&mut self, progress: &mut Progress<'d>, fields: FieldList<'d>) {
-        let id = fields.as_ptr();
-        let shape = match self.shapes.get(&id) {
-            Some(shape) => shape.clone(),
-            None => {
-                let shape = Rc::new(Shape::new(fields.clone(), self));
-                self.shapes.insert(id, shape.clone());
-                shape
-            }
-        };
+        progress.shape = Some(self.shape(fields.clone()));
         progress.fields = Some(fields);
-        progress.shape = Some(shape);
+    }
+
+    /// The shape of a field list, worked out once per list.
+    fn shape(&mut self, fields: FieldList<'d>) -> Rc<Shape<'d>> {
+        let id = fields.as_ptr();
+        if let Some(shape) = self.shapes.get(&id) {
+            return shape.clone();
+        }
+        let shape = Rc::new(Shape::new(fields, self));
+        self.shapes.insert(id, shape.clone());
+        shape
     }
 
     /// The record key of an object from its `__typename`, `id` and key fields: what
@@ -480,7 +509,10 @@ impl<'d> Writer<'_, 'd> {
         id: Option<&Val>,
         kept: &[(Key<'_>, Val)],
     ) -> Option<Sym> {
-        let typename_text = typename.and_then(Val::as_str);
+        let typename_text = match self.keys.key_fields.is_empty() {
+            true => None,
+            false => typename.and_then(Val::as_str),
+        };
         if typename_text.is_some_and(|t| self.keys.key_fields.contains_key(t)) {
             let json = |v: Option<&Val>| v.map(|v| v.to_json(self.interner));
             let (typename_json, id_json) = (json(typename), json(id));
@@ -495,20 +527,19 @@ impl<'d> Writer<'_, 'd> {
             })?;
             return Some(self.interner.intern(&key));
         }
-        let t = typename_text?;
+        // As bytes: the strings were checked when they were read.
+        let t = typename.and_then(Val::as_bytes)?;
         self.key_buf.clear();
-        self.key_buf.push_str(t);
-        self.key_buf.push(':');
+        self.key_buf.extend_from_slice(t);
+        self.key_buf.push(b':');
         match id? {
-            Val::Str(s) => self.key_buf.push_str(s),
-            Val::Short(s) => self.key_buf.push_str(s.as_str()),
             Val::Num(n) => {
-                use std::fmt::Write;
+                use std::io::Write;
                 let _ = write!(self.key_buf, "{n}");
             }
-            _ => return None,
+            id => self.key_buf.extend_from_slice(id.as_bytes()?),
         }
-        Some(self.interner.intern(&self.key_buf))
+        self.interner.intern_utf8(&self.key_buf)
     }
 
     /// The object's `__typename` answers one `__typename` field: noted, to be moved in at the
