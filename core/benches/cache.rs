@@ -23,7 +23,8 @@
 //! - `heap` is the memory the cache holds after the write (bytes allocated and not freed, counted
 //!   by a forwarding global allocator: requested sizes, not the allocator's own overhead);
 //!   `heap_text` the same after `write_query_text`, and `heap_after_read_text` after one
-//!   `read_query_text` too (text reads keep each item's text for the next read).
+//!   `read_query_text` too (text reads keep each item's text for the next read). `peak_mib` is
+//!   the most the write held at any moment (its high-water mark).
 //! - `query_network_text` is the whole of `AppSyncClient::query_text` (network-only) on a fresh
 //!   client whose transport answers at once with the response body: the request's checks and
 //!   serialization, the body's parse with `data` kept as text, the cache write from that text,
@@ -49,17 +50,28 @@ use appsync_core::{
 };
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// The most `LIVE` has been while `TRACK_PEAK` is on (off for the timed figures: it costs an
+/// atomic per allocation).
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+static TRACK_PEAK: AtomicBool = AtomicBool::new(false);
+
+fn grew(by: isize) {
+    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
+    if TRACK_PEAK.load(Ordering::Relaxed) {
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        grew(layout.size() as isize);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -67,10 +79,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
+        grew(new_size as isize - layout.size() as isize);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -434,6 +443,8 @@ async fn heap(n: usize, text: bool) {
     let variables = json!({"limit": n});
     let body = list_todos_json(n);
     let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    TRACK_PEAK.store(true, Ordering::Relaxed);
     let cache = Cache::new(KeyConfig::default(), None);
     if text {
         let data = &body[r#"{"data":"#.len()..body.len() - 1];
@@ -448,12 +459,14 @@ async fn heap(n: usize, text: bool) {
             .await
             .unwrap();
     }
+    TRACK_PEAK.store(false, Ordering::Relaxed);
     let held = LIVE.load(Ordering::Relaxed) - before;
-    let mib = held as f64 / (1024.0 * 1024.0);
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let mib = |bytes: isize| (bytes as f64 / (1024.0 * 1024.0) * 100.0).round() / 100.0;
     let bench = if text { "heap_text" } else { "heap" };
     println!(
         "{}",
-        json!({"bench": bench, "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
+        json!({"bench": bench, "impl": IMPL, "n": n, "heap_mib": mib(held), "peak_mib": mib(peak)})
     );
     if text {
         // Text reads keep the serialized items for the next read: what that costs.
@@ -463,10 +476,9 @@ async fn heap(n: usize, text: bool) {
             .unwrap();
         drop(read);
         let held = LIVE.load(Ordering::Relaxed) - before;
-        let mib = held as f64 / (1024.0 * 1024.0);
         println!(
             "{}",
-            json!({"bench": "heap_after_read_text", "impl": IMPL, "n": n, "heap_mib": (mib * 100.0).round() / 100.0})
+            json!({"bench": "heap_after_read_text", "impl": IMPL, "n": n, "heap_mib": mib(held)})
         );
     }
     drop(cache);
