@@ -14,7 +14,7 @@ use super::read::{
 use super::records::{self, merge, Interner, Rec, Sym};
 use super::root_key;
 use super::selection::Walk;
-use super::symset::SymSet;
+use super::symset::{SymBits, SymSet};
 use crate::graphql::{Fragment, Operation};
 use crate::runtime::BoxFuture;
 use crate::storage::{Change, Store, StoreError, StoreHandle};
@@ -903,16 +903,18 @@ impl Cache {
         fetched: Option<u64>,
     ) -> Result<Vec<String>, CacheError> {
         let Written { records, warnings } = written;
-        let written: SymSet = records.keys().copied().collect();
-        // Merging needs the stored records (fields not in this result are kept).
-        let missing = { Self::unknown(&self.state(), &written) };
-        self.load(missing).await?;
         let persist = self.store.is_some();
+        if persist {
+            // Merging needs the stored records (fields not in this result are kept).
+            let missing = { Self::unknown(&self.state(), records.keys()) };
+            self.load(missing).await?;
+        }
         // The records this write changed: a refetch of the same data changes nothing, so
         // watches are not re-read, memoized reads hold and the web package's objects stay
-        // the same objects.
-        let mut changed = Vec::new();
-        let changes = {
+        // the same objects. As bits while the written records are all held (a large write's
+        // high-water mark), listed once they are merged.
+        let mut changed = SymBits::default();
+        let (changes, changed) = {
             let mut state = self.state();
             state.touch(&[]);
             let mut changes = Vec::with_capacity(if persist { records.len() } else { 0 });
@@ -953,7 +955,7 @@ impl Cache {
                 let existed = base.get(&key).is_some();
                 let record = base.get_or_default(key);
                 if records::merge_changed(record, fields) || !existed {
-                    changed.push(key);
+                    changed.insert(key);
                 }
                 if persist {
                     scratch.clear();
@@ -965,13 +967,13 @@ impl Cache {
                     });
                 }
             }
+            let changed = changed.finish();
             state.stamp(&changed);
-            changes
+            (changes, changed)
         };
         if let Some(store) = self.store().await? {
             store.apply(changes).await?;
         }
-        let changed: SymSet = changed.into_iter().collect();
         self.notify(&changed).await;
         Ok(warnings)
     }

@@ -111,6 +111,36 @@ impl SymCollector {
     }
 }
 
+/// Symbols as bits alone (one per symbol of the interner): a set gathered while memory is
+/// tight, read out sorted at the end.
+#[derive(Debug, Default)]
+pub struct SymBits(Vec<u64>);
+
+impl SymBits {
+    pub fn insert(&mut self, sym: Sym) {
+        let (word, bit) = (sym as usize / 64, 1u64 << (sym % 64));
+        if word >= self.0.len() {
+            self.0.resize(word + 1, 0);
+        }
+        if let Some(w) = self.0.get_mut(word) {
+            *w |= bit;
+        }
+    }
+
+    pub fn finish(self) -> SymSet {
+        let count: u32 = self.0.iter().map(|w| w.count_ones()).sum();
+        let mut syms = Vec::with_capacity(count as usize);
+        for (word, bits) in self.0.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                syms.push(word as Sym * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
+        SymSet(syms.into_boxed_slice())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +172,12 @@ mod tests {
         assert_eq!(dense.len(), 200);
         assert!(dense.iter().zip(dense.iter().skip(1)).all(|(a, b)| a < b));
         assert!(dense.contains(&299) && !dense.contains(&297));
+        // Bits alone: the same set.
+        let mut bits = SymBits::default();
+        for sym in [700, 0, 3, 64, 5, 63, 5] {
+            bits.insert(sym);
+        }
+        assert_eq!(bits.finish(), set);
+        assert!(SymBits::default().finish().is_empty());
     }
 }
