@@ -12,7 +12,7 @@ use crate::graphql::{Fragment, Operation};
 use serde_json::{Map, Value};
 
 /// How many emptied records a walk keeps for reuse (objects are taken one at a time, so a few
-/// are enough).
+/// are enough; a spare is taken only by an object whose fields fill it exactly).
 const SPARE_RECS: usize = 8;
 
 mod tape;
@@ -220,7 +220,8 @@ struct Writer<'w, 'd> {
     /// [`text::SetStart`]): one lookup per object instead of one per question.
     starts: FastMap<*const SelectionSet, text::SetStart<'d>>,
     /// Emptied records, reused: an object met again (a shared owner) is merged into its
-    /// record, and the list its fields came in serves the next object.
+    /// record, and the list its fields came in serves a later object that needs the same room
+    /// (only that: a new record keeps its room in the cache).
     spare_recs: Vec<Rec>,
     /// From text: emptied lists of `__typename` fields, reused object after object (every
     /// object has one; a fresh list each would be an allocation per object).
@@ -384,9 +385,11 @@ impl<'w, 'd> Writer<'w, 'd> {
                     for (field, value) in fields.drain(..) {
                         set_field(record, field, value);
                     }
-                    if self.spare_recs.len() < SPARE_RECS {
-                        self.spare_recs.push(fields);
+                    // The newest kept: the objects met lately are likeliest to come again.
+                    if self.spare_recs.len() == SPARE_RECS {
+                        self.spare_recs.remove(0);
                     }
+                    self.spare_recs.push(fields);
                 }
                 Val::Ref(sym)
             }

@@ -553,3 +553,44 @@ fn tapes_nest_as_deep_as_json_text_does() {
         }
     }
 }
+
+/// A record emptied by a merge (a big shared author, met again) is reused only by an object
+/// that would get the same room: a small new record next to it (a tag) must not keep the big
+/// one's room in the cache.
+#[test]
+fn a_new_record_from_text_has_the_room_of_its_fields_only() {
+    let letters = "abcdefghijklmn";
+    let fields: Vec<String> = letters.chars().map(|c| c.to_string()).collect();
+    let document = format!(
+        "query Q {{ items {{ id author {{ id {} }} tag {{ id }} }} }}",
+        fields.join(" ")
+    );
+    let operation = Operation::parse(&document, None).unwrap();
+    let walk = Walk::new(&operation, None);
+    let author: Vec<String> = fields.iter().map(|f| format!(r#""{f}":1"#)).collect();
+    let items: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                r#"{{"__typename":"Item","id":"i{i}","author":{{"__typename":"User","id":"u1",{}}},"tag":{{"__typename":"Tag","id":"t{i}"}}}}"#,
+                author.join(",")
+            )
+        })
+        .collect();
+    let text = format!(r#"{{"items":[{}]}}"#, items.join(","));
+    let keys = KeyConfig::default();
+    let mut interner = records::Interner::default();
+    let written =
+        normalize::normalize_text_into(&mut interner, &walk, "ROOT_QUERY", &text, &keys).unwrap();
+    assert!(written.warnings.is_empty(), "{:?}", written.warnings);
+    for i in 0..50 {
+        let tag = interner.get(&format!("Tag:t{i}")).unwrap();
+        let record = &written.records[&tag];
+        // `id` and `__typename`.
+        assert_eq!(record.len(), 2);
+        assert!(
+            record.capacity() <= 2,
+            "Tag:t{i} has room for {}",
+            record.capacity()
+        );
+    }
+}

@@ -314,11 +314,16 @@ impl<'d> Writer<'_, 'd> {
         mut map: A,
     ) -> Result<(Rec, Option<Sym>), A::Error> {
         let SetStart { any, known } = self.text_start(set);
-        let record = match self.spare_recs.last() {
-            Some(spare) if spare.capacity() >= any.len() => self.spare_recs.pop(),
-            _ => None,
-        }
-        .unwrap_or_else(|| Rec::with_capacity(any.len()));
+        // Only a spare of exactly the room a fresh record gets: a new record keeps its room in
+        // the cache, so a larger one (a big shared object's) would waste it there.
+        let record = match self
+            .spare_recs
+            .iter()
+            .position(|spare| spare.capacity() == any.len())
+        {
+            Some(at) => self.spare_recs.swap_remove(at),
+            None => Rec::with_capacity(any.len()),
+        };
         let mut progress = Progress {
             fields: known.as_ref().map(|shape| shape.fields.clone()),
             shape: known,
