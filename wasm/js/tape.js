@@ -36,7 +36,10 @@ export function walkTape(data) {
   // Small at first (most writes are small), doubled up to a chunk's size.
   let ops = new Uint32Array(64);
   let p = 0;
-  let strings = '';
+  // A chunk's strings, joined once when it is full (appending to one string would make a
+  // rope of every string, which the engine builds and then flattens).
+  /** @type {string[]} */
+  const parts = [];
   let size = 0;
   // An op group never spans two chunks: room for `n` more ops is made before each.
   /** @param {number} n */
@@ -48,10 +51,11 @@ export function walkTape(data) {
       ops = grown;
       return;
     }
+    const strings = parts.join('');
     chunks.push({ ops: ops.slice(0, p), strings });
     size += p * 4 + strings.length;
     p = 0;
-    strings = '';
+    parts.length = 0;
   };
   /**
    * Writes `value`, the value of `key` in its holder, as JSON.stringify would; false when it
@@ -69,7 +73,7 @@ export function walkTape(data) {
         room(2);
         ops[p++] = 4;
         ops[p++] = value.length;
-        strings += value;
+        parts.push(value);
         return true;
       case 'number':
         room(2);
@@ -80,7 +84,7 @@ export function walkTape(data) {
           const text = String(value);
           ops[p++] = 5;
           ops[p++] = text.length;
-          strings += text;
+          parts.push(text);
         } else {
           ops[p++] = 0;
         }
@@ -205,6 +209,7 @@ export function walkTape(data) {
     room(1);
     ops[p++] = 0;
   }
+  const strings = parts.join('');
   chunks.push({ ops: ops.subarray(0, p), strings });
   size += p * 4 + strings.length;
   return { chunks, keys, size };
