@@ -228,29 +228,51 @@ fn check(operation: &Operation, variables: &Value, text: &str, keys: &KeyConfig)
     assert_eq!(read_text.info.dependencies, read_tree.dependencies);
 }
 
-#[test]
-fn text_and_tree_paths_agree_on_generated_results() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15, false);
+/// Generates `runs` results per document and key config (a `raws` scalar in `raw_percent` of
+/// them, else an object; in 30% out of order) and hands each to `check`; returns how many.
+fn for_generated(
+    seed: u64,
+    runs: usize,
+    raws: &[&str],
+    raw_percent: u64,
+    mut check: impl FnMut(&Operation, &Value, &KeyConfig, J),
+) -> usize {
+    let mut rng = Rng(seed, false);
     let variables = json!({"limit": 3, "skip": false});
     let mut checked = 0;
     for document in DOCUMENTS {
         let operation = Operation::parse(document, None).unwrap();
         let walk = Walk::new(&operation, Some(&variables));
         for keys in key_configs() {
-            for _ in 0..150 {
+            for _ in 0..runs {
                 rng.1 = rng.chance(30);
-                let data = if rng.chance(2) {
-                    J::Raw(["null", "[1,2]", "\"x\"", "3"][rng.below(4)].into())
+                let data = if rng.chance(raw_percent) {
+                    J::Raw(raws[rng.below(raws.len())].into())
                 } else {
                     object(&mut rng, &walk, walk.root, 0)
                 };
-                let mut text = String::new();
-                render(&data, &mut text);
-                check(&operation, &variables, &text, &keys);
+                check(&operation, &variables, &keys, data);
                 checked += 1;
             }
         }
     }
+    checked
+}
+
+#[test]
+fn text_and_tree_paths_agree_on_generated_results() {
+    let raws = ["null", "[1,2]", "\"x\"", "3"];
+    let checked = for_generated(
+        0x9e37_79b9_7f4a_7c15,
+        150,
+        &raws,
+        2,
+        |operation, variables, keys, data| {
+            let mut text = String::new();
+            render(&data, &mut text);
+            check(operation, variables, &text, keys);
+        },
+    );
     assert_eq!(checked, DOCUMENTS.len() * 3 * 150);
     // The custom key function's third goes through a tree by design (uncounted); of the rest,
     // the 70% in the document's order take the text walk all the way.
@@ -412,46 +434,33 @@ fn normalize_chunks(
 
 #[test]
 fn tape_and_text_paths_agree_on_generated_results() {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d, false);
-    let variables = json!({"limit": 3, "skip": false});
-    let mut checked = 0;
-    for document in DOCUMENTS {
-        let operation = Operation::parse(document, None).unwrap();
-        let walk = Walk::new(&operation, Some(&variables));
-        for keys in key_configs() {
-            for _ in 0..60 {
-                rng.1 = rng.chance(30);
-                let data = canonical(&if rng.chance(3) {
-                    J::Raw(["null", "[1,2]", "\"x\"", "3", "-7.25"][rng.below(5)].into())
-                } else {
-                    object(&mut rng, &walk, walk.root, 0)
-                });
-                let mut text = String::new();
-                render(&data, &mut text);
-                let by_text = normalize_text(&operation, Some(&variables), &text, &keys).unwrap();
-                // Every chunk boundary the walker could make, and one chunk.
-                for limit in [1, 2, 3, 7, usize::MAX] {
-                    let mut writer = TapeWriter::new(limit);
-                    writer.j(&data);
-                    let by_tape = normalize_chunks(
-                        &operation,
-                        &variables,
-                        &writer.keys,
-                        &writer.chunks,
-                        &keys,
-                    )
-                    .unwrap_or_else(|e| panic!("{e} for {text}"));
-                    assert_eq!(
-                        all_records(&by_tape.records),
-                        all_records(&by_text.records),
-                        "records of {text} in chunks of {limit}"
-                    );
-                    assert_eq!(by_tape.warnings, by_text.warnings, "warnings of {text}");
-                }
-                checked += 1;
+    let raws = ["null", "[1,2]", "\"x\"", "3", "-7.25"];
+    let checked = for_generated(
+        0x2545_f491_4f6c_dd1d,
+        60,
+        &raws,
+        3,
+        |operation, variables, keys, data| {
+            let data = canonical(&data);
+            let mut text = String::new();
+            render(&data, &mut text);
+            let by_text = normalize_text(operation, Some(variables), &text, keys).unwrap();
+            // Every chunk boundary the walker could make, and one chunk.
+            for limit in [1, 2, 3, 7, usize::MAX] {
+                let mut writer = TapeWriter::new(limit);
+                writer.j(&data);
+                let by_tape =
+                    normalize_chunks(operation, variables, &writer.keys, &writer.chunks, keys)
+                        .unwrap_or_else(|e| panic!("{e} for {text}"));
+                assert_eq!(
+                    all_records(&by_tape.records),
+                    all_records(&by_text.records),
+                    "records of {text} in chunks of {limit}"
+                );
+                assert_eq!(by_tape.warnings, by_text.warnings, "warnings of {text}");
             }
-        }
-    }
+        },
+    );
     assert_eq!(checked, DOCUMENTS.len() * 3 * 60);
 }
 
