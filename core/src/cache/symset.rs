@@ -51,8 +51,8 @@ impl<'s> IntoIterator for &'s SymSet {
 /// Collects symbols, each once, in the order first seen.
 #[derive(Debug, Default)]
 pub struct SymCollector {
-    /// Bit `s` is set when symbol `s` was collected.
-    seen: Vec<u64>,
+    /// The symbols collected, as bits.
+    seen: SymBits,
     syms: Vec<Sym>,
 }
 
@@ -60,7 +60,7 @@ impl SymCollector {
     /// Room for `symbols` distinct symbols below `bound` without growing.
     pub fn with_capacity(bound: usize, symbols: usize) -> SymCollector {
         SymCollector {
-            seen: vec![0; bound.div_ceil(64)],
+            seen: SymBits(vec![0; bound.div_ceil(64)]),
             syms: Vec::with_capacity(symbols),
         }
     }
@@ -68,18 +68,11 @@ impl SymCollector {
     /// Adds `sym`; whether it was new.
     #[inline]
     pub fn insert(&mut self, sym: Sym) -> bool {
-        let (word, bit) = (sym as usize / 64, 1u64 << (sym % 64));
-        if word >= self.seen.len() {
-            self.seen.resize(word + 1, 0);
+        let new = self.seen.insert(sym);
+        if new {
+            self.syms.push(sym);
         }
-        match self.seen.get_mut(word) {
-            Some(w) if *w & bit == 0 => {
-                *w |= bit;
-                self.syms.push(sym);
-                true
-            }
-            _ => false,
-        }
+        new
     }
 
     pub fn extend(&mut self, syms: &[Sym]) {
@@ -93,21 +86,14 @@ impl SymCollector {
     }
 
     pub fn finish(mut self) -> SymSet {
-        if self.syms.len() >= self.seen.len() {
+        if self.syms.len() >= self.seen.0.len() {
             // Dense (a symbol per 64 bits or more): the bits, read in order, are the sorted
             // symbols, in fewer steps than a sort.
-            self.syms.clear();
-            for (word, bits) in self.seen.iter().enumerate() {
-                let mut bits = *bits;
-                while bits != 0 {
-                    self.syms.push(word as Sym * 64 + bits.trailing_zeros());
-                    bits &= bits - 1;
-                }
-            }
+            self.seen.finish()
         } else {
             self.syms.sort_unstable();
+            SymSet(self.syms.into_boxed_slice())
         }
-        SymSet(self.syms.into_boxed_slice())
     }
 }
 
@@ -117,13 +103,19 @@ impl SymCollector {
 pub struct SymBits(Vec<u64>);
 
 impl SymBits {
-    pub fn insert(&mut self, sym: Sym) {
+    /// Adds `sym`; whether it was new.
+    #[inline]
+    pub fn insert(&mut self, sym: Sym) -> bool {
         let (word, bit) = (sym as usize / 64, 1u64 << (sym % 64));
         if word >= self.0.len() {
             self.0.resize(word + 1, 0);
         }
-        if let Some(w) = self.0.get_mut(word) {
-            *w |= bit;
+        match self.0.get_mut(word) {
+            Some(w) if *w & bit == 0 => {
+                *w |= bit;
+                true
+            }
+            _ => false,
         }
     }
 
