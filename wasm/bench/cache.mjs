@@ -1,7 +1,12 @@
 // Cache benchmark of the appsync-rs web package (the wasm build, run under Node) on the data of
 // data.mjs, printing the same JSON lines as peers.mjs so the two can be read side by side:
 //
-//   node --expose-gc cache.mjs [--n 10000]      (npm run bench:cache; needs scripts/build-web.sh)
+//   node --expose-gc cache.mjs [--n 10000] [--build speed]
+//                               (npm run bench:cache; needs scripts/build-web.sh)
+//
+// `--build speed` runs the same figures on the speed build of wasm/bench/build-speed.sh (the
+// package built at opt-level 3 instead of "z", about 1.6 times its gzip size; its lines say
+// `appsync-rs-wasm-speed`), to show what the package's size costs in speed.
 //
 // Like for like with the peers:
 //   write                 JSON.parse of the response text + `client.writeQuery(request, data)`
@@ -50,19 +55,36 @@ import { performance } from 'node:perf_hooks';
 import { QUERY, TODO_NAME_FRAGMENT, listTodosJson, listTodosVariables, todoName, updatedItem } from './data.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', 'dist', 'index.js');
-const wasmFile = join(here, '..', 'pkg', 'appsync_wasm_bg.wasm');
+const args = process.argv.slice(2);
+const sizes = [];
+let build = 'package';
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--n') sizes.push(...args[++i].split(',').map(Number));
+  else if (args[i] === '--build') build = args[++i];
+  else {
+    console.error(`unknown argument ${args[i]} (usage: cache.mjs [--n 1000,10000] [--build speed])`);
+    process.exit(2);
+  }
+}
+if (build !== 'package' && build !== 'speed') {
+  console.error(`--build ${build}: the builds are package (the default) and speed`);
+  process.exit(2);
+}
+// The package's own build (wasm/pkg, wasm/dist) or the speed build's copy of it.
+const root = build === 'speed' ? join(here, 'build', 'speed') : join(here, '..');
+const dist = join(root, 'dist', 'index.js');
+const wasmFile = join(root, 'pkg', 'appsync_wasm_bg.wasm');
 if (!existsSync(dist) || !existsSync(wasmFile)) {
-  console.error('build the web package first: bash scripts/build-web.sh');
+  console.error(build === 'speed' ? 'build the speed build first: bash wasm/bench/build-speed.sh' : 'build the web package first: bash scripts/build-web.sh');
   process.exit(2);
 }
 if (typeof global.gc !== 'function') {
   console.error('run with node --expose-gc (npm run bench:cache)');
   process.exit(2);
 }
-const IMPL = 'appsync-rs-wasm';
+const IMPL = build === 'speed' ? 'appsync-rs-wasm-speed' : 'appsync-rs-wasm';
 // The package's own tape walker (wasm-bindgen copies it under pkg/snippets/<crate-hash>/).
-const snippets = join(here, '..', 'pkg', 'snippets');
+const snippets = join(root, 'pkg', 'snippets');
 const tapeModule = readdirSync(snippets)
   .map((dir) => join(snippets, dir, 'js', 'tape.js'))
   .find((file) => existsSync(file));
@@ -231,7 +253,7 @@ async function watchUpdate(n, text, request) {
 async function heap(n) {
   const text = listTodosJson(n);
   const request = { query: QUERY, variables: listTodosVariables(n) };
-  const module = await import(`${pathToFileURL(join(here, '..', 'pkg', 'appsync_wasm.js')).href}?heap=${n}`);
+  const module = await import(`${pathToFileURL(join(root, 'pkg', 'appsync_wasm.js')).href}?heap=${n}`);
   const wasm = module.initSync({ module: readFileSync(wasmFile) });
   const client = new module.WasmClient(CONFIG, 'bench', {}, { disableOffline: true });
   global.gc();
@@ -269,6 +291,7 @@ async function heap(n) {
 
 /** The Rust heap's live bytes after the write and after the read, from the alloc-stats build. */
 async function rustHeap(n) {
+  if (build === 'speed') return {};
   const stats = join(here, 'build', 'stats');
   if (!existsSync(join(stats, 'appsync_wasm.js'))) return {};
   const module = await import(pathToFileURL(join(stats, 'appsync_wasm.js')).href);
@@ -287,11 +310,6 @@ async function rustHeap(n) {
   return { rust_live_mib: mib(written - before), rust_peak_mib: mib(peak - before), rust_live_after_read_mib: mib(read - before) };
 }
 
-const sizes = [];
-const args = process.argv.slice(2);
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--n') sizes.push(...args[++i].split(',').map(Number));
-}
 try {
   for (const n of sizes.length > 0 ? sizes : [1000, 10000, 100000]) await bench(n);
   await heap(10000);
