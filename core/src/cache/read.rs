@@ -1900,13 +1900,41 @@ enum Deps {
 }
 
 impl Deps {
-    fn new(deps: Vec<Sym>) -> Deps {
-        match deps.as_slice() {
-            [a] => Deps::Few([*a, 0, 0], 1),
-            [a, b] => Deps::Few([*a, *b, 0], 2),
-            [a, b, c] => Deps::Few([*a, *b, *c], 3),
-            _ => Deps::Many(deps.into_boxed_slice()),
+    /// `deps` without repeats, in the order they first come. Up to three are held in place with
+    /// no allocation: a long list's first read makes one entry per item, so a list built and
+    /// dropped per entry would be as many allocations (on the web the allocator's most costly
+    /// calls in that read).
+    fn unique(deps: &[Sym]) -> Deps {
+        let mut few = [0; 3];
+        let mut len = 0;
+        for &dep in deps {
+            if few.get(..len).unwrap_or_default().contains(&dep) {
+                continue;
+            }
+            match few.get_mut(len) {
+                Some(slot) => *slot = dep,
+                None => return Deps::many(deps),
+            }
+            len += 1;
         }
+        Deps::Few(few, len as u8)
+    }
+
+    /// More than three distinct dependencies.
+    fn many(deps: &[Sym]) -> Deps {
+        let unique: Box<[Sym]> = if deps.len() <= 16 {
+            let mut unique = Vec::with_capacity(deps.len());
+            for &dep in deps {
+                if !unique.contains(&dep) {
+                    unique.push(dep);
+                }
+            }
+            unique.into()
+        } else {
+            let mut seen = FastSet::default();
+            deps.iter().copied().filter(|d| seen.insert(*d)).collect()
+        };
+        Deps::Many(unique)
     }
 
     fn as_slice(&self) -> &[Sym] {
@@ -2168,18 +2196,6 @@ impl Bound<'_, '_> {
             // Full: entries made stale are replaced as their objects are read again.
             return None;
         }
-        let unique: Vec<Sym> = if deps.len() <= 16 {
-            let mut unique = Vec::with_capacity(deps.len());
-            for &dep in deps {
-                if !unique.contains(&dep) {
-                    unique.push(dep);
-                }
-            }
-            unique
-        } else {
-            let mut seen = FastSet::default();
-            deps.iter().copied().filter(|d| seen.insert(*d)).collect()
-        };
         if let Some(&at) = self.memo.index.get(&key) {
             if self.get(set, record) == Some(at) {
                 if let Some(old) = self.memo.entries.get_mut(at as usize) {
@@ -2194,7 +2210,7 @@ impl Bound<'_, '_> {
         self.memo.bytes += kept;
         let entry = MemoEntry {
             text: keep_text.then(|| text.into()),
-            deps: Deps::new(unique),
+            deps: Deps::unique(deps),
             made: self.generation,
             id: self.memo.next_id,
             sent: false,
