@@ -24,7 +24,10 @@
 //!   by a forwarding global allocator: requested sizes, not the allocator's own overhead);
 //!   `heap_text` the same after `write_query_text`, and `heap_after_read_text` after one
 //!   `read_query_text` too (text reads keep each item's text for the next read). `peak_mib` is
-//!   the most the write held at any moment (its high-water mark).
+//!   the most the write held at any moment (its high-water mark). `allocs` counts the
+//!   allocator calls (allocations and reallocations) of the write, and of the read on the
+//!   `heap_after_read_text` line; `heap_read_segments` is the same for a first
+//!   `read_query_segments` after the text write, on a second cache.
 //! - `query_network_text` is the whole of `AppSyncClient::query_text` (network-only) on a fresh
 //!   client whose transport answers at once with the response body: the request's checks and
 //!   serialization, the body's parse with `data` kept as text, the cache write from that text,
@@ -50,7 +53,7 @@ use appsync_core::{
 };
 use serde_json::{json, Value};
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -58,15 +61,30 @@ struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 /// The most `LIVE` has been while `TRACK_PEAK` is on (off for the timed figures: it costs an
-/// atomic per allocation).
+/// atomic per allocation), and the allocator calls made meanwhile.
 static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static TRACK_PEAK: AtomicBool = AtomicBool::new(false);
 
 fn grew(by: isize) {
     let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
     if TRACK_PEAK.load(Ordering::Relaxed) {
         PEAK.fetch_max(now, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Tracks the peak and counts allocator calls from here on.
+fn track() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+    ALLOCS.store(0, Ordering::Relaxed);
+    TRACK_PEAK.store(true, Ordering::Relaxed);
+}
+
+/// Stops tracking: the allocator calls since [`track`].
+fn untrack() -> usize {
+    TRACK_PEAK.store(false, Ordering::Relaxed);
+    ALLOCS.load(Ordering::Relaxed)
 }
 
 unsafe impl GlobalAlloc for Counting {
@@ -443,8 +461,7 @@ async fn heap(n: usize, text: bool) {
     let variables = json!({"limit": n});
     let body = list_todos_json(n);
     let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    TRACK_PEAK.store(true, Ordering::Relaxed);
+    track();
     let cache = Cache::new(KeyConfig::default(), None);
     if text {
         let data = &body[r#"{"data":"#.len()..body.len() - 1];
@@ -459,26 +476,46 @@ async fn heap(n: usize, text: bool) {
             .await
             .unwrap();
     }
-    TRACK_PEAK.store(false, Ordering::Relaxed);
+    let allocs = untrack();
     let held = LIVE.load(Ordering::Relaxed) - before;
     let peak = PEAK.load(Ordering::Relaxed) - before;
     let mib = |bytes: isize| (bytes as f64 / (1024.0 * 1024.0) * 100.0).round() / 100.0;
     let bench = if text { "heap_text" } else { "heap" };
     println!(
         "{}",
-        json!({"bench": bench, "impl": IMPL, "n": n, "heap_mib": mib(held), "peak_mib": mib(peak)})
+        json!({"bench": bench, "impl": IMPL, "n": n, "heap_mib": mib(held), "peak_mib": mib(peak), "allocs": allocs})
     );
     if text {
         // Text reads keep the serialized items for the next read: what that costs.
+        track();
         let read = cache
             .read_query_text(&list, Some(&variables))
             .await
             .unwrap();
+        let allocs = untrack();
         drop(read);
         let held = LIVE.load(Ordering::Relaxed) - before;
         println!(
             "{}",
-            json!({"bench": "heap_after_read_text", "impl": IMPL, "n": n, "heap_mib": mib(held)})
+            json!({"bench": "heap_after_read_text", "impl": IMPL, "n": n, "heap_mib": mib(held), "allocs": allocs})
+        );
+        // The web package's first read, on a cache of its own.
+        let other = Cache::new(KeyConfig::default(), None);
+        let data = &body[r#"{"data":"#.len()..body.len() - 1];
+        other
+            .write_query_text(&list, Some(&variables), data)
+            .await
+            .unwrap();
+        track();
+        let read = other
+            .read_query_segments(&list, Some(&variables))
+            .await
+            .unwrap();
+        let allocs = untrack();
+        assert_eq!(read.fresh_ids.len(), n);
+        println!(
+            "{}",
+            json!({"bench": "heap_read_segments", "impl": IMPL, "n": n, "allocs": allocs})
         );
     }
     drop(cache);
