@@ -60,15 +60,16 @@ use std::time::Instant;
 struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
-/// The most `LIVE` has been while `TRACK_PEAK` is on (off for the timed figures: it costs an
-/// atomic per allocation), and the allocator calls made meanwhile.
+/// The most `LIVE` has been while `TRACKING` is on.
 static PEAK: AtomicIsize = AtomicIsize::new(0);
+/// The allocator calls (allocations and reallocations) made while `TRACKING` is on.
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-static TRACK_PEAK: AtomicBool = AtomicBool::new(false);
+/// On around the heap figures only (off for the timed ones: it costs atomics per allocation).
+static TRACKING: AtomicBool = AtomicBool::new(false);
 
 fn grew(by: isize) {
     let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    if TRACK_PEAK.load(Ordering::Relaxed) {
+    if TRACKING.load(Ordering::Relaxed) {
         PEAK.fetch_max(now, Ordering::Relaxed);
         ALLOCS.fetch_add(1, Ordering::Relaxed);
     }
@@ -78,12 +79,12 @@ fn grew(by: isize) {
 fn track() {
     PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
     ALLOCS.store(0, Ordering::Relaxed);
-    TRACK_PEAK.store(true, Ordering::Relaxed);
+    TRACKING.store(true, Ordering::Relaxed);
 }
 
 /// Stops tracking: the allocator calls since [`track`].
 fn untrack() -> usize {
-    TRACK_PEAK.store(false, Ordering::Relaxed);
+    TRACKING.store(false, Ordering::Relaxed);
     ALLOCS.load(Ordering::Relaxed)
 }
 

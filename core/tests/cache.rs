@@ -769,6 +769,71 @@ async fn memoized_text_reads_follow_every_change() {
     text_segments_tree(&cache, &reads, &mut segments).await;
 }
 
+/// A memoized object's text depends on every record it reaches: with three, four and 21 of
+/// them (each dependency list kept its own way), a change to any one of them is read back.
+#[tokio::test]
+async fn memoized_objects_follow_each_record_they_reach() {
+    use appsync_core::graphql::Fragment;
+    let cache = Cache::new(KeyConfig::default(), None);
+    let mut segments = Segments::default();
+    let user = |id: &str| json!({"__typename": "User", "id": id, "name": format!("name of {id}")});
+    let watchers: Vec<Value> = (0..20).map(|i| user(&format!("w{i}"))).collect();
+    let todo = json!({"getTodo": {
+        "__typename": "Todo", "id": "1", "name": "a",
+        "owner": user("u1"), "reviewer": user("u2"), "assignee": user("u3"),
+        "watchers": watchers,
+    }});
+    let all = op("query All { getTodo(id: \"1\") { id name owner { id name } reviewer { id name } assignee { id name } watchers { id name } } }");
+    cache
+        .write_query_text(&all, None, &todo.to_string())
+        .await
+        .unwrap();
+    let reads = [
+        // The Todo and two users: three records.
+        (
+            op("query Two { getTodo(id: \"1\") { id owner { name } reviewer { name } } }"),
+            None,
+        ),
+        // The Todo and three users: four.
+        (
+            op("query Three { getTodo(id: \"1\") { id owner { name } reviewer { name } assignee { name } } }"),
+            None,
+        ),
+        // The Todo and 20 watchers: 21.
+        (
+            op("query Watchers { getTodo(id: \"1\") { id watchers { name } } }"),
+            None,
+        ),
+        (all.clone(), None),
+    ];
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    let name = Fragment::parse("fragment U on User { name }", None).unwrap();
+    for id in ["u2", "u3", "w19", "w0", "u1"] {
+        let renamed = json!({"__typename": "User", "name": format!("renamed {id}")});
+        cache
+            .write_fragment(&name, &format!("User:{id}"), None, &renamed)
+            .await
+            .unwrap();
+        text_segments_tree(&cache, &reads, &mut segments).await;
+        let text = cache.read_query_text(&all, None).await.unwrap();
+        assert!(
+            text.data.unwrap().contains(&format!("renamed {id}")),
+            "{id} renamed"
+        );
+    }
+    // And the object's own record.
+    let todo_name = Fragment::parse("fragment T on Todo { name }", None).unwrap();
+    let renamed = json!({"__typename": "Todo", "name": "renamed todo"});
+    cache
+        .write_fragment(&todo_name, "Todo:1", None, &renamed)
+        .await
+        .unwrap();
+    text_segments_tree(&cache, &reads, &mut segments).await;
+    let text = cache.read_query_text(&all, None).await.unwrap();
+    assert!(text.data.unwrap().contains("renamed todo"));
+}
+
 /// A segment read sends each entry's text once: the first read sends every item (as one list
 /// marker), a read after a one-item change sends that item only and drops its old entry, a
 /// clear starts over; incomplete reads send nothing, and an object scalar that looks like a

@@ -2265,3 +2265,43 @@ mod decimal_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod deps_tests {
+    use super::Deps;
+
+    /// An entry's dependencies: each once, in the order they first come, held in place up to
+    /// three (with no allocation) and in a list beyond.
+    #[test]
+    fn deps_keep_each_dependency_once_in_order() {
+        let three_long: Vec<u32> = (0..40).map(|i| i % 3).collect();
+        let seven_long: Vec<u32> = (0..40).map(|i| i % 7).collect();
+        let twenty: Vec<u32> = (0..20).rev().collect();
+        let cases: [&[u32]; 9] = [
+            &[],
+            &[7, 7],
+            &[1, 2, 1],
+            &[3, 1, 2, 1, 3],
+            &[1, 2, 3, 4],
+            &[1, 2, 3, 1, 4, 2],
+            &three_long,
+            &seven_long,
+            &twenty,
+        ];
+        for deps in cases {
+            let mut expected = Vec::new();
+            for &dep in deps {
+                if !expected.contains(&dep) {
+                    expected.push(dep);
+                }
+            }
+            let made = Deps::unique(deps);
+            assert_eq!(made.as_slice(), expected, "{deps:?}");
+            assert_eq!(
+                matches!(made, Deps::Few(..)),
+                expected.len() <= 3,
+                "{deps:?}"
+            );
+        }
+    }
+}
