@@ -88,6 +88,13 @@ fn untrack() -> usize {
     ALLOCS.load(Ordering::Relaxed)
 }
 
+/// What `work` gives, and the allocator calls it made.
+async fn counted<T>(work: impl std::future::Future<Output = T>) -> (T, usize) {
+    track();
+    let out = work.await;
+    (out, untrack())
+}
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         grew(layout.size() as isize);
@@ -461,11 +468,11 @@ async fn heap(n: usize, text: bool) {
     let list = Operation::parse(QUERY, None).unwrap();
     let variables = json!({"limit": n});
     let body = list_todos_json(n);
+    let data = &body[r#"{"data":"#.len()..body.len() - 1];
     let before = LIVE.load(Ordering::Relaxed);
     track();
     let cache = Cache::new(KeyConfig::default(), None);
     if text {
-        let data = &body[r#"{"data":"#.len()..body.len() - 1];
         cache
             .write_query_text(&list, Some(&variables), data)
             .await
@@ -488,13 +495,8 @@ async fn heap(n: usize, text: bool) {
     );
     if text {
         // Text reads keep the serialized items for the next read: what that costs.
-        track();
-        let read = cache
-            .read_query_text(&list, Some(&variables))
-            .await
-            .unwrap();
-        let allocs = untrack();
-        drop(read);
+        let (read, allocs) = counted(cache.read_query_text(&list, Some(&variables))).await;
+        drop(read.unwrap());
         let held = LIVE.load(Ordering::Relaxed) - before;
         println!(
             "{}",
@@ -502,18 +504,12 @@ async fn heap(n: usize, text: bool) {
         );
         // The web package's first read, on a cache of its own.
         let other = Cache::new(KeyConfig::default(), None);
-        let data = &body[r#"{"data":"#.len()..body.len() - 1];
         other
             .write_query_text(&list, Some(&variables), data)
             .await
             .unwrap();
-        track();
-        let read = other
-            .read_query_segments(&list, Some(&variables))
-            .await
-            .unwrap();
-        let allocs = untrack();
-        assert_eq!(read.fresh_ids.len(), n);
+        let (read, allocs) = counted(other.read_query_segments(&list, Some(&variables))).await;
+        assert_eq!(read.unwrap().fresh_ids.len(), n);
         println!(
             "{}",
             json!({"bench": "heap_read_segments", "impl": IMPL, "n": n, "allocs": allocs})
