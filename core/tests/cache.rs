@@ -808,30 +808,25 @@ async fn memoized_objects_follow_each_record_they_reach() {
     ];
     text_segments_tree(&cache, &reads, &mut segments).await;
     text_segments_tree(&cache, &reads, &mut segments).await;
-    let name = Fragment::parse("fragment U on User { name }", None).unwrap();
-    for id in ["u2", "u3", "w19", "w0", "u1"] {
-        let renamed = json!({"__typename": "User", "name": format!("renamed {id}")});
+    // Three users, the last and first of the watchers, another user, and the object's own
+    // record.
+    for key in [
+        "User:u2", "User:u3", "User:w19", "User:w0", "User:u1", "Todo:1",
+    ] {
+        let typename = key.split(':').next().unwrap();
+        let name = Fragment::parse(&format!("fragment N on {typename} {{ name }}"), None).unwrap();
+        let renamed = json!({"__typename": typename, "name": format!("renamed {key}")});
         cache
-            .write_fragment(&name, &format!("User:{id}"), None, &renamed)
+            .write_fragment(&name, key, None, &renamed)
             .await
             .unwrap();
         text_segments_tree(&cache, &reads, &mut segments).await;
         let text = cache.read_query_text(&all, None).await.unwrap();
         assert!(
-            text.data.unwrap().contains(&format!("renamed {id}")),
-            "{id} renamed"
+            text.data.unwrap().contains(&format!("renamed {key}")),
+            "{key} renamed"
         );
     }
-    // And the object's own record.
-    let todo_name = Fragment::parse("fragment T on Todo { name }", None).unwrap();
-    let renamed = json!({"__typename": "Todo", "name": "renamed todo"});
-    cache
-        .write_fragment(&todo_name, "Todo:1", None, &renamed)
-        .await
-        .unwrap();
-    text_segments_tree(&cache, &reads, &mut segments).await;
-    let text = cache.read_query_text(&all, None).await.unwrap();
-    assert!(text.data.unwrap().contains("renamed todo"));
 }
 
 /// A segment read sends each entry's text once: the first read sends every item (as one list
