@@ -1,0 +1,38 @@
+# Sourced by scripts/build-web.sh and wasm/bench/build-speed.sh (not run on its own): how one
+# wasm module of the web package is built, so the speed build differs from the package in its
+# optimization level only.
+#
+#   wasm_entry <size|speed> <cargo target dir> <out dir> [cargo feature args...]
+#
+# Builds the Rust crate for wasm32 with profile release-wasm on the pinned nightly
+# (wasm/nightly-toolchain) with std rebuilt (`-Zbuild-std`), `panic=immediate-abort` (a panic
+# traps without formatting a message; the bindings never panic by design, see the lints), which
+# takes about a sixth off the bundle, and `-Zlocation-detail=none` (no file names and lines kept
+# for panic locations, which nothing reports); binds it with the wasm-bindgen CLI (exactly the
+# pinned version) into <out dir>; then runs wasm-opt (binaryen from the package's
+# devDependencies). `size` (the package): the profile's opt-level "z", std's
+# `optimize_for_size`, `wasm-opt -Oz --converge` (the passes repeated while they still shrink
+# the module). `speed`: opt-level 3 (`cargo --config`; Cargo.toml is not changed), std as it is,
+# `wasm-opt -O3`. Run from the repository root.
+wasm_entry() {
+  local goal=$1 target=$2 out=$3
+  shift 3
+  local nightly std_features opt_level wasm_opt
+  nightly=$(cat wasm/nightly-toolchain)
+  case "$goal" in
+    size) std_features=(-Z build-std-features=optimize_for_size); opt_level=(); wasm_opt=(-Oz --converge) ;;
+    speed) std_features=(); opt_level=(--config 'profile.release-wasm.opt-level=3'); wasm_opt=(-O3) ;;
+    *) echo "wasm_entry: size or speed, not $goal" >&2; return 2 ;;
+  esac
+  echo "== cargo +$nightly build -p appsync-wasm $* (wasm32-unknown-unknown, profile release-wasm, build-std, for $goal)"
+  CARGO_TARGET_DIR="$target" RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    cargo "+$nightly" build -p appsync-wasm "$@" --target wasm32-unknown-unknown --profile release-wasm --quiet \
+    "${opt_level[@]}" -Z build-std=std,panic_abort "${std_features[@]}"
+
+  echo "== wasm-bindgen --target web ($out)"
+  rm -rf "$out"
+  wasm-bindgen --target web --out-dir "$out" "$target/wasm32-unknown-unknown/release-wasm/appsync_wasm.wasm"
+
+  echo "== wasm-opt ${wasm_opt[*]} (binaryen from npm)"
+  wasm/node_modules/.bin/wasm-opt "${wasm_opt[@]}" --strip-debug --strip-producers -o "$out/appsync_wasm_bg.wasm" "$out/appsync_wasm_bg.wasm"
+}
