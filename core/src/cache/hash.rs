@@ -12,6 +12,7 @@ const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 impl FastHasher {
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
     }
@@ -19,6 +20,7 @@ impl FastHasher {
 
 impl Hasher for FastHasher {
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
@@ -34,24 +36,29 @@ impl Hasher for FastHasher {
         }
     }
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
     }
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_u32(&mut self, i: u32) {
         self.add(u64::from(i));
     }
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_u64(&mut self, i: u64) {
         self.add(i);
     }
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
     /// Mixed so the low bits (the bucket index) depend on every input bit: keys like
     /// `Todo:todo-1`, `Todo:todo-2` differ only in their last bytes.
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     fn finish(&self) -> u64 {
         let mut h = self.0;
         h ^= h >> 33;

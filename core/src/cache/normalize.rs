@@ -37,6 +37,7 @@ pub(crate) struct Written {
 }
 
 /// Normalizes `data` (the response's `data`) of `operation`.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn normalize(
     operation: &Operation,
     variables: Option<&Value>,
@@ -56,6 +57,7 @@ pub fn normalize(
 }
 
 /// Normalizes `data` as the fields of the entity record `key`, shaped by `fragment`.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn normalize_fragment(
     fragment: &Fragment,
     key: &str,
@@ -71,6 +73,7 @@ pub fn normalize_fragment(
 
 /// [`normalize`] from the data's JSON text, without a `Value` tree of it: the same records
 /// and warnings. Invalid JSON is an error.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn normalize_text(
     operation: &Operation,
     variables: Option<&Value>,
@@ -91,6 +94,7 @@ pub fn normalize_text(
 
 /// [`normalize`] from a write tape (see [`WriteTape`]): the same records and warnings as from
 /// the JSON text the tape stands for. A tape that does not hold JSON data is an error.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn normalize_tape(
     operation: &Operation,
     variables: Option<&Value>,
@@ -110,6 +114,7 @@ pub fn normalize_tape(
 }
 
 /// [`normalize_fragment`] from the data's JSON text.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn normalize_fragment_text(
     fragment: &Fragment,
     key: &str,
@@ -124,6 +129,7 @@ pub fn normalize_fragment_text(
 }
 
 /// What the free functions above return: `written`, made with `set`'s interner, in `set`.
+#[cfg_attr(size_build, optimize(speed))]
 fn collected(mut set: RecordSet, written: Written) -> Normalized {
     set.records = written.records;
     Normalized {
@@ -140,6 +146,7 @@ pub(crate) enum Seg<'d> {
 }
 
 /// `listTodos.items[3].owner`.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn path_text(path: &[Seg<'_>]) -> String {
     let mut out = String::new();
     for seg in path {
@@ -161,6 +168,7 @@ pub(crate) fn path_text(path: &[Seg<'_>]) -> String {
 }
 
 /// Normalizes `data` into records keyed by symbols of `interner`, rooted at record `root`.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn normalize_into(
     interner: &mut Interner,
     walk: &Walk<'_>,
@@ -180,6 +188,7 @@ pub(crate) fn normalize_into(
     writer.finish()
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -229,6 +238,7 @@ struct Writer<'w, 'd> {
 }
 
 impl<'w, 'd> Writer<'w, 'd> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn new(walk: &'w Walk<'d>, keys: &'w KeyConfig, interner: &'w mut Interner) -> Self {
         let typename = interner.intern("__typename");
         Writer {
@@ -251,6 +261,7 @@ impl<'w, 'd> Writer<'w, 'd> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn finish(mut self) -> Written {
         self.warnings.sort_by(|a, b| a.0.cmp(&b.0));
         Written {
@@ -259,15 +270,18 @@ impl<'w, 'd> Writer<'w, 'd> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn merge_root(&mut self, root: &str, record: Rec) {
         let root = self.interner.intern(root);
         merge(self.records.entry(root).or_default(), record);
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn warn_data(&mut self, data: &Value) {
         self.warn_data_kind(kind(data));
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn warn_data_kind(&mut self, kind: &str) {
         self.warnings.push((
             Vec::new(),
@@ -275,6 +289,7 @@ impl<'w, 'd> Writer<'w, 'd> {
         ));
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn field_sym(&mut self, field: &'d Field) -> Sym {
         let id = field as *const Field;
         if let Some(sym) = self.syms.get(&id) {
@@ -285,22 +300,26 @@ impl<'w, 'd> Writer<'w, 'd> {
         sym
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn warn(&mut self, message: &str) {
         let path = path_text(&self.path);
         self.warnings
             .push((self.order.clone(), format!("{path}: {message}")));
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn enter(&mut self, seg: Seg<'d>, position: usize) {
         self.path.push(seg);
         self.order.push(position as u32);
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn leave(&mut self) {
         self.path.pop();
         self.order.pop();
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_fields(
         &mut self,
         set: &'d SelectionSet,
@@ -327,11 +346,13 @@ impl<'w, 'd> Writer<'w, 'd> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn warn_missing(&mut self) {
         self.warn("missing from the result");
     }
 
     /// The symbol and stored value of one field's value (`None`: nothing to store).
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_field(&mut self, field: &'d Field, value: &Value) -> Option<(Sym, Val)> {
         if field.name == "__typename" {
             return Some((self.typename, Val::leaf(value, self.interner)));
@@ -341,6 +362,7 @@ impl<'w, 'd> Writer<'w, 'd> {
             .map(|stored| (sym, stored))
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn write_value(&mut self, set: &'d SelectionSet, value: &Value) -> Option<Val> {
         if set.items.is_empty() {
             return Some(Val::leaf(value, self.interner));
@@ -369,12 +391,14 @@ impl<'w, 'd> Writer<'w, 'd> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn warn_not_object(&mut self, kind: &str) {
         let message = format!("expected an object for its selection set, found {kind}");
         self.warn(&message);
     }
 
     /// An object's fields: merged into record `key`, or embedded when it has no key.
+    #[cfg_attr(size_build, optimize(speed))]
     fn store_object(&mut self, key: Option<Sym>, mut fields: Rec) -> Val {
         match key {
             Some(sym) => {

@@ -20,6 +20,7 @@ pub(crate) trait RecordSource {
 }
 
 impl RecordSource for FastMap<Sym, Rec> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn record(&self, key: Sym) -> Option<Cow<'_, Rec>> {
         self.get(&key).map(Cow::Borrowed)
     }
@@ -41,11 +42,13 @@ pub struct ReadResult {
 
 impl ReadResult {
     /// The result as far as it could be read: `data` when complete, else `partial`.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn value(&self) -> &Value {
         self.data.as_ref().unwrap_or(&self.partial)
     }
 
     /// The keys of every record the read depended on (present or not), sorted.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn dependency_keys(&self, records: &RecordSet) -> BTreeSet<String> {
         self.dependencies
             .iter()
@@ -55,6 +58,7 @@ impl ReadResult {
 }
 
 /// Reads `operation` from `records`.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn read(
     operation: &Operation,
     variables: Option<&Value>,
@@ -65,6 +69,7 @@ pub fn read(
 }
 
 /// Reads the entity record `key` through `fragment`; a record that is not cached is a miss.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn read_fragment(
     fragment: &Fragment,
     key: &str,
@@ -88,6 +93,7 @@ pub fn read_fragment(
 }
 
 /// [`read`] as JSON text (see [`TextRead`]).
+#[cfg_attr(size_build, optimize(speed))]
 pub fn read_text(
     operation: &Operation,
     variables: Option<&Value>,
@@ -102,6 +108,7 @@ pub fn read_text(
 }
 
 /// [`read_fragment`] as JSON text (see [`TextRead`]).
+#[cfg_attr(size_build, optimize(speed))]
 pub fn read_fragment_text(
     fragment: &Fragment,
     key: &str,
@@ -122,6 +129,7 @@ pub fn read_fragment_text(
     }
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn root_typename(kind: OperationKind) -> &'static str {
     match kind {
         OperationKind::Query => "Query",
@@ -140,6 +148,7 @@ pub(crate) enum Start<'a> {
 }
 
 /// Reads `operation` from `source`, whose symbols are `interner`'s.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_query_from<S: RecordSource>(
     operation: &Operation,
     variables: Option<&Value>,
@@ -150,6 +159,7 @@ pub(crate) fn read_query_from<S: RecordSource>(
 }
 
 /// Reads record `key` through `fragment`.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_fragment_from<S: RecordSource>(
     fragment: &Fragment,
     key: Sym,
@@ -161,6 +171,7 @@ pub(crate) fn read_fragment_from<S: RecordSource>(
 }
 
 /// A read as a `serde_json::Value`.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_value<S: RecordSource>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -203,6 +214,7 @@ pub struct TextRead {
 
 /// A read as JSON text, written straight from the records (no `Value` tree). When something
 /// is missing, the read is done again as a tree for the exact partial result and missing paths.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_text_from<S: RecordSource>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -213,6 +225,7 @@ pub(crate) fn read_text_from<S: RecordSource>(
 }
 
 /// [`read_text_from`], reusing and filling `memo` (the live cache's).
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_text_memo<S: RecordSource>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -223,6 +236,7 @@ pub(crate) fn read_text_memo<S: RecordSource>(
     read_text_into(start, variables, source, interner, memo, None)
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn read_text_into<S: RecordSource>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -357,16 +371,19 @@ const TAPE_AGAIN: u32 = 9;
 const TAPE_NAME: u32 = 10;
 
 impl FreshTape {
+    #[cfg_attr(size_build, optimize(speed))]
     fn clear(&mut self) {
         self.ops.clear();
         self.strings.clear();
     }
 
     /// Roughly what it holds, in bytes.
+    #[cfg_attr(size_build, optimize(speed))]
     fn bytes(&self) -> usize {
         self.ops.len() * 4 + self.strings.len()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn text(&mut self, op: u32, text: &str) {
         let units = if text.is_ascii() {
             text.len()
@@ -396,56 +413,69 @@ impl Sink for TapeSink {
     type Out = ();
     type Obj = ();
     type List = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_object(&mut self) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_OBJECT);
             self.objects += 1;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn key(&mut self, _: &mut (), key: Key<'_>) {
         if self.muted == 0 {
             self.tape.ops.push(key.id);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_object(&self) -> Option<u32> {
         (self.muted == 0).then_some(self.objects)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn object_again(&mut self, number: u32) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_AGAIN);
             self.tape.ops.push(number);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn name(&mut self, _: &str, id: u32) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_NAME);
             self.tape.ops.push(id);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn field(&mut self, _: &mut (), _: ()) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_object(&mut self, _: ()) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_END);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_list(&mut self, len: usize) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_LIST);
             self.tape.ops.push(u32::try_from(len).unwrap_or(u32::MAX));
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn item(&mut self, _: &mut (), _: ()) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_list(&mut self, _: ()) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn null(&mut self) {
         if self.muted == 0 {
             self.tape.ops.push(TAPE_NULL);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn string(&mut self, value: &str) {
         if self.muted == 0 {
             self.tape.text(TAPE_STRING, value);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn leaf(&mut self, value: &Val, interner: &Interner) {
         if self.muted != 0 {
             return;
@@ -481,12 +511,15 @@ impl Sink for TapeSink {
             }
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn mute(&mut self) {
         self.muted += 1;
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn unmute(&mut self) {
         self.muted = self.muted.saturating_sub(1);
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn raw(&mut self, text: &str) {
         if self.muted == 0 {
             self.tape.text(TAPE_JSON, text);
@@ -523,6 +556,7 @@ struct Segments<'f> {
 
 impl Segments<'_> {
     /// The number of a response key or type name in [`Segments::keys`].
+    #[cfg_attr(size_build, optimize(speed))]
     fn key_id(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.key_ids.get(name) {
             return id;
@@ -534,12 +568,14 @@ impl Segments<'_> {
     }
 
     /// Sends entry `id` (at `at` in the memo) with this read, by its kept text.
+    #[cfg_attr(size_build, optimize(speed))]
     fn send(&mut self, at: u32, id: u32, text: &str) {
         self.fresh.tape.text(TAPE_JSON, text);
         self.sent(at, id);
     }
 
     /// Entry `id` (at `at` in the memo) is the last value written to `fresh`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn sent(&mut self, at: u32, id: u32) {
         self.fresh_at.push((at, id));
         if self.fresh.tape.bytes() >= self.chunk_bytes {
@@ -551,6 +587,7 @@ impl Segments<'_> {
     }
 
     /// Writes the marker of entry `id` (at `at` in the memo).
+    #[cfg_attr(size_build, optimize(speed))]
     fn marker<O: Sink>(&mut self, out: &mut O, at: u32, id: u32) -> O::Out {
         self.scratch.clear();
         self.scratch.push_str(r#"{"\u0000":"#);
@@ -564,6 +601,7 @@ impl Segments<'_> {
 
     /// Writes the marker of a list of the entries `refs[first..first + len]`; with `kept`
     /// (a list memo's place and id), the consumer keeps a copy of it for later patches.
+    #[cfg_attr(size_build, optimize(speed))]
     fn list_marker<O: Sink>(
         &mut self,
         out: &mut O,
@@ -586,6 +624,7 @@ impl Segments<'_> {
 
     /// Writes the marker of kept list `id` at `place` with the items at `patches[from..]`
     /// now the entries `refs[first..]`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn patch_marker<O: Sink>(
         &mut self,
         out: &mut O,
@@ -606,6 +645,7 @@ impl Segments<'_> {
         out.raw(&self.scratch)
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn push_kept(&mut self, place: u32, id: u32) {
         self.scratch.push_str(r#","\u0002":"#);
         push_decimal(&mut self.scratch, place as usize);
@@ -616,6 +656,7 @@ impl Segments<'_> {
 
 /// Appends `n` in decimal (without `fmt`, which a size-optimized build makes slow: a list of
 /// 10,000 markers wrote them in a fifth of its read).
+#[cfg_attr(size_build, optimize(speed))]
 fn push_decimal(out: &mut String, mut n: usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
@@ -635,6 +676,7 @@ fn push_decimal(out: &mut String, mut n: usize) {
 }
 
 /// [`read_text_memo`] cut into segments (see [`SegmentRead`]).
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn read_segments_memo<S: RecordSource>(
     operation: &Operation,
     variables: Option<&Value>,
@@ -714,6 +756,7 @@ pub(crate) fn read_segments_memo<S: RecordSource>(
 }
 
 /// Reads from `start` into `out`; returns the missing paths, the dependencies and the value.
+#[cfg_attr(size_build, optimize(speed))]
 fn read_with<S: RecordSource, O: Sink>(
     start: Start<'_>,
     variables: Option<&Value>,
@@ -765,6 +808,7 @@ fn read_with<S: RecordSource, O: Sink>(
     }
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn read_at<'d, S: RecordSource, O: Sink>(
     walk: &Walk<'d>,
     root: Sym,
@@ -835,13 +879,17 @@ pub(crate) trait Sink {
     /// A leaf field's stored value, as it is.
     fn leaf(&mut self, value: &Val, interner: &Interner) -> Self::Out;
     /// Until `unmute`, nothing is written (a field whose key a later field replaces).
+    #[cfg_attr(size_build, optimize(speed))]
     fn mute(&mut self) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn unmute(&mut self) {}
     /// A value is about to be written: where its text starts (`None`: not text, or muted).
+    #[cfg_attr(size_build, optimize(speed))]
     fn value_start(&mut self) -> Option<usize> {
         None
     }
     /// The text written since `start`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_since(&self, _start: usize) -> &str {
         ""
     }
@@ -849,17 +897,21 @@ pub(crate) trait Sink {
     fn raw(&mut self, text: &str) -> Self::Out;
     /// Takes back the value written since `start` (a [`Sink::value_start`]'s): the next
     /// value goes in its place.
+    #[cfg_attr(size_build, optimize(speed))]
     fn truncate(&mut self, _start: usize) {}
     /// The number the next object written gets, when the sink can name it again later.
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_object(&self) -> Option<u32> {
         None
     }
     /// Object `number` again (only called with a number [`Sink::next_object`] gave; a sink
     /// that gives none writes null).
+    #[cfg_attr(size_build, optimize(speed))]
     fn object_again(&mut self, _number: u32) -> Self::Out {
         self.null()
     }
     /// A type name, numbered `id` in the read's keys.
+    #[cfg_attr(size_build, optimize(speed))]
     fn name(&mut self, value: &str, _id: u32) -> Self::Out {
         self.string(value)
     }
@@ -883,38 +935,49 @@ impl Sink for ValueSink {
     /// The object so far, and the key of the value to come.
     type Obj = (Map<String, Value>, Option<String>);
     type List = Vec<Value>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_object(&mut self) -> Self::Obj {
         (Map::new(), None)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn key(&mut self, obj: &mut Self::Obj, key: Key<'_>) {
         obj.1 = Some(key.text.to_owned());
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn field(&mut self, obj: &mut Self::Obj, value: Value) {
         if let Some(key) = obj.1.take() {
             obj.0.insert(key, value);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_object(&mut self, obj: Self::Obj) -> Value {
         Value::Object(obj.0)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_list(&mut self, len: usize) -> Vec<Value> {
         Vec::with_capacity(len)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn item(&mut self, list: &mut Vec<Value>, value: Value) {
         list.push(value);
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_list(&mut self, list: Vec<Value>) -> Value {
         Value::Array(list)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn null(&mut self) -> Value {
         Value::Null
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn string(&mut self, value: &str) -> Value {
         Value::String(value.to_owned())
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn leaf(&mut self, value: &Val, interner: &Interner) -> Value {
         value.to_json(interner)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn raw(&mut self, text: &str) -> Value {
         serde_json::from_str(text).unwrap_or_default()
     }
@@ -934,6 +997,7 @@ struct TextSink {
 }
 
 impl TextSink {
+    #[cfg_attr(size_build, optimize(speed))]
     fn finish(mut self) -> String {
         if self.out.capacity() > 2 * self.out.len() + 4096 {
             self.out.shrink_to_fit();
@@ -941,6 +1005,7 @@ impl TextSink {
         self.out
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn separate(&mut self) {
         if self.after_key {
             self.after_key = false;
@@ -950,6 +1015,7 @@ impl TextSink {
         self.fresh = false;
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
         self.scratch.clear();
         // Writing to a Vec cannot fail; a value that cannot be JSON is not one of ours.
@@ -961,6 +1027,7 @@ impl TextSink {
     }
 
     /// `value` as a JSON string, escaped as serde_json escapes it.
+    #[cfg_attr(size_build, optimize(speed))]
     fn json_str(&mut self, value: &str) {
         let out = &mut self.out;
         out.push('"');
@@ -1009,6 +1076,7 @@ impl Sink for TextSink {
     type Out = ();
     type Obj = ();
     type List = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_object(&mut self) {
         if self.muted == 0 {
             self.separate();
@@ -1016,6 +1084,7 @@ impl Sink for TextSink {
             self.fresh = true;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn key(&mut self, _: &mut (), key: Key<'_>) {
         if self.muted == 0 {
             if !self.fresh {
@@ -1027,13 +1096,16 @@ impl Sink for TextSink {
             self.after_key = true;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn field(&mut self, _: &mut (), _: ()) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_object(&mut self, _: ()) {
         if self.muted == 0 {
             self.out.push('}');
             self.fresh = false;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn begin_list(&mut self, _: usize) {
         if self.muted == 0 {
             self.separate();
@@ -1041,25 +1113,30 @@ impl Sink for TextSink {
             self.fresh = true;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn item(&mut self, _: &mut (), _: ()) {}
+    #[cfg_attr(size_build, optimize(speed))]
     fn end_list(&mut self, _: ()) {
         if self.muted == 0 {
             self.out.push(']');
             self.fresh = false;
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn null(&mut self) {
         if self.muted == 0 {
             self.separate();
             self.out.push_str("null");
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn string(&mut self, value: &str) {
         if self.muted == 0 {
             self.separate();
             self.json_str(value);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn leaf(&mut self, value: &Val, interner: &Interner) {
         if self.muted != 0 {
             return;
@@ -1090,12 +1167,15 @@ impl Sink for TextSink {
             }
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn mute(&mut self) {
         self.muted += 1;
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn unmute(&mut self) {
         self.muted = self.muted.saturating_sub(1);
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn value_start(&mut self) -> Option<usize> {
         if self.muted != 0 {
             return None;
@@ -1105,15 +1185,18 @@ impl Sink for TextSink {
         self.after_key = true;
         Some(self.out.len())
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_since(&self, start: usize) -> &str {
         self.out.get(start..).unwrap_or_default()
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn raw(&mut self, text: &str) {
         if self.muted == 0 {
             self.separate();
             self.out.push_str(text);
         }
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn truncate(&mut self, start: usize) {
         if self.muted == 0 {
             self.out.truncate(start);
@@ -1171,6 +1254,7 @@ type Shared = (u32, Box<[Sym]>);
 impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// The plan of a field list: in the document's order, or for sorted sinks sorted by
     /// response key (stably), each written only where it is the last field with its key.
+    #[cfg_attr(size_build, optimize(speed))]
     fn plan(&mut self, fields: &[&'d Field], sorted: bool) -> Plan<'d> {
         let id = (fields.as_ptr(), sorted);
         if let Some(plan) = self.plans.get(&id) {
@@ -1213,6 +1297,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
 
     /// The segment read's collections, for sinks a segment read writes to (elsewhere the code
     /// that uses them compiles out).
+    #[cfg_attr(size_build, optimize(speed))]
     fn segments_mut<O: Sink>(&mut self) -> Option<&mut Segments<'f>> {
         if O::SEGMENTS {
             self.segments.as_deref_mut()
@@ -1221,6 +1306,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn segments_of<O: Sink>(&self) -> Option<&Segments<'f>> {
         if O::SEGMENTS {
             self.segments.as_deref()
@@ -1229,11 +1315,13 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn miss(&mut self, suffix: &str) {
         let path = path_text(&self.path);
         self.missing.push(format!("{path}{suffix}"));
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn read_fields<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1261,6 +1349,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
         out.end_object(obj)
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn read_field<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1307,6 +1396,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// Reads a stored value through `set`: a field's (`place` is its object and key, the key
     /// given to the sink right before the value) or a list item's (`place` `None`). `None`:
     /// missing (nothing was given to the sink).
+    #[cfg_attr(size_build, optimize(speed))]
     fn read_value<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1503,6 +1593,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// entry: its marker, written to `out`. `None` (nothing written to `out`, nothing left on
     /// the tape): no segment read, or the memo is full; the caller reads it as text. (A part
     /// missing fails the whole read, which then uses nothing of it: its marker stands.)
+    #[cfg_attr(size_build, optimize(speed))]
     fn read_entry<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1553,6 +1644,7 @@ impl<'d, 'f, S: RecordSource> Reader<'_, 'd, 'f, S> {
     /// again and their positions). `None` (and nothing written): no such list, many changes,
     /// or an item that is not a marker now; the caller reads the list as usual (and keeps it
     /// anew).
+    #[cfg_attr(size_build, optimize(speed))]
     fn reuse_list<O: Sink>(
         &mut self,
         out: &mut O,
@@ -1699,11 +1791,13 @@ struct ListMemo {
 }
 
 impl ListMemo {
+    #[cfg_attr(size_build, optimize(speed))]
     fn bytes(&self) -> usize {
         self.targets.len() * 12 + self.pairs.len() * 8
     }
 
     /// The items that read any of `records`, sorted.
+    #[cfg_attr(size_build, optimize(speed))]
     fn positions_of(&self, records: &[Sym]) -> Vec<u32> {
         let mut positions = Vec::new();
         for &record in records {
@@ -1723,6 +1817,7 @@ impl ListMemo {
 
     /// The pairs of the items in `remade` from their new entries' dependencies (their old
     /// entries' are given; unknown ones, or many, make all pairs again).
+    #[cfg_attr(size_build, optimize(speed))]
     fn renew<'e>(
         &mut self,
         remade: &[(u32, Option<Box<[Sym]>>)],
@@ -1756,6 +1851,7 @@ impl ListMemo {
 }
 
 /// (record, item) for the records each item's entry (at `ats`) read, sorted.
+#[cfg_attr(size_build, optimize(speed))]
 fn pairs_of<'e>(ats: &[u32], deps_of: impl Fn(u32) -> &'e [Sym]) -> Vec<(Sym, u32)> {
     let mut pairs = Vec::with_capacity(ats.len() * 2);
     for (p, &at) in ats.iter().enumerate() {
@@ -1768,6 +1864,7 @@ fn pairs_of<'e>(ats: &[u32], deps_of: impl Fn(u32) -> &'e [Sym]) -> Vec<(Sym, u3
 /// Sorts pairs made in item order by record, keeping the item order within a record (so the
 /// pairs end up sorted): a radix sort, 16 bits a pass. A comparison sort of a 10,000-item
 /// list's pairs took 4 ms of its first read in the size-optimized web build.
+#[cfg_attr(size_build, optimize(speed))]
 fn sort_by_record(pairs: &mut Vec<(Sym, u32)>) {
     if pairs.len() < 512 {
         // Insertion sort: short lists, and no comparison sort of pairs in the web build.
@@ -1857,6 +1954,7 @@ struct MemoEntry {
 
 impl Memo {
     /// The bytes of object text the entries hold.
+    #[cfg_attr(size_build, optimize(speed))]
     pub(crate) fn text_bytes(&self) -> usize {
         self.entries
             .iter()
@@ -1865,6 +1963,7 @@ impl Memo {
     }
 
     /// Forgets every entry (and tells segment readers so, by the epoch).
+    #[cfg_attr(size_build, optimize(speed))]
     pub(crate) fn clear(&mut self) {
         *self = Memo {
             next_id: self.next_id,
@@ -1873,6 +1972,7 @@ impl Memo {
         };
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn forget_lists(&mut self) {
         for (_, list) in self.lists.values_mut() {
             if let Some(list) = list.take() {
@@ -1882,6 +1982,7 @@ impl Memo {
     }
 
     /// Marks entry `at` as not sent, if it is still entry `id`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn unsend(&mut self, at: u32, id: u32) {
         if let Some(entry) = self.entries.get_mut(at as usize) {
             if entry.id == id {
@@ -1904,6 +2005,7 @@ impl Deps {
     /// no allocation: a long list's first read makes one entry per item, so a list built and
     /// dropped per entry would be as many allocations (on the web the allocator's most costly
     /// calls in that read).
+    #[cfg_attr(size_build, optimize(speed))]
     fn unique(deps: &[Sym]) -> Deps {
         let mut few = [0; 3];
         let mut len = 0;
@@ -1921,6 +2023,7 @@ impl Deps {
     }
 
     /// More than three distinct dependencies.
+    #[cfg_attr(size_build, optimize(speed))]
     fn many(deps: &[Sym]) -> Deps {
         let unique: Box<[Sym]> = if deps.len() <= 16 {
             let mut unique = Vec::with_capacity(deps.len());
@@ -1937,6 +2040,7 @@ impl Deps {
         Deps::Many(unique)
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn as_slice(&self) -> &[Sym] {
         match self {
             Deps::Few(deps, len) => deps.get(..usize::from(*len)).unwrap_or_default(),
@@ -1971,6 +2075,7 @@ pub(crate) struct Bound<'m, 'd> {
 }
 
 impl<'m> MemoUse<'m> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn bind<'d>(self, operation: &'d Operation, variables: Option<&Value>) -> Bound<'m, 'd> {
         let MemoUse {
             memo,
@@ -2012,6 +2117,7 @@ impl<'m> MemoUse<'m> {
 }
 
 /// Numbers every selection set under `set`, depth first.
+#[cfg_attr(size_build, optimize(speed))]
 fn number(set: &SelectionSet, out: &mut FastMap<*const SelectionSet, u32>) {
     let next = out.len() as u32;
     out.insert(set as *const SelectionSet, next);
@@ -2025,6 +2131,7 @@ fn number(set: &SelectionSet, out: &mut FastMap<*const SelectionSet, u32>) {
 }
 
 impl Bound<'_, '_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn key(&self, set: &SelectionSet, record: Sym) -> Option<(u32, u32, Sym)> {
         let id = set as *const SelectionSet;
         let (last, ordinal) = self.last.get();
@@ -2038,6 +2145,7 @@ impl Bound<'_, '_> {
 
     /// Where the entry of record `record` read through `set` is, if none of the records it
     /// read changed since.
+    #[cfg_attr(size_build, optimize(speed))]
     fn get(&self, set: &SelectionSet, record: Sym) -> Option<u32> {
         let at = *self.memo.index.get(&self.key(set, record)?)?;
         let entry = self.memo.entries.get(at as usize)?;
@@ -2051,6 +2159,7 @@ impl Bound<'_, '_> {
 
     /// The entry at `at`, if it is still entry `id` and none of the records it read changed:
     /// its text, its dependencies, and whether it was not sent yet (it is marked sent now).
+    #[cfg_attr(size_build, optimize(speed))]
     fn reuse(&mut self, at: u32, id: u32) -> Option<(&str, &[Sym], bool)> {
         let stamps = self.stamps;
         let entry = self.memo.entries.get_mut(at as usize)?;
@@ -2076,6 +2185,7 @@ impl Bound<'_, '_> {
     }
 
     /// The key of the list at `path` whose items are read through `set`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn list_key(&self, set: &SelectionSet, path: &[Seg<'_>]) -> Option<(u32, u32, u64)> {
         use std::hash::{Hash, Hasher};
         let (context, ordinal, _) = self.key(set, 0)?;
@@ -2090,6 +2200,7 @@ impl Bound<'_, '_> {
     }
 
     /// The records entry `id` at `at` read, if it is still there.
+    #[cfg_attr(size_build, optimize(speed))]
     fn entry_deps(&self, at: u32, id: u32) -> Option<&[Sym]> {
         let entry = self.memo.entries.get(at as usize)?;
         (entry.id == id).then(|| entry.deps.as_slice())
@@ -2097,6 +2208,7 @@ impl Bound<'_, '_> {
 
     /// Keeps a segment read's list of markers (see [`ListMemo`]): its place and id, for the
     /// consumer to keep a copy under.
+    #[cfg_attr(size_build, optimize(speed))]
     fn remember_list(
         &mut self,
         set: &SelectionSet,
@@ -2140,6 +2252,7 @@ impl Bound<'_, '_> {
     }
 
     /// The records stamped after generation `since`, unless more than `limit`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn changed_since(&self, since: u64, limit: usize) -> Option<Vec<Sym>> {
         let mut changed = Vec::new();
         for (sym, &stamp) in self.stamps.iter().enumerate() {
@@ -2154,6 +2267,7 @@ impl Bound<'_, '_> {
     }
 
     /// The text and dependencies of the entry at `at` (a [`Bound::get`]'s).
+    #[cfg_attr(size_build, optimize(speed))]
     fn entry_text(&self, at: u32) -> (&str, &[Sym]) {
         self.memo.entries.get(at as usize).map_or(("", &[]), |e| {
             (e.text.as_deref().unwrap_or(""), e.deps.as_slice())
@@ -2162,6 +2276,7 @@ impl Bound<'_, '_> {
 
     /// Whether the (fresh) entry at `at` can stand in for its object: with its text, or in a
     /// segment read's outermost objects (`segment`) as a marker, once it was sent.
+    #[cfg_attr(size_build, optimize(speed))]
     fn usable(&self, at: u32, segment: bool) -> bool {
         self.memo
             .entries
@@ -2169,11 +2284,13 @@ impl Bound<'_, '_> {
             .is_some_and(|e| e.text.is_some() || (segment && e.sent))
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn entry_id(&self, at: u32) -> u32 {
         self.memo.entries.get(at as usize).map_or(0, |e| e.id)
     }
 
     /// Marks the entry at `at` as sent: its id if it was not yet.
+    #[cfg_attr(size_build, optimize(speed))]
     fn mark_sent(&mut self, at: u32) -> Option<u32> {
         let entry = self.memo.entries.get_mut(at as usize)?;
         (!std::mem::replace(&mut entry.sent, true)).then_some(entry.id)
@@ -2182,6 +2299,7 @@ impl Bound<'_, '_> {
     /// Stores an entry, with its text when `keep_text`; where it is (`None`: the memo is full).
     /// A fresh entry there without text (a segment read's) only gets the text: it is the same
     /// object, and keeps its id (so the consumer keeps its object).
+    #[cfg_attr(size_build, optimize(speed))]
     fn put(
         &mut self,
         set: &SelectionSet,

@@ -31,6 +31,7 @@ pub struct Interner {
     collisions: FastMap<u64, Vec<Sym>>,
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn name_hash(name: &[u8]) -> u64 {
     use std::hash::Hasher;
     let mut hasher = super::hash::FastHasher::default();
@@ -40,11 +41,13 @@ fn name_hash(name: &[u8]) -> u64 {
 
 impl Interner {
     /// How many symbols there are (every symbol is below this).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn symbols(&self) -> usize {
         self.ends.len()
     }
 
     /// The symbol of `name`, interning it if new.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn intern(&mut self, name: &str) -> Sym {
         let hash = name_hash(name.as_bytes());
         match self.find(hash, name.as_bytes()) {
@@ -56,6 +59,7 @@ impl Interner {
     /// [`Interner::intern`] for a name given as bytes (checked to be UTF-8 only when new: a
     /// key put together from stored strings needs no second check); `None` if they are not
     /// UTF-8.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn intern_utf8(&mut self, name: &[u8]) -> Option<Sym> {
         let hash = name_hash(name);
         match self.find(hash, name) {
@@ -64,6 +68,7 @@ impl Interner {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn insert(&mut self, hash: u64, name: &str) -> Sym {
         let id = self.ends.len() as Sym;
         self.text.push_str(name);
@@ -79,6 +84,7 @@ impl Interner {
         id
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn find(&self, hash: u64, name: &[u8]) -> Option<Sym> {
         let first = *self.ids.get(&hash)?;
         if self.name(first).as_bytes() == name {
@@ -92,11 +98,13 @@ impl Interner {
     }
 
     /// The symbol of `name` if it was ever interned.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn get(&self, name: &str) -> Option<Sym> {
         self.find(name_hash(name.as_bytes()), name.as_bytes())
     }
 
     /// The string of a symbol this interner made.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn name(&self, sym: Sym) -> &str {
         let index = sym as usize;
         let Some(&end) = self.ends.get(index) else {
@@ -141,6 +149,7 @@ pub struct Short {
 }
 
 impl Short {
+    #[cfg_attr(size_build, optimize(speed))]
     fn new(text: &str) -> Option<Short> {
         let len = text.len();
         if len > SHORT {
@@ -154,10 +163,12 @@ impl Short {
         })
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len as usize).unwrap_or_default()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn as_str(&self) -> &str {
         // Always UTF-8: the bytes are a whole `str`'s.
         self.bytes
@@ -168,6 +179,7 @@ impl Short {
 }
 
 impl std::fmt::Debug for Short {
+    #[cfg_attr(size_build, optimize(speed))]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.as_str().fmt(f)
     }
@@ -177,11 +189,13 @@ impl std::fmt::Debug for Short {
 pub type Rec = Vec<(Sym, Val)>;
 
 /// The value of field `sym` in `record`.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn field(record: &[(Sym, Val)], sym: Sym) -> Option<&Val> {
     record.iter().find(|(s, _)| *s == sym).map(|(_, v)| v)
 }
 
 /// Sets field `sym` (replacing an earlier value).
+#[cfg_attr(size_build, optimize(speed))]
 pub fn set_field(record: &mut Rec, sym: Sym, value: Val) {
     match record.iter_mut().find(|(s, _)| *s == sym) {
         Some(slot) => slot.1 = value,
@@ -190,6 +204,7 @@ pub fn set_field(record: &mut Rec, sym: Sym, value: Val) {
 }
 
 /// Merges `fields` into `record`: written fields replace, the others stay.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn merge(record: &mut Rec, fields: Rec) {
     if record.is_empty() {
         *record = fields;
@@ -201,6 +216,7 @@ pub fn merge(record: &mut Rec, fields: Rec) {
 }
 
 /// [`merge`], telling whether the record changed (a field added or given another value).
+#[cfg_attr(size_build, optimize(speed))]
 pub fn merge_changed(record: &mut Rec, fields: Rec) -> bool {
     if record.is_empty() {
         let changed = !fields.is_empty();
@@ -227,6 +243,7 @@ pub fn merge_changed(record: &mut Rec, fields: Rec) -> bool {
 
 impl Val {
     /// A string value, short ones held in place.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn text(text: &str) -> Val {
         match Short::new(text) {
             Some(short) => Val::Short(short),
@@ -235,6 +252,7 @@ impl Val {
     }
 
     /// The UTF-8 bytes of a string value (no check needed: they are a whole `str`'s).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
             Val::Str(s) => Some(s.as_bytes()),
@@ -244,6 +262,7 @@ impl Val {
     }
 
     /// The string of a string value.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Str(s) => Some(s),
@@ -254,6 +273,7 @@ impl Val {
 
     /// A JSON value stored as it is (a leaf field's value): objects keep their keys (interned),
     /// and nothing is read as a reference.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn leaf(value: &Value, interner: &mut Interner) -> Val {
         match value {
             Value::Null => Val::Null,
@@ -272,6 +292,7 @@ impl Val {
     }
 
     /// The JSON of a stored value, references as `{"__ref": key}` (the persisted form).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn to_json(&self, interner: &Interner) -> Value {
         match self {
             Val::Null => Value::Null,
@@ -291,6 +312,7 @@ impl Val {
     }
 
     /// Reads the persisted form back (`{"__ref": key}` becomes a reference).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn from_json(value: &Value, interner: &mut Interner) -> Val {
         if let Some(key) = super::as_reference(value) {
             return Val::Ref(interner.intern(key));
@@ -309,6 +331,7 @@ impl Val {
     }
 
     /// Every record this value references, directly or inside lists and objects.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn references(&self, out: &mut Vec<Sym>) {
         match self {
             Val::Ref(key) => out.push(*key),
@@ -320,6 +343,7 @@ impl Val {
 }
 
 /// The persisted (JSON) form of a record.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn to_json(record: &[(Sym, Val)], interner: &Interner) -> Record {
     let mut out = Map::new();
     for (sym, value) in record {
@@ -331,10 +355,12 @@ pub fn to_json(record: &[(Sym, Val)], interner: &Interner) -> Record {
 /// The persisted (JSON) form of a record as text, written straight into `out`: the bytes
 /// `serde_json` writes of [`to_json`]'s tree (keys sorted), without building the tree (a map,
 /// and a `String` per key and per string value, for every record of every persisted write).
+#[cfg_attr(size_build, optimize(speed))]
 pub fn encode_into(record: &[(Sym, Val)], interner: &Interner, out: &mut Vec<u8>) {
     encode_object(record, interner, out);
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn encode_object(fields: &[(Sym, Val)], interner: &Interner, out: &mut Vec<u8>) {
     // Keys sorted like a map's (byte order), as the tree's `Map` iterates them.
     let mut order: Vec<(&str, &Val)> = fields.iter().map(|(k, v)| (interner.name(*k), v)).collect();
@@ -352,12 +378,14 @@ fn encode_object(fields: &[(Sym, Val)], interner: &Interner, out: &mut Vec<u8>) 
 }
 
 /// `value`'s JSON text appended to `out` (writing to a `Vec` cannot fail).
+#[cfg_attr(size_build, optimize(speed))]
 fn json_into<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
 impl Val {
     /// [`Val::to_json`]'s JSON text appended to `out`, without the tree.
+    #[cfg_attr(size_build, optimize(speed))]
     fn encode_into(&self, interner: &Interner, out: &mut Vec<u8>) {
         match self {
             Val::Null => out.extend_from_slice(b"null"),
@@ -386,6 +414,7 @@ impl Val {
 }
 
 /// A record from its persisted (JSON) form.
+#[cfg_attr(size_build, optimize(speed))]
 pub fn from_json(record: &Record, interner: &mut Interner) -> Rec {
     record
         .iter()
@@ -403,12 +432,14 @@ pub struct RecordSet {
 
 impl RecordSet {
     /// The record `key` in its JSON form.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn get(&self, key: &str) -> Option<Record> {
         let sym = self.interner.get(key)?;
         self.records.get(&sym).map(|r| to_json(r, &self.interner))
     }
 
     /// Every record key, sorted.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
             .records
@@ -419,15 +450,18 @@ impl RecordSet {
         keys
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
 
     /// Removes record `key`.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn remove(&mut self, key: &str) -> Option<Record> {
         let sym = self.interner.get(key)?;
         let record = self.records.remove(&sym)?;
@@ -435,6 +469,7 @@ impl RecordSet {
     }
 
     /// Writes `fields` into record `key` (fields not given stay).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn merge_json(&mut self, key: &str, fields: &Record) {
         let sym = self.interner.intern(key);
         let fields = from_json(fields, &mut self.interner);
@@ -442,6 +477,7 @@ impl RecordSet {
     }
 
     /// Merges another set's records into this one.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn merge_set(&mut self, other: &RecordSet) {
         for (sym, record) in &other.records {
             let json = to_json(record, &other.interner);

@@ -29,6 +29,7 @@ pub(crate) struct Walk<'d> {
 }
 
 impl<'d> Walk<'d> {
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn new(operation: &'d Operation, variables: Option<&Value>) -> Walk<'d> {
         let definitions = &operation.document().definitions;
         let mut root = None;
@@ -43,6 +44,7 @@ impl<'d> Walk<'d> {
     }
 
     /// A walk whose root is a fragment's selection set (for one entity's record).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn fragment(fragment: &'d Fragment, variables: Option<&Value>) -> Walk<'d> {
         let definitions = &fragment.document().definitions;
         let root = definitions.iter().find_map(|d| match d {
@@ -52,6 +54,7 @@ impl<'d> Walk<'d> {
         Walk::with_root(definitions, root, variables)
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn with_root(
         definitions: &'d [Definition],
         root: Option<&'d SelectionSet>,
@@ -81,6 +84,7 @@ impl<'d> Walk<'d> {
 
     /// The fields selected on an object of type `typename` (`None` when unknown: every fragment
     /// applies, as no possible-types map is known).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn fields(&self, set: &'d SelectionSet, typename: Option<&str>) -> FieldList<'d> {
         let id = set as *const SelectionSet;
         if let Some(known) = self.fields.borrow().get(&id).and_then(|by_type| {
@@ -104,11 +108,13 @@ impl<'d> Walk<'d> {
 
     /// Whether the fields of `set` can depend on the object's type (it has fragments with type
     /// conditions): then they are known only once `__typename` is.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn type_dependent(&self, set: &'d SelectionSet) -> bool {
         let id = set as *const SelectionSet;
         if let Some(known) = self.type_dependent.borrow().get(&id) {
             return *known;
         }
+        #[cfg_attr(size_build, optimize(speed))]
         fn check(set: &SelectionSet) -> bool {
             set.items.iter().any(|item| match item {
                 Selection::Field(_) => false,
@@ -124,6 +130,7 @@ impl<'d> Walk<'d> {
     }
 
     /// The key a field is stored under: its name, plus its arguments when it has any.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn storage_key(&self, field: &'d Field) -> Rc<str> {
         let id = field as *const Field;
         if let Some(key) = self.storage_keys.borrow().get(&id) {
@@ -138,6 +145,7 @@ impl<'d> Walk<'d> {
         key
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn collect(&self, set: &'d SelectionSet, typename: Option<&str>, out: &mut Vec<&'d Field>) {
         for item in &set.items {
             match item {
@@ -167,6 +175,7 @@ impl<'d> Walk<'d> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn included(&self, directives: &[Directive]) -> bool {
         directives.iter().all(|d| {
             let flag = d
@@ -182,6 +191,7 @@ impl<'d> Walk<'d> {
     }
 
     /// A field's arguments with variables substituted (absent variables left out).
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn arguments(&self, field: &Field) -> Map<String, Value> {
         field
             .arguments
@@ -193,6 +203,7 @@ impl<'d> Walk<'d> {
             .collect()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn value(&self, value: &QValue) -> Value {
         match value {
             QValue::Variable(name) => self.variables.get(name).cloned().unwrap_or(Value::Null),

@@ -13,24 +13,29 @@ use super::records::Sym;
 pub struct SymSet(Box<[Sym]>);
 
 impl SymSet {
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn contains(&self, sym: &Sym) -> bool {
         self.0.binary_search(sym).is_ok()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn iter(&self) -> std::slice::Iter<'_, Sym> {
         self.0.iter()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
 impl FromIterator<Sym> for SymSet {
+    #[cfg_attr(size_build, optimize(speed))]
     fn from_iter<I: IntoIterator<Item = Sym>>(iter: I) -> SymSet {
         let mut collector = SymCollector::default();
         for sym in iter {
@@ -43,6 +48,7 @@ impl FromIterator<Sym> for SymSet {
 impl<'s> IntoIterator for &'s SymSet {
     type Item = &'s Sym;
     type IntoIter = std::slice::Iter<'s, Sym>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
@@ -58,6 +64,7 @@ pub struct SymCollector {
 
 impl SymCollector {
     /// Room for `symbols` distinct symbols below `bound` without growing.
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn with_capacity(bound: usize, symbols: usize) -> SymCollector {
         SymCollector {
             seen: SymBits(vec![0; bound.div_ceil(64)]),
@@ -67,6 +74,7 @@ impl SymCollector {
 
     /// Adds `sym`; whether it was new.
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn insert(&mut self, sym: Sym) -> bool {
         let new = self.seen.insert(sym);
         if new {
@@ -75,16 +83,19 @@ impl SymCollector {
         new
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn extend(&mut self, syms: &[Sym]) {
         for &sym in syms {
             self.insert(sym);
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn len(&self) -> usize {
         self.syms.len()
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn finish(mut self) -> SymSet {
         if self.syms.len() >= self.seen.0.len() {
             // Dense (a symbol per 64 bits or more): the bits, read in order, are the sorted
@@ -105,6 +116,7 @@ pub struct SymBits(Vec<u64>);
 impl SymBits {
     /// Adds `sym`; whether it was new.
     #[inline]
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn insert(&mut self, sym: Sym) -> bool {
         let (word, bit) = (sym as usize / 64, 1u64 << (sym % 64));
         if word >= self.0.len() {
@@ -119,6 +131,7 @@ impl SymBits {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     pub fn finish(self) -> SymSet {
         let count: u32 = self.0.iter().map(|w| w.count_ones()).sum();
         let mut syms = Vec::with_capacity(count as usize);

@@ -54,6 +54,7 @@ pub struct WriteTape<'a> {
 }
 
 impl fmt::Debug for WriteTape<'_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WriteTape")
             .field("keys", &self.keys)
@@ -68,6 +69,7 @@ impl fmt::Debug for WriteTape<'_> {
 pub struct TapeError(String);
 
 impl fmt::Display for TapeError {
+    #[cfg_attr(size_build, optimize(speed))]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -76,16 +78,19 @@ impl fmt::Display for TapeError {
 impl std::error::Error for TapeError {}
 
 impl de::Error for TapeError {
+    #[cfg_attr(size_build, optimize(speed))]
     fn custom<T: fmt::Display>(msg: T) -> Self {
         TapeError(msg.to_string())
     }
 }
 
+#[cfg_attr(size_build, optimize(speed))]
 fn bad(what: &str) -> TapeError {
     TapeError(format!("malformed write tape: {what}"))
 }
 
 /// Normalizes the data of `tape` like [`super::normalize_text_into`] does its text.
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn normalize_tape_into(
     interner: &mut Interner,
     walk: &Walk<'_>,
@@ -124,6 +129,7 @@ pub(crate) struct TapeReader<'de, 'c> {
 }
 
 impl<'de, 'c> TapeReader<'de, 'c> {
+    #[cfg_attr(size_build, optimize(speed))]
     pub(crate) fn new(keys: &'de [String], chunks: TapeChunks<'c>) -> Self {
         TapeReader {
             keys,
@@ -137,6 +143,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
     }
 
     /// The next op, from the next chunk when this one is done.
+    #[cfg_attr(size_build, optimize(speed))]
     fn op(&mut self) -> Result<u32, TapeError> {
         loop {
             if let Some(&op) = self.chunk.ops.get(self.op) {
@@ -147,6 +154,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
         }
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_chunk(&mut self) -> Result<(), TapeError> {
         if self.text != self.chunk.strings.len() {
             return Err(bad("a chunk's strings outlast its ops"));
@@ -160,6 +168,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
     }
 
     /// An op's argument: in the op's chunk.
+    #[cfg_attr(size_build, optimize(speed))]
     fn arg(&mut self) -> Result<u32, TapeError> {
         let arg = *self
             .chunk
@@ -171,6 +180,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
     }
 
     /// The byte range of the next string, whose length in UTF-16 units is the next argument.
+    #[cfg_attr(size_build, optimize(speed))]
     fn string(&mut self) -> Result<(usize, usize), TapeError> {
         let units = self.arg()? as usize;
         let start = self.text;
@@ -201,6 +211,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
         Ok((start, end))
     }
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn key(&self, k: u32) -> Result<&'de str, TapeError> {
         self.keys
             .get(k as usize)
@@ -209,6 +220,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
     }
 
     /// One level deeper; as serde_json counts them, the 128th is one too many.
+    #[cfg_attr(size_build, optimize(speed))]
     fn nest(&mut self) -> Result<(), TapeError> {
         if self.depth <= 1 {
             return Err(TapeError("recursion limit exceeded".into()));
@@ -218,6 +230,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
     }
 
     /// After the data: nothing may follow it.
+    #[cfg_attr(size_build, optimize(speed))]
     pub(crate) fn end(&mut self) -> Result<(), TapeError> {
         if self.op != self.chunk.ops.len()
             || self.text != self.chunk.strings.len()
@@ -232,6 +245,7 @@ impl<'de, 'c> TapeReader<'de, 'c> {
 impl<'de> de::Deserializer<'de> for &mut TapeReader<'de, '_> {
     type Error = TapeError;
 
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, TapeError> {
         match self.op()? {
             0 => visitor.visit_unit(),
@@ -306,6 +320,7 @@ struct Entries<'r, 'de, 'c> {
 
 impl<'de> MapAccess<'de> for &mut Entries<'_, 'de, '_> {
     type Error = TapeError;
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -322,6 +337,7 @@ impl<'de> MapAccess<'de> for &mut Entries<'_, 'de, '_> {
         seed.deserialize(BorrowedStrDeserializer::new(key))
             .map(Some)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, TapeError> {
         seed.deserialize(&mut *self.reader)
     }
@@ -335,6 +351,7 @@ struct Items<'r, 'de, 'c> {
 
 impl<'de> SeqAccess<'de> for &mut Items<'_, 'de, '_> {
     type Error = TapeError;
+    #[cfg_attr(size_build, optimize(speed))]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -345,6 +362,7 @@ impl<'de> SeqAccess<'de> for &mut Items<'_, 'de, '_> {
         self.left -= 1;
         seed.deserialize(&mut *self.reader).map(Some)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn size_hint(&self) -> Option<usize> {
         // Each item takes an op at least: a length no chunk could hold reserves no more than
         // this chunk's ops.

@@ -30,6 +30,7 @@ use std::rc::Rc;
 
 /// Normalizes the JSON text `data` like [`normalize_into`] does its tree. Invalid JSON is an
 /// error (and nothing is written).
+#[cfg_attr(size_build, optimize(speed))]
 pub(crate) fn normalize_text_into(
     interner: &mut Interner,
     walk: &Walk<'_>,
@@ -55,6 +56,7 @@ pub(crate) fn normalize_text_into(
 /// its deserializer and checking that nothing follows), `size` the data's length in bytes (or
 /// about that). `None` when the walk cannot write this data exactly and the caller must write
 /// it from a tree (see the module's notes). For a config without a key function.
+#[cfg_attr(size_build, optimize(speed))]
 pub(super) fn walk_data<E>(
     interner: &mut Interner,
     walk: &Walk<'_>,
@@ -95,6 +97,7 @@ thread_local! {
 }
 
 /// Asks for the tree walk (see the module's notes).
+#[cfg_attr(size_build, optimize(speed))]
 fn fall_back<E: de::Error>(writer: &mut Writer<'_, '_>) -> E {
     writer.fallback = true;
     E::custom("the text walk cannot write this data exactly; writing it from a tree")
@@ -107,6 +110,7 @@ enum Key<'de> {
 }
 
 impl Key<'_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
@@ -119,6 +123,7 @@ struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Key<'de>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
         d.deserialize_str(self)
     }
@@ -126,15 +131,19 @@ impl<'de> DeserializeSeed<'de> for KeySeed {
 
 impl<'de> Visitor<'de> for KeySeed {
     type Value = Key<'de>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object key")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
         Ok(Key::Borrowed(v))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
         Ok(Key::Owned(v.to_owned()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
         Ok(Key::Owned(v))
     }
@@ -148,12 +157,14 @@ pub(super) struct RootSeed<'a, 'w, 'd> {
 
 impl<'de> DeserializeSeed<'de> for RootSeed<'_, '_, '_> {
     type Value = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl RootSeed<'_, '_, '_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn not_object<E>(self, kind: &str) -> Result<(), E> {
         self.writer.warn_data_kind(kind);
         Ok(())
@@ -162,33 +173,42 @@ impl RootSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for RootSeed<'_, '_, '_> {
     type Value = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a result's data")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let root_set = self.writer.walk.root;
         let (record, _) = self.writer.text_object(root_set, map)?;
         self.writer.merge_root(self.root, record);
         Ok(())
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_unit<E>(self) -> Result<(), E> {
         self.not_object("null")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_bool<E>(self, _: bool) -> Result<(), E> {
         self.not_object("a boolean")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_i64<E>(self, _: i64) -> Result<(), E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_u64<E>(self, _: u64) -> Result<(), E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_f64<E>(self, _: f64) -> Result<(), E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_str<E>(self, _: &str) -> Result<(), E> {
         self.not_object("a string")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element::<Checked>()?.is_some() {}
         self.not_object("a list")
@@ -218,6 +238,7 @@ pub(super) struct Shape<'d> {
 }
 
 impl<'d> Shape<'d> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn new(fields: FieldList<'d>, writer: &mut Writer<'_, 'd>) -> Shape<'d> {
         let keys: Box<[&'d str]> = fields.iter().map(|f| f.response_key()).collect();
         let shared: Box<[bool]> = keys
@@ -263,6 +284,7 @@ impl<'d> Shape<'d> {
 
     /// The field answering to `name` (the first, looking from `from` on, where fields come in
     /// order: one comparison in the usual case), and whether other fields answer to it too.
+    #[cfg_attr(size_build, optimize(speed))]
     fn find(&self, name: &str, from: usize) -> Option<(usize, &'d Field, bool)> {
         let len = self.keys.len();
         (from..len)
@@ -308,6 +330,7 @@ pub(super) type TypenameList = Vec<(usize, Option<Val>)>;
 
 impl<'d> Writer<'_, 'd> {
     /// Writes one object's fields from text; returns them and the object's record key.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_object<'de, A: MapAccess<'de>>(
         &mut self,
         set: &'d SelectionSet,
@@ -473,6 +496,7 @@ impl<'d> Writer<'_, 'd> {
     }
 
     /// What the walk of an object of `set` starts from, worked out once per set.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_start(&mut self, set: &'d SelectionSet) -> SetStart<'d> {
         let id = set as *const SelectionSet;
         if let Some(start) = self.starts.get(&id) {
@@ -489,12 +513,14 @@ impl<'d> Writer<'_, 'd> {
     }
 
     /// The fields of the object are known: `fields`.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_set_fields(&mut self, progress: &mut Progress<'d>, fields: FieldList<'d>) {
         progress.shape = Some(self.shape(fields.clone()));
         progress.fields = Some(fields);
     }
 
     /// The shape of a field list, worked out once per list.
+    #[cfg_attr(size_build, optimize(speed))]
     fn shape(&mut self, fields: FieldList<'d>) -> Rc<Shape<'d>> {
         let id = fields.as_ptr();
         if let Some(shape) = self.shapes.get(&id) {
@@ -508,6 +534,7 @@ impl<'d> Writer<'_, 'd> {
     /// The record key of an object from its `__typename`, `id` and key fields: what
     /// [`KeyConfig::key_with`] makes of them, the default `Type:id` put together in a reused
     /// buffer.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_key(
         &mut self,
         typename: Option<&Val>,
@@ -549,6 +576,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// The object's `__typename` answers one `__typename` field: noted, to be moved in at the
     /// end (`false`: another case, for [`Writer::text_leaf_field`]).
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_own_typename<E: de::Error>(&mut self, progress: &mut Progress<'d>) -> Result<bool, E> {
         let Some(position) = progress.shape.as_ref().and_then(|s| s.own_typename) else {
             return Ok(false);
@@ -562,6 +590,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// Writes a leaf value to the one leaf field it answers, moving it into the record (the
     /// symbol it went under), where no other field shares that symbol; else hands it back.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_move_leaf<E: de::Error>(
         &mut self,
         progress: &mut Progress<'d>,
@@ -590,6 +619,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// Writes the value of `__typename`, `id` or a key field (read as a leaf) to the fields (of
     /// the known fields) it answers: as it is to one leaf field, else as a tree.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_leaf_field<E: de::Error>(
         &mut self,
         progress: &mut Progress<'d>,
@@ -624,6 +654,7 @@ impl<'d> Writer<'_, 'd> {
     /// it. Then the fields skipped on the way are warned of as missing, and the caller writes
     /// the value straight into the record (a leaf cannot warn, so it needs no place in the
     /// path). `false`: nothing done, [`Writer::text_field`] takes it.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_direct(&mut self, progress: &mut Progress<'d>, position: usize) -> bool {
         let direct = position >= progress.next
             && progress.deferred.is_empty()
@@ -645,6 +676,7 @@ impl<'d> Writer<'_, 'd> {
     /// Moves on to the field at `position`: deferred fields before it are written, the others
     /// skipped on the way are missing; a field before the last one written (out of order, or
     /// given twice) means starting over.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_advance<E: de::Error>(
         &mut self,
         progress: &mut Progress<'d>,
@@ -659,6 +691,7 @@ impl<'d> Writer<'_, 'd> {
     }
 
     /// Writes the deferred fields before `until` and warns of the missing ones.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_advance_to(&mut self, progress: &mut Progress<'d>, until: usize) {
         let Some(fields) = progress.fields.clone() else {
             return;
@@ -685,6 +718,7 @@ impl<'d> Writer<'_, 'd> {
     }
 
     /// Writes the field at `position` with what `write` gives for it, in its turn.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_field<E: de::Error>(
         &mut self,
         progress: &mut Progress<'d>,
@@ -717,6 +751,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// The `__typename` fields at the end of an object: the missing ones warned of, the others
     /// written in the document's order.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_typenames(&mut self, progress: &mut Progress<'d>, mut own: Option<Val>) {
         let Some(shape) = progress.shape.clone() else {
             return;
@@ -759,6 +794,7 @@ impl<'d> Writer<'_, 'd> {
     }
 
     /// Warns of the fields from `from` up to (not including) `until` (but `__typename`s).
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_missing(&mut self, fields: &[&'d Field], from: usize, until: usize) {
         for position in from..until {
             if let Some(&field) = fields.get(position).filter(|f| f.name != "__typename") {
@@ -771,6 +807,7 @@ impl<'d> Writer<'_, 'd> {
 
     /// Writes a value kept as a tree to the first field (of the known fields) it answers, and
     /// defers the others to their turn.
+    #[cfg_attr(size_build, optimize(speed))]
     fn text_tree_field<E: de::Error>(
         &mut self,
         progress: &mut Progress<'d>,
@@ -816,6 +853,7 @@ struct FieldSeed<'a, 'w, 'd> {
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_, '_> {
     type Value = Option<(Sym, Val)>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let FieldSeed { writer, field, sym } = self;
         if field.name == "__typename" {
@@ -840,12 +878,14 @@ struct ValueSeed<'a, 'w, 'd> {
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
     type Value = Option<Val>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<Val>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl ValueSeed<'_, '_, '_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn not_object<E>(self, kind: &str) -> Result<Option<Val>, E> {
         self.writer.warn_not_object(kind);
         Ok(None)
@@ -854,27 +894,35 @@ impl ValueSeed<'_, '_, '_> {
 
 impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
     type Value = Option<Val>;
+    #[cfg_attr(size_build, optimize(speed))]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a value for a selection set")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_unit<E>(self) -> Result<Option<Val>, E> {
         Ok(Some(Val::Null))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_bool<E>(self, _: bool) -> Result<Option<Val>, E> {
         self.not_object("a boolean")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_i64<E>(self, _: i64) -> Result<Option<Val>, E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_u64<E>(self, _: u64) -> Result<Option<Val>, E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_f64<E>(self, _: f64) -> Result<Option<Val>, E> {
         self.not_object("a number")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_str<E>(self, _: &str) -> Result<Option<Val>, E> {
         self.not_object("a string")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Val>, A::Error> {
         let ValueSeed { writer, set } = self;
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -893,6 +941,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
         }
         Ok(Some(Val::List(out.into_boxed_slice())))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Val>, A::Error> {
         let (fields, key) = self.writer.text_object(self.set, map)?;
         Ok(Some(self.writer.store_object(key, fields)))
@@ -908,6 +957,7 @@ struct LeafInto<'a> {
 }
 
 impl LeafInto<'_> {
+    #[cfg_attr(size_build, optimize(speed))]
     fn put<E>(self, value: Val) -> Result<(), E> {
         self.record.push((self.sym, value));
         Ok(())
@@ -916,6 +966,7 @@ impl LeafInto<'_> {
 
 impl<'de> DeserializeSeed<'de> for LeafInto<'_> {
     type Value = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
@@ -923,32 +974,41 @@ impl<'de> DeserializeSeed<'de> for LeafInto<'_> {
 
 impl<'de> Visitor<'de> for LeafInto<'_> {
     type Value = ();
+    #[cfg_attr(size_build, optimize(speed))]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_unit<E>(self) -> Result<(), E> {
         self.put(Val::Null)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_bool<E>(self, v: bool) -> Result<(), E> {
         self.put(Val::Bool(v))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_i64<E>(self, v: i64) -> Result<(), E> {
         self.put(Val::Num(v.into()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_u64<E>(self, v: u64) -> Result<(), E> {
         self.put(Val::Num(v.into()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_f64<E>(self, v: f64) -> Result<(), E> {
         self.put(Number::from_f64(v).map_or(Val::Null, Val::Num))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_str<E>(self, v: &str) -> Result<(), E> {
         self.record.push((self.sym, Val::text(v)));
         Ok(())
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
         let value = LeafSeed(&mut *self.interner).visit_seq(seq)?;
         self.put(value)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let value = LeafSeed(&mut *self.interner).visit_map(map)?;
         self.put(value)
@@ -960,6 +1020,7 @@ struct LeafSeed<'i>(&'i mut Interner);
 
 impl<'de> DeserializeSeed<'de> for LeafSeed<'_> {
     type Value = Val;
+    #[cfg_attr(size_build, optimize(speed))]
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Val, D::Error> {
         d.deserialize_any(self)
     }
@@ -967,27 +1028,35 @@ impl<'de> DeserializeSeed<'de> for LeafSeed<'_> {
 
 impl<'de> Visitor<'de> for LeafSeed<'_> {
     type Value = Val;
+    #[cfg_attr(size_build, optimize(speed))]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_unit<E>(self) -> Result<Val, E> {
         Ok(Val::Null)
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_bool<E>(self, v: bool) -> Result<Val, E> {
         Ok(Val::Bool(v))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_i64<E>(self, v: i64) -> Result<Val, E> {
         Ok(Val::Num(v.into()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_u64<E>(self, v: u64) -> Result<Val, E> {
         Ok(Val::Num(v.into()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_f64<E>(self, v: f64) -> Result<Val, E> {
         Ok(Number::from_f64(v).map_or(Val::Null, Val::Num))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_str<E>(self, v: &str) -> Result<Val, E> {
         Ok(Val::text(v))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(item) = seq.next_element_seed(LeafSeed(&mut *self.0))? {
@@ -995,6 +1064,7 @@ impl<'de> Visitor<'de> for LeafSeed<'_> {
         }
         Ok(Val::List(items.into_boxed_slice()))
     }
+    #[cfg_attr(size_build, optimize(speed))]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Val, A::Error> {
         // A JSON scalar object: as a tree, so its keys are stored as the tree walk stores them
         // (sorted, the last of a repeated key kept).
