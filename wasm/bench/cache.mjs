@@ -1,12 +1,14 @@
 // Cache benchmark of the appsync-rs web package (the wasm build, run under Node) on the data of
 // data.mjs, printing the same JSON lines as peers.mjs so the two can be read side by side:
 //
-//   node --expose-gc cache.mjs [--n 10000] [--build speed]
+//   node --expose-gc cache.mjs [--n 10000] [--build speed|all-z]
 //                               (npm run bench:cache; needs scripts/build-web.sh)
 //
 // `--build speed` runs the same figures on the speed build of wasm/bench/build-speed.sh (the
-// package built at opt-level 3 instead of "z", about 1.6 times its gzip size; its lines say
-// `appsync-rs-wasm-speed`), to show what the package's size costs in speed.
+// package built at opt-level 3 instead of "z", about 1.5 times its gzip size; its lines say
+// `appsync-rs-wasm-speed`), to show what the package's size costs in speed; `--build all-z` on
+// its all-z build (the package without its hot paths built for speed: every function for
+// size; `appsync-rs-wasm-all-z`), to show what those gain.
 //
 // Like for like with the peers:
 //   write                 JSON.parse of the response text + `client.writeQuery(request, data)`
@@ -62,27 +64,27 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--n') sizes.push(...args[++i].split(',').map(Number));
   else if (args[i] === '--build') build = args[++i];
   else {
-    console.error(`unknown argument ${args[i]} (usage: cache.mjs [--n 1000,10000] [--build speed])`);
+    console.error(`unknown argument ${args[i]} (usage: cache.mjs [--n 1000,10000] [--build speed|all-z])`);
     process.exit(2);
   }
 }
-if (build !== 'package' && build !== 'speed') {
-  console.error(`--build ${build}: the builds are package (the default) and speed`);
+if (build !== 'package' && build !== 'speed' && build !== 'all-z') {
+  console.error(`--build ${build}: the builds are package (the default), speed and all-z`);
   process.exit(2);
 }
-// The package's own build (wasm/pkg, wasm/dist) or the speed build's copy of it.
-const root = build === 'speed' ? join(here, 'build', 'speed') : join(here, '..');
+// The package's own build (wasm/pkg, wasm/dist) or a variant build's copy of it.
+const root = build === 'package' ? join(here, '..') : join(here, 'build', build);
 const dist = join(root, 'dist', 'index.js');
 const wasmFile = join(root, 'pkg', 'appsync_wasm_bg.wasm');
 if (!existsSync(dist) || !existsSync(wasmFile)) {
-  console.error(build === 'speed' ? 'build the speed build first: bash wasm/bench/build-speed.sh' : 'build the web package first: bash scripts/build-web.sh');
+  console.error(build === 'package' ? 'build the web package first: bash scripts/build-web.sh' : `build it first: bash wasm/bench/build-speed.sh ${build}`);
   process.exit(2);
 }
 if (typeof global.gc !== 'function') {
   console.error('run with node --expose-gc (npm run bench:cache)');
   process.exit(2);
 }
-const IMPL = build === 'speed' ? 'appsync-rs-wasm-speed' : 'appsync-rs-wasm';
+const IMPL = build === 'package' ? 'appsync-rs-wasm' : `appsync-rs-wasm-${build}`;
 // The package's own tape walker (wasm-bindgen copies it under pkg/snippets/<crate-hash>/).
 const snippets = join(root, 'pkg', 'snippets');
 const tapeModule = readdirSync(snippets)
@@ -318,7 +320,7 @@ async function heap(n) {
 
 /** The Rust heap's live bytes after the write and after the read, from the alloc-stats build. */
 async function rustHeap(n) {
-  if (build === 'speed') return {};
+  if (build !== 'package') return {};
   const stats = join(here, 'build', 'stats');
   if (!existsSync(join(stats, 'appsync_wasm.js'))) return {};
   const module = await import(pathToFileURL(join(stats, 'appsync_wasm.js')).href);

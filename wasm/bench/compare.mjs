@@ -2,13 +2,14 @@
 // rounds and prints how the appsync-rs cache (native and web) compares with the best of its
 // peers in each round, target by target.
 //
-//   node compare.mjs [--n 10000] [--rounds 3] [--build speed] [--no-native]
+//   node compare.mjs [--n 10000] [--rounds 3] [--build speed|all-z] [--no-native]
 //   (npm run bench:compare; needs scripts/build-web.sh, and cargo for the native figures)
 //
 // A round runs, one after the other (each in its own process, never two at once):
 //   native   `cargo bench -p appsync-core --bench cache` with CACHE_BENCH_N=<n> (its last
 //            figures, the SQLite ones, are at 10,000 and 100,000 items whatever <n> is);
-//   web      `node --expose-gc cache.mjs --n <n>` (`--build speed`: on the speed build);
+//   web      `node --expose-gc cache.mjs --n <n>` (`--build <variant>`: on that variant build
+//            of build-speed.sh);
 //   peers    `node --expose-gc peers.mjs --n <n>` (Apollo InMemoryCache, urql graphcache,
 //            aws-appsync with offline on and off).
 // Ours and the peers' run in the same round, so a slow spell of the machine shows in both;
@@ -38,7 +39,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const USAGE = 'usage: compare.mjs [--n 10000] [--rounds 3] [--build speed] [--no-native]';
+const USAGE = 'usage: compare.mjs [--n 10000] [--rounds 3] [--build speed|all-z] [--no-native]';
 
 function parseArgs(args) {
   const opts = { n: 10000, rounds: 3, build: 'package', native: true };
@@ -54,8 +55,8 @@ function parseArgs(args) {
     else if (flag === '--no-native') opts.native = false;
     else usage(`unknown argument ${flag}`);
   }
-  if (opts.build !== 'package' && opts.build !== 'speed') {
-    usage(`--build ${opts.build}: the builds are package (the default) and speed`);
+  if (opts.build !== 'package' && opts.build !== 'speed' && opts.build !== 'all-z') {
+    usage(`--build ${opts.build}: the builds are package (the default), speed and all-z`);
   }
   return opts;
 }
@@ -174,7 +175,7 @@ const ratio = (ours, theirs) => (theirs === undefined ? null : Math.round((their
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const webImpl = opts.build === 'speed' ? 'appsync-rs-wasm-speed' : 'appsync-rs-wasm';
+  const webImpl = opts.build === 'package' ? 'appsync-rs-wasm' : `appsync-rs-wasm-${opts.build}`;
   const rows = targets(opts.n, webImpl);
   // Per target, per implementation: what each round measured.
   const results = new Map(rows.map((row) => [row.name, new Map()]));
@@ -185,8 +186,8 @@ function main() {
       const cargo = ['bench', '--quiet', '-p', 'appsync-core', '--bench', 'cache'];
       ours.push(...run('native', 'cargo', cargo, { CACHE_BENCH_N: String(opts.n) }));
     }
-    const speed = opts.build === 'speed' ? ['--build', 'speed'] : [];
-    ours.push(...run('web', process.execPath, ['--expose-gc', 'cache.mjs', '--n', String(opts.n), ...speed]));
+    const build = opts.build === 'package' ? [] : ['--build', opts.build];
+    ours.push(...run('web', process.execPath, ['--expose-gc', 'cache.mjs', '--n', String(opts.n), ...build]));
     const peers = run('peers', process.execPath, ['--expose-gc', 'peers.mjs', '--n', String(opts.n)]);
     for (const row of rows) {
       const theirs = row.against(peers);
