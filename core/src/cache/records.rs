@@ -164,11 +164,13 @@ impl Short {
     }
 
     #[cfg_attr(size_build, optimize(speed))]
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len as usize).unwrap_or_default()
     }
 
     #[cfg_attr(size_build, optimize(speed))]
+    #[inline]
     pub fn as_str(&self) -> &str {
         // Always UTF-8: the bytes are a whole `str`'s.
         self.bytes
@@ -253,6 +255,7 @@ impl Val {
 
     /// The UTF-8 bytes of a string value (no check needed: they are a whole `str`'s).
     #[cfg_attr(size_build, optimize(speed))]
+    #[inline]
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
             Val::Str(s) => Some(s.as_bytes()),
@@ -263,6 +266,7 @@ impl Val {
 
     /// The string of a string value.
     #[cfg_attr(size_build, optimize(speed))]
+    #[inline]
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Str(s) => Some(s),

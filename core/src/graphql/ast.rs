@@ -82,6 +82,7 @@ impl Field {
     }
 
     /// The key of this field in a response: its alias, else its name.
+    #[inline]
     pub fn response_key(&self) -> &str {
         self.alias.as_deref().unwrap_or(&self.name)
     }
