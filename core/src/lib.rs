@@ -10,8 +10,8 @@
 // of line. Its build (scripts/wasm-entry.sh, on the pinned nightly) sets `size_build`, and then
 // every function of the cache's read and write paths (`cache::read`, `cache::normalize`,
 // `cache::records`, `cache::selection`, `cache::symset`, `cache::hash`) asks to be optimized for
-// speed instead: about a quarter off the web write and read for about 2% more gzip (see
-// wasm/README.md). Native builds never set it.
+// speed instead: in the benchmarks, a fifth to a quarter off the web write and first read for
+// about 2% more gzip (the root README's benchmarks). Native builds never set it.
 #![cfg_attr(all(size_build, feature = "offline"), feature(optimize_attribute))]
 
 pub mod auth;
