@@ -126,6 +126,14 @@ function check(result, n, renamed) {
   if (renamed && items[renamed.index].name !== renamed.name) throw new Error('the renamed item was not read back');
 }
 
+/** The figures' one-item update: `writeFragment` of `item` (data.mjs's `updatedItem`) under `name`. */
+const rename = (client, item, name) =>
+  client.writeFragment({
+    fragment: TODO_NAME_FRAGMENT,
+    key: `${item.typename}:${item.id}`,
+    data: { __typename: item.typename, name },
+  });
+
 /**
  * Untimed warm-up runs per n on min(n, 1000) items, as many as peers.mjs gives each peer, so the
  * engine has optimized the JS and tiered the wasm up before anything is timed (at 1,000 items
@@ -142,11 +150,7 @@ async function warmUp(n) {
     const client = await newClient();
     await client.writeQuery(request, JSON.parse(text).data);
     check(await client.readQuery(request), warm);
-    await client.writeFragment({
-      fragment: TODO_NAME_FRAGMENT,
-      key: `${renamed.typename}:${renamed.id}`,
-      data: { __typename: renamed.typename, name: renamed.name },
-    });
+    await rename(client, renamed, renamed.name);
     check(await client.readQuery(request), warm, renamed);
     client.close();
   }
@@ -171,11 +175,7 @@ async function bench(n) {
     const read = performance.now();
     check(first, n);
     const update = performance.now();
-    await client.writeFragment({
-      fragment: TODO_NAME_FRAGMENT,
-      key: `${renamed.typename}:${renamed.id}`,
-      data: { __typename: renamed.typename, name: renamed.name },
-    });
+    await rename(client, renamed, renamed.name);
     const again = await client.readQuery(request);
     const updated = performance.now();
     check(again, n, renamed);
@@ -263,11 +263,7 @@ async function watchUpdate(n, text, request) {
     await until((data) => data?.listTodos?.items?.length === n);
     const name = `${renamed.name} ${run}`;
     const start = performance.now();
-    await client.writeFragment({
-      fragment: TODO_NAME_FRAGMENT,
-      key: `${renamed.typename}:${renamed.id}`,
-      data: { __typename: renamed.typename, name },
-    });
+    await rename(client, renamed, name);
     await until((data) => data?.listTodos?.items?.[renamed.index]?.name === name);
     const done = performance.now();
     check(results[results.length - 1], n, { index: renamed.index, name });

@@ -97,16 +97,16 @@ function run(label, command, args, env = {}) {
   return lines;
 }
 
-/** The line of `bench` for `impl` (any n when `n` is null), or undefined. */
+/** The line of `bench` for `impl` at `n`, or undefined. */
 function figure(lines, bench, impl, n) {
-  return lines.find((l) => l.bench === bench && l.impl === impl && (n === null || l.n === n));
+  return lines.find((l) => l.bench === bench && l.impl === impl && l.n === n);
 }
 
-/** The peers' best (smallest) figure of `bench` at `n`: { value, impl }, or undefined. */
-function bestPeer(lines, bench, n, key = 'median_ms') {
+/** The peers' best (smallest) median of `bench` at `n`: { value, impl }, or undefined. */
+function bestPeer(lines, bench, n) {
   return lines
-    .filter((l) => l.bench === bench && l.n === n && typeof l[key] === 'number')
-    .map((l) => ({ value: l[key], impl: l.impl }))
+    .filter((l) => l.bench === bench && l.n === n && typeof l.median_ms === 'number')
+    .map((l) => ({ value: l.median_ms, impl: l.impl }))
     .sort((a, b) => a.value - b.value)[0];
 }
 
